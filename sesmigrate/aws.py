@@ -1,0 +1,177 @@
+"""Sessions and clients for SES v2 and STS: the one place boto3 is configured.
+
+Settings come from the command line (`--profile`, `--region`, `--endpoint-url`) and the
+environment (`AWS_ENDPOINT_URL`, the usual AWS variables and files). Retries are
+configured, not written: botocore's retry modes absorb throttling and transient faults.
+Everything a user can get wrong here (no credentials, unknown profile, no region, an
+endpoint that does not answer) becomes one `SesmigrateError` line; credentials never
+appear in a message.
+"""
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import botocore.session
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    ProfileNotFound,
+)
+
+from .errors import AwsCallError, AwsConfigError, UsageError
+
+RETRY_MODES = ("standard", "adaptive", "legacy")
+
+
+@dataclass(frozen=True, slots=True)
+class AwsSettings:
+    """Where and as whom to talk to AWS."""
+
+    profile: str | None = None
+    """Named profile from the AWS config files; None for the default credential chain."""
+    region: str | None = None
+    """Region to work in; None for the profile's or the environment's."""
+    endpoint_url: str | None = None
+    """Endpoint for SES and STS (the emulator); None for AWS_ENDPOINT_URL or AWS itself."""
+    max_attempts: int = 8
+    """Attempts per call, first included, before botocore gives up on a retryable error."""
+    retry_mode: str = "standard"
+    """botocore retry mode: standard, adaptive or legacy."""
+    max_pool_connections: int = 32
+    """HTTP connections per client: an upper bound on concurrent calls."""
+    emulator_credentials: bool = False
+    """Sign with fixed dummy credentials: the embedded emulator accepts any, AWS none."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountBinding:
+    """The account and region a command works on, as AWS itself reports them."""
+
+    account: str
+    region: str
+
+
+@dataclass(frozen=True, slots=True)
+class Clients:
+    """The clients sesmigrate uses, sharing one session (and so one credential source)."""
+
+    ses: Any
+    """SES v2 client."""
+    sts: Any
+    """STS client, for the caller identity a plan is bound to."""
+    region: str
+
+
+def endpoint_of(settings: AwsSettings) -> str | None:
+    return settings.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+
+
+def make_clients(settings: AwsSettings) -> Clients:
+    """Clients for `settings`, or one clear error if they cannot be made."""
+    if settings.retry_mode not in RETRY_MODES:
+        raise AwsConfigError(
+            f"unknown retry mode {settings.retry_mode!r}: use one of {RETRY_MODES}"
+        )
+    try:
+        if settings.emulator_credentials:
+            session = boto3.Session(
+                aws_access_key_id="emulator",
+                aws_secret_access_key="emulator",
+                region_name=settings.region,
+            )
+        else:
+            session = boto3.Session(profile_name=settings.profile, region_name=settings.region)
+    except ProfileNotFound:
+        raise AwsConfigError(
+            f"AWS profile {settings.profile!r} not found: check --profile and ~/.aws/config"
+        ) from None
+    region = session.region_name
+    if not region:
+        raise AwsConfigError("no AWS region: use --region or set AWS_REGION")
+    if session.get_credentials() is None:
+        raise AwsConfigError(
+            "no AWS credentials found: use --profile or set AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY (any values work against the emulator)"
+        )
+    config = Config(
+        retries={"mode": settings.retry_mode, "total_max_attempts": settings.max_attempts},
+        max_pool_connections=settings.max_pool_connections,
+    )
+    endpoint = endpoint_of(settings)
+    return Clients(
+        ses=session.client("sesv2", config=config, endpoint_url=endpoint),
+        sts=session.client("sts", config=config, endpoint_url=endpoint),
+        region=region,
+    )
+
+
+def caller_identity(clients: Clients) -> AccountBinding:
+    """The account the credentials belong to, from STS (the emulator answers it too)."""
+    with aws_errors():
+        account = clients.sts.get_caller_identity()["Account"]
+    return AccountBinding(account=account, region=clients.region)
+
+
+@contextmanager
+def aws_errors() -> Iterator[None]:
+    """Turn botocore's failures that a user must act on into one `SesmigrateError` line."""
+    try:
+        yield
+    except NoCredentialsError:
+        raise AwsConfigError(
+            "no AWS credentials found: use --profile or set AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY"
+        ) from None
+    except NoRegionError:
+        raise AwsConfigError("no AWS region: use --region or set AWS_REGION") from None
+    except EndpointConnectionError as exc:
+        raise AwsConfigError(
+            f"cannot reach {exc.kwargs.get('endpoint_url', 'the AWS endpoint')}: "
+            "check --endpoint-url, AWS_ENDPOINT_URL and the network"
+        ) from None
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        raise AwsCallError(
+            exc.operation_name, error.get("Code", "Unknown"), error.get("Message", "")
+        ) from None
+    except BotoCoreError as exc:
+        raise AwsConfigError(f"AWS call failed: {exc}") from None
+
+
+def parse_op_rates(values: list[str]) -> tuple[tuple[str, float], ...]:
+    """`OP=N` pairs, with OP an SES v2 operation name as in the API (`CreateTenant=1`)."""
+    known = _sesv2_operations()
+    rates: dict[str, float] = {}
+    for value in values:
+        operation, sep, number = value.partition("=")
+        if not sep:
+            raise UsageError(f"--op-rate {value!r}: write OPERATION=RATE, e.g. CreateTenant=1")
+        if operation not in known:
+            raise UsageError(
+                f"--op-rate {value!r}: {operation!r} is not an SES v2 operation name "
+                "(use the API's name, e.g. CreateTenant)"
+            )
+        rates[operation] = positive_rate(f"--op-rate {value!r}", number)
+    return tuple(sorted(rates.items()))
+
+
+def positive_rate(what: str, number: str | float) -> float:
+    try:
+        rate = float(number)
+    except ValueError:
+        raise UsageError(f"{what}: {number!r} is not a number") from None
+    if not rate > 0:
+        raise UsageError(f"{what}: a rate must be a positive number of calls per second")
+    return rate
+
+
+def _sesv2_operations() -> frozenset[str]:
+    return frozenset(botocore.session.get_session().get_service_model("sesv2").operation_names)

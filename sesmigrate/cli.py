@@ -1,0 +1,190 @@
+"""The `sesmigrate` command line: parse, call one function, render. Nothing else.
+
+Exit codes are part of the contract: 0 success, 1 error (one line on stderr, usage errors
+included), 2 "changes present" (plan and status with --detailed-exitcode). Click's usage
+errors would exit 2, so `main` runs typer outside standalone mode and maps them to 1.
+"""
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from typer.exceptions import TyperException
+
+from . import __version__
+from .aws import parse_op_rates, positive_rate
+from .errors import NotYetAvailableError, SesmigrateError
+
+app = typer.Typer(
+    name="sesmigrate",
+    help="Plan, review, apply and roll back the move of an SES account onto SES tenants.",
+    add_completion=True,
+    pretty_exceptions_show_locals=False,
+)
+stdout = Console(soft_wrap=True)
+stderr = Console(stderr=True, soft_wrap=True)
+
+_PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
+
+
+def _version(value: bool) -> None:
+    if value:
+        stdout.print(f"sesmigrate {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    ctx: typer.Context,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """sesmigrate: SES tenant migrations made reviewable, gradual and reversible."""
+    if ctx.invoked_subcommand is None:
+        stdout.print(ctx.get_help(), markup=False, highlight=False)
+
+
+def _not_yet(command: str) -> None:
+    raise NotYetAvailableError(command)
+
+
+@app.command(context_settings=_PASSTHROUGH)
+def scan() -> None:
+    """Inventory the account's identities, configuration sets, pools, templates and tenants."""
+    _not_yet("scan")
+
+
+@app.command(context_settings=_PASSTHROUGH)
+def plan() -> None:
+    """Turn an inventory and a strategy into a sealed, reviewable plan."""
+    _not_yet("plan")
+
+
+@app.command(context_settings=_PASSTHROUGH)
+def show() -> None:
+    """Render a plan as text, Markdown, HTML or JSON."""
+    _not_yet("show")
+
+
+@app.command(context_settings=_PASSTHROUGH)
+def apply() -> None:
+    """Apply a plan one cohort at a time, journaled and gated."""
+    _not_yet("apply")
+
+
+@app.command(context_settings=_PASSTHROUGH)
+def rollback() -> None:
+    """Undo a plan's applied cohorts from its journal, newest first."""
+    _not_yet("rollback")
+
+
+@app.command(context_settings=_PASSTHROUGH)
+def status() -> None:
+    """Show each cohort's progress and the live health of the plan's tenants."""
+    _not_yet("status")
+
+
+@app.command(context_settings=_PASSTHROUGH)
+def unlock() -> None:
+    """Clear the account and region's apply lock when its holder is gone."""
+    _not_yet("unlock")
+
+
+@app.command()
+def demo(
+    customers: Annotated[int, typer.Option(min=1, help="Customers in the generated account.")] = 40,
+    seed: Annotated[int, typer.Option(help="Seed of the generated account.")] = 7,
+) -> None:
+    """Run the migration journey on the embedded emulator (no AWS account needed)."""
+    from .demo import run_demo
+
+    run_demo(customers=customers, seed=seed, say=stdout.print)
+
+
+@app.command()
+def emulator(
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="Port on 127.0.0.1; 0 picks a free one.")
+    ] = 0,
+    latency_ms: Annotated[float, typer.Option(min=0, help="Delay added to every call.")] = 0.0,
+    rate_limit: Annotated[
+        float | None, typer.Option(help="Account-wide calls per second; more get HTTP 429.")
+    ] = None,
+    op_rate: Annotated[
+        list[str] | None,
+        typer.Option(help="Per-operation calls per second, e.g. CreateTenant=1 (repeatable)."),
+    ] = None,
+    fault_rate: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Fraction of calls answered 500/503.")
+    ] = 0.0,
+    demo_account: Annotated[bool, typer.Option(help="Load the realistic demo account.")] = False,
+    customers: Annotated[int, typer.Option(min=1, help="Customers in the demo account.")] = 40,
+    seed: Annotated[int, typer.Option(help="Seed of the demo account's generator.")] = 7,
+    region: Annotated[
+        str, typer.Option(help="Region the demo account is loaded into.")
+    ] = "us-east-1",
+    state_file: Annotated[
+        Path | None, typer.Option(help="Load the account from here at start; save it here on exit.")
+    ] = None,
+    tenant_quota: Annotated[
+        int | None, typer.Option(min=0, help="Tenants per account and region (default 10,000).")
+    ] = None,
+) -> None:
+    """Serve the SES emulator on 127.0.0.1; prints its endpoint URL as the first line."""
+    from .emulator.control import TrafficSettings
+    from .emulator.server import ServerOptions, run
+
+    traffic = TrafficSettings(
+        latency_ms=latency_ms,
+        rate_limit=positive_rate("--rate-limit", rate_limit) if rate_limit is not None else None,
+        op_rates=parse_op_rates(op_rate or []),
+        fault_rate=fault_rate,
+        seed=seed,
+    )
+    options = ServerOptions(
+        port=port,
+        traffic=traffic,
+        demo_account=demo_account,
+        customers=customers,
+        seed=seed,
+        region=region,
+        state_file=state_file,
+        tenant_quota=tenant_quota,
+    )
+
+    def announce(url: str) -> None:
+        print(url, flush=True)
+        stderr.print(f"SES emulator serving at {url} (Ctrl-C or SIGTERM to stop)")
+
+    run(options, announce)
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run a command and map every failure to exit status 1 with one line."""
+    try:
+        result = app(args=argv, prog_name="sesmigrate", standalone_mode=False)
+    except TyperException as exc:
+        stderr.print(f"[bold red]Error:[/] {escape(_one_line(exc.format_message()))} (see --help)")
+        return 1
+    except typer.Abort:
+        stderr.print("[bold red]Aborted.[/]")
+        return 1
+    except SesmigrateError as exc:
+        stderr.print(f"[bold red]Error:[/] {escape(_one_line(str(exc)))}")
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""Operator knobs that SES has no API for: findings, AWS-managed pauses, quotas, traffic.
+
+Health gates and continuity tests need to make a tenant unhealthy the way AWS would.
+`LocalControl` turns the knobs of an in-process emulator; `HttpControl` turns the same
+knobs of a server through its control path, `/_sesmigrate/`, a prefix no AWS API uses.
+Both expose the same methods, so a test can run against either.
+"""
+
+import json
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+from moto.core import DEFAULT_ACCOUNT_ID
+
+from .models import emulator_backends
+from .records import SentMessage
+from .traffic import TrafficPolicy, set_policy
+
+CONTROL_PREFIX = "/_sesmigrate/"
+
+
+class UnknownControlCommand(LookupError):
+    """A control path the emulator does not have."""
+
+
+class Control(Protocol):
+    def raise_finding(self, tenant: str, impact: str) -> None: ...
+    def clear_findings(self, tenant: str) -> None: ...
+    def set_aws_managed_status(
+        self, tenant: str, status: str, cause: str | None = None
+    ) -> None: ...
+    def set_tenant_quota(self, quota: int) -> None: ...
+    def set_traffic(self, settings: "TrafficSettings") -> None: ...
+    def sent_messages(self) -> list[SentMessage]: ...
+
+
+@dataclass(frozen=True)
+class TrafficSettings:
+    """The serialisable part of a `TrafficPolicy`, as the control path takes it."""
+
+    latency_ms: float = 0.0
+    rate_limit: float | None = None
+    op_rates: tuple[tuple[str, float], ...] = ()
+    fault_rate: float = 0.0
+    seed: int | None = None
+
+    def policy(self) -> TrafficPolicy:
+        return TrafficPolicy(
+            latency_s=self.latency_ms / 1000.0,
+            rate_limit=self.rate_limit,
+            op_rates=dict(self.op_rates),
+            fault_rate=self.fault_rate,
+            seed=self.seed,
+        )
+
+
+def handle(command: str, region: str, account: str, body: dict[str, Any]) -> Any:
+    """Run one control command against the emulator in this process; the server calls this."""
+    backend = emulator_backends[account][region]
+    if command == "reputation/finding":
+        backend.raise_reputation_finding(body["tenant"], body["impact"])
+    elif command == "reputation/clear":
+        backend.clear_reputation_findings(body["tenant"])
+    elif command == "reputation/aws-status":
+        backend.set_aws_managed_status(body["tenant"], body["status"], body.get("cause"))
+    elif command == "tenant-quota":
+        backend.tenant_quota = int(body["quota"])
+    elif command == "traffic":
+        settings = TrafficSettings(
+            latency_ms=float(body.get("latency_ms", 0.0)),
+            rate_limit=body.get("rate_limit"),
+            op_rates=tuple(sorted((body.get("op_rates") or {}).items())),
+            fault_rate=float(body.get("fault_rate", 0.0)),
+            seed=body.get("seed"),
+        )
+        set_policy(settings.policy())
+    elif command == "sent":
+        return [asdict(message) for message in backend.sent]
+    else:
+        raise UnknownControlCommand(command)
+    return None
+
+
+@dataclass(frozen=True)
+class LocalControl:
+    """The knobs of the emulator running in this process (under `moto.mock_aws`)."""
+
+    region: str = "us-east-1"
+    account: str = DEFAULT_ACCOUNT_ID
+
+    def _do(self, command: str, **body: Any) -> Any:
+        return handle(command, self.region, self.account, body)
+
+    def raise_finding(self, tenant: str, impact: str) -> None:
+        self._do("reputation/finding", tenant=tenant, impact=impact)
+
+    def clear_findings(self, tenant: str) -> None:
+        self._do("reputation/clear", tenant=tenant)
+
+    def set_aws_managed_status(self, tenant: str, status: str, cause: str | None = None) -> None:
+        self._do("reputation/aws-status", tenant=tenant, status=status, cause=cause)
+
+    def set_tenant_quota(self, quota: int) -> None:
+        self._do("tenant-quota", quota=quota)
+
+    def set_traffic(self, settings: TrafficSettings) -> None:
+        set_policy(settings.policy())
+
+    def sent_messages(self) -> list[SentMessage]:
+        return list(emulator_backends[self.account][self.region].sent)
+
+
+@dataclass(frozen=True)
+class HttpControl:
+    """The knobs of an emulator server at `endpoint_url`."""
+
+    endpoint_url: str
+    region: str = "us-east-1"
+    account: str = DEFAULT_ACCOUNT_ID
+
+    def _do(self, command: str, **body: Any) -> Any:
+        url = f"{self.endpoint_url.rstrip('/')}{CONTROL_PREFIX}{command}"
+        payload = json.dumps({"region": self.region, "account": self.account, **body}).encode()
+        request = urllib.request.Request(
+            url, data=payload, headers={"Content-Type": "application/json"}, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as exc:
+            raise RuntimeError(
+                f"emulator control {command} failed: {exc.read().decode()}"
+            ) from None
+
+    def raise_finding(self, tenant: str, impact: str) -> None:
+        self._do("reputation/finding", tenant=tenant, impact=impact)
+
+    def clear_findings(self, tenant: str) -> None:
+        self._do("reputation/clear", tenant=tenant)
+
+    def set_aws_managed_status(self, tenant: str, status: str, cause: str | None = None) -> None:
+        self._do("reputation/aws-status", tenant=tenant, status=status, cause=cause)
+
+    def set_tenant_quota(self, quota: int) -> None:
+        self._do("tenant-quota", quota=quota)
+
+    def set_traffic(self, settings: TrafficSettings) -> None:
+        self._do(
+            "traffic",
+            latency_ms=settings.latency_ms,
+            rate_limit=settings.rate_limit,
+            op_rates=dict(settings.op_rates),
+            fault_rate=settings.fault_rate,
+            seed=settings.seed,
+        )
+
+    def sent_messages(self) -> list[SentMessage]:
+        raw = self._do("sent")
+        return [SentMessage(**{**item, "recipients": tuple(item["recipients"])}) for item in raw]

@@ -1,0 +1,321 @@
+"""Wire layer: parse each SES v2 request, make one backend call, dump the result.
+
+No rules here (they live in `models`, `corrections` and `sending`). `_dispatch` is the one
+wrapper around every call where the traffic policy (latency, throttling, faults) applies,
+before the backend is touched.
+"""
+
+import json
+from typing import Any
+
+from moto.core.common_types import TYPE_RESPONSE
+from moto.core.exceptions import HTTPException
+from moto.sesv2.responses import SESV2Response
+
+from .models import EmulatorBackend, emulator_backends
+from .traffic import active_policy
+
+
+class EmulatorResponse(SESV2Response):
+    """moto's SES v2 responses plus the tenant, reputation, template and account operations."""
+
+    @property
+    def sesv2_backend(self) -> EmulatorBackend:
+        return emulator_backends[self.current_account][self.region]
+
+    def _dispatch(
+        self, request: Any, full_url: str | None = None, headers: Any = None
+    ) -> TYPE_RESPONSE:
+        self.setup_class(request, full_url, headers)
+        try:
+            active_policy().admit(self.current_account, self._get_action() or "")
+        except HTTPException as refused:
+            headers_out = dict(refused.get_headers() or [])
+            return refused.code, headers_out, refused.get_body()
+        return self.call_action()
+
+    def _body(self) -> dict[str, Any]:
+        return json.loads(self.body) if self.body else {}
+
+    def _paged(self, key: str, items: list[Any], next_token: str | None) -> str:
+        result: dict[str, Any] = {key: items}
+        if next_token:
+            result["NextToken"] = next_token
+        return json.dumps(result)
+
+    # --- tenants -------------------------------------------------------------------
+
+    def create_tenant(self) -> str:
+        params = self._body()
+        suppression = params.get("SuppressionAttributes") or {}
+        backend = self.sesv2_backend
+        tenant = backend.create_tenant(
+            tenant_name=params["TenantName"],
+            tags=params.get("Tags"),
+            suppressed_reasons=suppression.get("SuppressedReasons"),
+            suppression_scope=suppression.get("SuppressionScope"),
+        )
+        return json.dumps(
+            tenant.to_dict(backend.tenant_sending_status(tenant), backend.tags_of(tenant.arn))
+        )
+
+    def get_tenant(self) -> str:
+        backend = self.sesv2_backend
+        tenant = backend.get_tenant(self._body()["TenantName"])
+        wire = tenant.to_dict(backend.tenant_sending_status(tenant), backend.tags_of(tenant.arn))
+        return json.dumps({"Tenant": wire})
+
+    def list_tenants(self) -> str:
+        params = self._body()
+        backend = self.sesv2_backend
+        tenants, token = backend.list_tenants(
+            params.get("Filter") or {}, params.get("NextToken"), params.get("PageSize")
+        )
+        infos = [tenant.info(backend.tenant_sending_status(tenant)) for tenant in tenants]
+        return self._paged("Tenants", infos, token)
+
+    def delete_tenant(self) -> str:
+        self.sesv2_backend.delete_tenant(self._body()["TenantName"])
+        return "{}"
+
+    def put_tenant_suppression_attributes(self) -> str:
+        params = self._body()
+        self.sesv2_backend.put_tenant_suppression_attributes(
+            params["TenantName"], params.get("SuppressedReasons"), params.get("SuppressionScope")
+        )
+        return "{}"
+
+    # --- associations --------------------------------------------------------------
+
+    def create_tenant_resource_association(self) -> str:
+        params = self._body()
+        self.sesv2_backend.create_tenant_resource_association(
+            params["TenantName"], params["ResourceArn"]
+        )
+        return "{}"
+
+    def delete_tenant_resource_association(self) -> str:
+        params = self._body()
+        self.sesv2_backend.delete_tenant_resource_association(
+            params["TenantName"], params["ResourceArn"]
+        )
+        return "{}"
+
+    def list_tenant_resources(self) -> str:
+        params = self._body()
+        associations, token = self.sesv2_backend.list_tenant_resources(
+            params["TenantName"],
+            (params.get("Filter") or {}).get("RESOURCE_TYPE"),
+            params.get("NextToken"),
+            params.get("PageSize"),
+        )
+        resources = [
+            {"ResourceType": a.resource_type, "ResourceArn": a.resource_arn} for a in associations
+        ]
+        return self._paged("TenantResources", resources, token)
+
+    def list_resource_tenants(self) -> str:
+        params = self._body()
+        pairs, token = self.sesv2_backend.list_resource_tenants(
+            params["ResourceArn"], params.get("NextToken"), params.get("PageSize")
+        )
+        metadata = [
+            {
+                "TenantName": tenant.name,
+                "TenantId": tenant.tenant_id,
+                "ResourceArn": association.resource_arn,
+                "AssociatedTimestamp": association.associated,
+            }
+            for tenant, association in pairs
+        ]
+        return self._paged("ResourceTenants", metadata, token)
+
+    # --- reputation ----------------------------------------------------------------
+
+    def get_reputation_entity(self) -> str:
+        entity = self.sesv2_backend.get_reputation_entity(
+            self._get_param("ReputationEntityType"), self._get_param("ReputationEntityReference")
+        )
+        return json.dumps({"ReputationEntity": entity.to_dict()})
+
+    def list_reputation_entities(self) -> str:
+        params = self._body()
+        entities, token = self.sesv2_backend.list_reputation_entities(
+            params.get("Filter") or {}, params.get("NextToken"), params.get("PageSize")
+        )
+        return self._paged("ReputationEntities", [e.to_dict() for e in entities], token)
+
+    def update_reputation_entity_policy(self) -> str:
+        self.sesv2_backend.update_reputation_entity_policy(
+            self._get_param("ReputationEntityType"),
+            self._get_param("ReputationEntityReference"),
+            self._body()["ReputationEntityPolicy"],
+        )
+        return "{}"
+
+    def update_reputation_entity_customer_managed_status(self) -> str:
+        self.sesv2_backend.update_reputation_entity_customer_managed_status(
+            self._get_param("ReputationEntityType"),
+            self._get_param("ReputationEntityReference"),
+            self._body()["SendingStatus"],
+        )
+        return "{}"
+
+    # --- v2 email templates ----------------------------------------------------------
+
+    def create_email_template(self) -> str:
+        params = self._body()
+        self.sesv2_backend.create_email_template(
+            params["TemplateName"], params.get("TemplateContent") or {}, params.get("Tags")
+        )
+        return "{}"
+
+    def get_email_template(self) -> str:
+        backend = self.sesv2_backend
+        template = backend.get_email_template(self._get_param("TemplateName"))
+        return json.dumps(
+            {
+                "TemplateName": template.name,
+                "TemplateContent": template.content(),
+                "Tags": backend.tags_of(backend.arn("template", template.name)),
+            }
+        )
+
+    def list_email_templates(self) -> str:
+        templates, token = self.sesv2_backend.list_email_templates(
+            self._get_param("NextToken"), self._get_int_param("PageSize")
+        )
+        metadata = [{"TemplateName": t.name, "CreatedTimestamp": t.created} for t in templates]
+        return self._paged("TemplatesMetadata", metadata, token)
+
+    def update_email_template(self) -> str:
+        self.sesv2_backend.update_email_template(
+            self._get_param("TemplateName"), self._body().get("TemplateContent") or {}
+        )
+        return "{}"
+
+    def delete_email_template(self) -> str:
+        self.sesv2_backend.delete_email_template(self._get_param("TemplateName"))
+        return "{}"
+
+    # --- account and sending ---------------------------------------------------------
+
+    def get_account(self) -> str:
+        backend = self.sesv2_backend
+        quota = backend.send_quota
+        return json.dumps(
+            {
+                "DedicatedIpAutoWarmupEnabled": False,
+                "EnforcementStatus": "HEALTHY",
+                "ProductionAccessEnabled": True,
+                "SendQuota": {
+                    "Max24HourSend": quota.max_24_hour_send,
+                    "MaxSendRate": quota.max_send_rate,
+                    "SentLast24Hours": float(len(backend.sent)),
+                },
+                "SendingEnabled": True,
+            }
+        )
+
+    def send_email(self) -> str:
+        params = self._body()
+        destination = params.get("Destination") or {}
+        recipients = [
+            address
+            for kind in ("ToAddresses", "CcAddresses", "BccAddresses")
+            for address in destination.get(kind, [])
+        ]
+        template = (params.get("Content") or {}).get("Template")
+        backend = self.sesv2_backend
+        message_id = backend.send_email_v2(
+            from_address=self._from_address(params),
+            recipients=recipients,
+            configuration_set_name=params.get("ConfigurationSetName"),
+            tenant_name=params.get("TenantName"),
+            template_name=backend.resolve_template(
+                template.get("TemplateName"), template.get("TemplateArn")
+            )
+            if template
+            else None,
+        )
+        return json.dumps({"MessageId": message_id})
+
+    def send_bulk_email(self) -> str:
+        params = self._body()
+        template = (params.get("DefaultContent") or {}).get("Template") or {}
+        backend = self.sesv2_backend
+        message_ids = backend.send_bulk_email_v2(
+            from_address=self._from_address(params),
+            entries=[
+                [
+                    address
+                    for kind in ("ToAddresses", "CcAddresses", "BccAddresses")
+                    for address in entry.get("Destination", {}).get(kind, [])
+                ]
+                for entry in params.get("BulkEmailEntries") or []
+            ],
+            configuration_set_name=params.get("ConfigurationSetName"),
+            tenant_name=params.get("TenantName"),
+            template_name=backend.resolve_template(
+                template.get("TemplateName"), template.get("TemplateArn")
+            ),
+        )
+        results = [{"Status": "SUCCESS", "MessageId": message_id} for message_id in message_ids]
+        return json.dumps({"BulkEmailEntryResults": results})
+
+    def _from_address(self, params: dict[str, Any]) -> str:
+        identity_arn = params.get("FromEmailAddressIdentityArn")
+        address = params.get("FromEmailAddress")
+        if address is None and identity_arn:
+            address = identity_arn.rpartition("/")[2]
+        return address or ""
+
+    # --- corrected moto operations -------------------------------------------------
+
+    def create_email_identity(self) -> str:
+        params = self._body()
+        identity = self.sesv2_backend.create_email_identity(
+            email_identity=params["EmailIdentity"],
+            tags=params.get("Tags"),
+            dkim_signing_attributes=params.get("DkimSigningAttributes"),
+            configuration_set_name=params.get("ConfigurationSetName"),
+        )
+        wire = self.sesv2_backend.identity_to_dict(identity)
+        return json.dumps(
+            {
+                key: wire[key]
+                for key in ("IdentityType", "VerifiedForSendingStatus", "DkimAttributes")
+            }
+        )
+
+    def get_email_identity(self) -> str:
+        backend = self.sesv2_backend
+        identity = backend.get_email_identity(self._get_param("EmailIdentity"))
+        return json.dumps(backend.identity_to_dict(identity))
+
+    def put_email_identity_configuration_set_attributes(self) -> str:
+        self.sesv2_backend.put_email_identity_configuration_set_attributes(
+            self._get_param("EmailIdentity"), self._body().get("ConfigurationSetName")
+        )
+        return "{}"
+
+    def get_configuration_set(self) -> str:
+        backend = self.sesv2_backend
+        config_set = backend._configuration_set(self._get_param("ConfigurationSetName"))
+        return json.dumps(backend.configuration_set_to_dict(config_set))
+
+    def put_configuration_set_delivery_options(self) -> str:
+        params = self._body()
+        self.sesv2_backend.put_configuration_set_delivery_options(
+            self._get_param("ConfigurationSetName"),
+            params.get("TlsPolicy"),
+            params.get("SendingPoolName"),
+            params.get("MaxDeliverySeconds"),
+        )
+        return "{}"
+
+    def get_dedicated_ip_pool(self) -> str:
+        pool = self.sesv2_backend.get_dedicated_ip_pool(self._get_param("PoolName"))
+        return json.dumps(
+            {"DedicatedIpPool": {"PoolName": pool.pool_name, "ScalingMode": pool.scaling_mode}}
+        )
