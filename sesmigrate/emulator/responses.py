@@ -272,6 +272,25 @@ class EmulatorResponse(SESV2Response):
 
     # --- corrected moto operations -------------------------------------------------
 
+    def list_email_identities(self) -> str:
+        identities, token = self.sesv2_backend.list_email_identities(
+            next_token=self._get_param("NextToken"), page_size=self._get_param("PageSize")
+        )
+        return self._paged("EmailIdentities", [i.list_response_object for i in identities], token)
+
+    def list_configuration_sets(self) -> str:
+        config_sets, token = self.sesv2_backend.list_configuration_sets(
+            next_token=self._get_param("NextToken"), page_size=self._get_param("PageSize")
+        )
+        names = [c.configuration_set_name for c in config_sets]
+        return self._paged("ConfigurationSets", names, token)
+
+    def list_dedicated_ip_pools(self) -> str:
+        pools, token = self.sesv2_backend.list_dedicated_ip_pools(
+            next_token=self._get_param("NextToken"), page_size=self._get_int_param("PageSize")
+        )
+        return self._paged("DedicatedIpPools", pools, token)
+
     def create_email_identity(self) -> str:
         params = self._body()
         identity = self.sesv2_backend.create_email_identity(
