@@ -6,6 +6,7 @@ errors would exit 2, so `main` runs typer outside standalone mode and maps them 
 """
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -15,8 +16,14 @@ from rich.markup import escape
 from typer.exceptions import TyperException
 
 from . import __version__
-from .aws import parse_op_rates, positive_rate
+from .aws import AwsSettings, parse_op_rates, positive_rate
 from .errors import NotYetAvailableError, SesmigrateError
+from .files import write_atomically
+from .inventory import scan_account
+from .ownership import ownership
+from .progress import call_progress
+from .rules import ownership_rules
+from .summary import ScanSummary
 
 app = typer.Typer(
     name="sesmigrate",
@@ -28,6 +35,11 @@ stdout = Console(soft_wrap=True)
 stderr = Console(stderr=True, soft_wrap=True)
 
 _PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
+
+
+class SummaryFormat(StrEnum):
+    text = "text"
+    json = "json"
 
 
 def _version(value: bool) -> None:
@@ -55,10 +67,60 @@ def _not_yet(command: str) -> None:
     raise NotYetAvailableError(command)
 
 
-@app.command(context_settings=_PASSTHROUGH)
-def scan() -> None:
+Region = Annotated[str | None, typer.Option(help="AWS region (default: profile or AWS_REGION).")]
+Profile = Annotated[str | None, typer.Option(help="AWS profile from ~/.aws/config.")]
+EndpointUrl = Annotated[
+    str | None,
+    typer.Option(envvar="AWS_ENDPOINT_URL", help="SES/STS endpoint, e.g. the emulator's URL."),
+]
+Rate = Annotated[float | None, typer.Option(help="Cap on all SES calls, per second.")]
+OpRate = Annotated[
+    list[str] | None,
+    typer.Option(help="Cap on one operation, per second, e.g. GetEmailIdentity=1 (repeatable)."),
+]
+
+
+@app.command()
+def scan(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Where to write the inventory (JSON).")
+    ] = Path("inventory.json"),
+    format: Annotated[
+        SummaryFormat, typer.Option("--format", help="Summary on stdout: text or json.")
+    ] = SummaryFormat.text,
+    region: Region = None,
+    profile: Profile = None,
+    endpoint_url: EndpointUrl = None,
+    rate: Rate = None,
+    op_rate: OpRate = None,
+    parallelism: Annotated[int, typer.Option(min=1, max=64, help="Concurrent reads.")] = 16,
+    mapping: Annotated[
+        Path | None, typer.Option(help="CSV of resource,customer,tier that overrides other rules.")
+    ] = None,
+    name_pattern: Annotated[
+        list[str] | None,
+        typer.Option(help="Regex with groups (?P<customer>...) and (?P<tier>...) (repeatable)."),
+    ] = None,
+    customer_tag: Annotated[str, typer.Option(help="Tag key naming the customer.")] = "customer",
+    tier_tag: Annotated[str, typer.Option(help="Tag key naming the tier.")] = "tier",
+) -> None:
     """Inventory the account's identities, configuration sets, pools, templates and tenants."""
-    _not_yet("scan")
+    rules = ownership_rules(mapping, name_pattern or [], customer_tag, tier_tag)
+    settings = AwsSettings(profile=profile, region=region, endpoint_url=endpoint_url)
+    with call_progress(stderr, "Scanning SES") as progress:
+        inventory = scan_account(
+            settings,
+            rate=positive_rate("--rate", rate) if rate is not None else None,
+            op_rates=dict(parse_op_rates(op_rate or [])),
+            parallelism=parallelism,
+            progress=progress,
+        )
+    write_atomically(output, inventory.to_json(__version__))
+    summary = ScanSummary(inventory, ownership(inventory, rules), str(output))
+    if format is SummaryFormat.json:
+        print(summary.to_json(), end="")
+    else:
+        stdout.print(summary.to_text(), end="", markup=False, highlight=False)
 
 
 @app.command(context_settings=_PASSTHROUGH)

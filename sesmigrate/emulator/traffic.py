@@ -10,43 +10,11 @@ can be tested without sleeping.
 
 import random
 import threading
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ..tokenbucket import Clock, TokenBucket
 from .exceptions import InternalFailure, ServiceUnavailable, TooManyRequestsException
-
-
-@dataclass(frozen=True, slots=True)
-class Clock:
-    """Monotonic time and sleep, injectable for tests."""
-
-    now: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
-
-
-class TokenBucket:
-    """`rate` requests per second with a burst of one second's worth (at least one)."""
-
-    def __init__(self, rate: float, clock: Clock) -> None:
-        if rate <= 0:
-            raise ValueError(f"a rate must be positive, not {rate}")
-        self.rate = rate
-        self.capacity = max(1.0, rate)
-        self._tokens = self.capacity
-        self._clock = clock
-        self._last = clock.now()
-        self._lock = threading.Lock()
-
-    def try_take(self) -> bool:
-        with self._lock:
-            now = self._clock.now()
-            self._tokens = min(self.capacity, self._tokens + (now - self._last) * self.rate)
-            self._last = now
-            if self._tokens >= 1.0:
-                self._tokens -= 1.0
-                return True
-            return False
 
 
 @dataclass

@@ -11,7 +11,8 @@ from sesmigrate.emulator.exceptions import (
     ServiceUnavailable,
     TooManyRequestsException,
 )
-from sesmigrate.emulator.traffic import Clock, TokenBucket, TrafficPolicy
+from sesmigrate.emulator.traffic import TrafficPolicy
+from sesmigrate.tokenbucket import Clock, TokenBucket
 
 
 class FakeClock:
