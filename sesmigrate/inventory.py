@@ -58,6 +58,10 @@ class _Silent:
         """Nothing to show when nobody is watching."""
 
 
+def _listed_name(item: dict[str, Any]) -> str:
+    return next(item[key] for key in ("IdentityName", "TemplateName", "TenantName") if key in item)
+
+
 def partition_of(region: str) -> str:
     if region.startswith("cn-"):
         return "aws-cn"
@@ -113,7 +117,7 @@ class _Scan:
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "NotFoundException":
                 raise
-            name = item if isinstance(item, str) else next(iter(item.values()), "?")
+            name = item if isinstance(item, str) else _listed_name(item)
             with self._lock:
                 self.notes.append(
                     f"{exc.operation_name} {name}: deleted between list and read; skipped"

@@ -121,7 +121,8 @@ class RateLimiter:
     def attach(self, client: Any) -> Any:
         """Make every HTTP attempt of `client`, retries included, go through this limiter."""
         events = client.meta.events
-        events.register("before-send", self._before_send)
+        # first: an in-process mock answers from before-send and would skip a later handler
+        events.register_first("before-send", self._before_send)
         events.register("needs-retry", self._after_attempt)
         return client
 

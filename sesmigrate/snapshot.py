@@ -177,7 +177,7 @@ def _encode(item: Any) -> dict[str, Any]:
     for key in item.__slots__:
         value = getattr(item, key)
         if key == "tags":
-            value = [{"Key": k, "Value": v} for k, v in value]
+            value = [{"Key": k, "Value": v} for k, v in sorted(value)]
         elif key == "resources":
             value = [{"type": r.type, "arn": r.arn} for r in sorted(value, key=lambda r: r.arn)]
         elif isinstance(value, tuple):

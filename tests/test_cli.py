@@ -1,5 +1,6 @@
 """The command line contract: exit codes and one-line errors."""
 
+import json
 import subprocess
 import sys
 
@@ -7,6 +8,7 @@ import pytest
 
 from sesmigrate import __version__
 from sesmigrate.cli import main
+from sesmigrate.snapshot import read_inventory
 
 CONTRACT = ("scan", "plan", "show", "apply", "rollback", "status", "unlock", "demo", "emulator")
 
@@ -32,9 +34,7 @@ def test_no_arguments_shows_help_listing_every_contract_command(
     assert all(command in out for command in CONTRACT)
 
 
-@pytest.mark.parametrize(
-    "command", ["scan", "plan", "show", "apply", "rollback", "status", "unlock"]
-)
+@pytest.mark.parametrize("command", ["plan", "show", "apply", "rollback", "status", "unlock"])
 def test_unbuilt_command_exits_1_with_one_line(
     command: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -84,3 +84,141 @@ def test_demo_reads_the_generated_account_through_the_api(
     assert "8 customers" in out
     assert "1 pre-existing tenant(s)" in out
     assert "nothing was written to disk" in out
+
+
+class TestScan:
+    pytestmark = pytest.mark.parametrize("emulator", ["http"], indirect=True)
+
+    def scan(self, emulator, tmp_path, *extra: str) -> int:
+        return main(
+            [
+                "scan",
+                "--endpoint-url",
+                emulator.endpoint_url,
+                "--region",
+                "us-east-1",
+                "-o",
+                str(tmp_path / "inventory.json"),
+                *extra,
+            ]
+        )
+
+    def test_scan_writes_the_inventory_and_prints_the_summary(
+        self, emulator, tmp_path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        emulator.control.load_realistic_account(12, 3)
+
+        assert self.scan(emulator, tmp_path) == 0
+
+        out = capsys.readouterr().out
+        inventory = read_inventory((tmp_path / "inventory.json").read_text())
+        assert len(inventory.identities) >= 12
+        assert f"inventory written to {tmp_path / 'inventory.json'}" in out
+        assert "legacy-handmade: not managed by sesmigrate" in out
+        assert "free-tier-shared" in out
+        assert "template password-reset: no rule assigns it" in out
+
+    def test_scan_json_summary_is_machine_readable(
+        self, emulator, tmp_path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        emulator.control.load_realistic_account(12, 3)
+
+        assert self.scan(emulator, tmp_path, "--format", "json") == 0
+
+        summary = json.loads(capsys.readouterr().out)
+        inventory = read_inventory((tmp_path / "inventory.json").read_text())
+        assert summary["fingerprint"] == inventory.fingerprint()
+        assert summary["counts"]["customers"] == 12
+        assert sum(summary["customers_per_tier"].values()) == 12
+        assert [t["name"] for t in summary["tenants"]] == ["legacy-handmade"]
+
+    def test_scan_reports_a_missing_configuration_set_as_a_blocker(
+        self, emulator, tmp_path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        ses = emulator.ses
+        ses.create_configuration_set(ConfigurationSetName="doomed")
+        ses.create_email_identity(
+            EmailIdentity="acme.example.com",
+            ConfigurationSetName="doomed",
+            Tags=[{"Key": "customer", "Value": "acme"}],
+        )
+        ses.delete_configuration_set(ConfigurationSetName="doomed")
+
+        assert self.scan(emulator, tmp_path) == 0
+
+        out = capsys.readouterr().out
+        assert "Blocks a migration:" in out
+        assert "names configuration set 'doomed', which does not exist" in out
+
+    def test_scan_applies_mapping_and_name_patterns(
+        self, emulator, tmp_path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        ses = emulator.ses
+        ses.create_email_identity(EmailIdentity="acme.example.com")
+        ses.create_email_template(TemplateName="globex--welcome", TemplateContent={"Subject": "s"})
+        mapping = tmp_path / "owners.csv"
+        mapping.write_text("resource,customer,tier\nacme.example.com,acme,pro\n")
+
+        code = self.scan(
+            emulator,
+            tmp_path,
+            "--format",
+            "json",
+            "--mapping",
+            str(mapping),
+            "--name-pattern",
+            r"(?P<customer>[a-z]+)--.*",
+        )
+
+        summary = json.loads(capsys.readouterr().out)
+        assert code == 0
+        assert summary["counts"]["customers"] == 2
+        assert summary["customers_per_tier"] == {"(none)": 1, "pro": 1}
+
+    @pytest.mark.parametrize(
+        ("content", "pattern", "words"),
+        [
+            ("a,b,c,d\n", None, "line 1: expected 'resource,customer[,tier]'"),
+            (None, "(?P<customer>[a-z", "is not a valid regex"),
+            (None, "(?P<owner>.*)", "no named group 'customer'"),
+        ],
+    )
+    def test_scan_refuses_bad_rules_before_any_call_and_writes_nothing(
+        self,
+        emulator,
+        tmp_path,
+        capsys: pytest.CaptureFixture[str],
+        content: str | None,
+        pattern: str | None,
+        words: str,
+    ) -> None:
+        extra = []
+        if content is not None:
+            (tmp_path / "owners.csv").write_text(content)
+            extra += ["--mapping", str(tmp_path / "owners.csv")]
+        if pattern is not None:
+            extra += ["--name-pattern", pattern]
+
+        assert self.scan(emulator, tmp_path, *extra) == 1
+
+        assert words in one_line(capsys.readouterr().err)
+        assert not (tmp_path / "inventory.json").exists()
+
+    def test_scan_of_missing_mapping_file_is_one_line(
+        self, emulator, tmp_path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        assert self.scan(emulator, tmp_path, "--mapping", str(tmp_path / "nope.csv")) == 1
+
+        assert "does not exist" in one_line(capsys.readouterr().err)
+
+
+def test_scan_without_credentials_is_one_line(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+
+    assert main(["scan", "--region", "us-east-1", "-o", str(tmp_path / "i.json")]) == 1
+
+    assert "no AWS credentials found" in one_line(capsys.readouterr().err)
+    assert not (tmp_path / "i.json").exists()

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from moto.core import DEFAULT_ACCOUNT_ID
 
+from .accounts import load_account, realistic_account
 from .models import emulator_backends
 from .records import SentMessage
 from .traffic import TrafficPolicy, set_policy
@@ -32,6 +33,7 @@ class Control(Protocol):
         self, tenant: str, status: str, cause: str | None = None
     ) -> None: ...
     def set_tenant_quota(self, quota: int) -> None: ...
+    def load_realistic_account(self, customers: int, seed: int) -> None: ...
     def set_traffic(self, settings: "TrafficSettings") -> None: ...
     def sent_messages(self) -> list[SentMessage]: ...
 
@@ -76,6 +78,8 @@ def handle(command: str, region: str, account: str, body: dict[str, Any]) -> Any
             seed=body.get("seed"),
         )
         set_policy(settings.policy())
+    elif command == "account/load":
+        load_account(backend, realistic_account(int(body["customers"]), int(body["seed"])))
     elif command == "sent":
         return [asdict(message) for message in backend.sent]
     else:
@@ -104,6 +108,9 @@ class LocalControl:
 
     def set_tenant_quota(self, quota: int) -> None:
         self._do("tenant-quota", quota=quota)
+
+    def load_realistic_account(self, customers: int, seed: int) -> None:
+        self._do("account/load", customers=customers, seed=seed)
 
     def set_traffic(self, settings: TrafficSettings) -> None:
         set_policy(settings.policy())
@@ -145,6 +152,9 @@ class HttpControl:
 
     def set_tenant_quota(self, quota: int) -> None:
         self._do("tenant-quota", quota=quota)
+
+    def load_realistic_account(self, customers: int, seed: int) -> None:
+        self._do("account/load", customers=customers, seed=seed)
 
     def set_traffic(self, settings: TrafficSettings) -> None:
         self._do(

@@ -1,0 +1,209 @@
+"""The scanner against the emulator's realistic account, in-process and over HTTP."""
+
+from typing import Any
+
+import pytest
+
+from sesmigrate import inventory as scanner
+from sesmigrate.aws import AccountBinding, AwsSettings, Clients, make_clients
+from sesmigrate.emulator.accounts import (
+    HANDMADE_TENANT,
+    SHARED_FREE_CONFIGURATION_SET,
+    SHARED_FREE_POOL,
+    AccountSpec,
+    realistic_account,
+)
+from sesmigrate.emulator.control import TrafficSettings
+from sesmigrate.ownership import OwnershipRules, ownership
+from sesmigrate.ratelimit import RateLimiter
+from sesmigrate.snapshot import Inventory
+
+ARN = "arn:aws:ses:us-east-1:123456789012"
+BINDING = AccountBinding("123456789012", "us-east-1")
+
+
+def load(emulator: Any, customers: int = 20, seed: int = 4) -> AccountSpec:
+    """The realistic account, loaded into the emulator under test (either transport)."""
+    emulator.control.load_realistic_account(customers, seed)
+    return realistic_account(customers, seed)
+
+
+def clients_for(emulator: Any) -> Clients:
+    return Clients(ses=emulator.ses, sts=emulator.client("sts"), region="us-east-1")
+
+
+def scan(emulator: Any, **kwargs: Any) -> Inventory:
+    return scanner.scan(clients_for(emulator), BINDING, **kwargs)
+
+
+class TestRealisticAccount:
+    def test_scan_finds_every_resource_of_the_account(self, emulator: Any) -> None:
+        account = load(emulator)
+
+        found = scan(emulator)
+
+        assert [i.name for i in found.identities] == sorted(i.name for i in account.identities)
+        assert [c.name for c in found.configuration_sets] == sorted(
+            c.name for c in account.configuration_sets
+        )
+        assert [p.name for p in found.pools] == sorted(p.name for p in account.pools)
+        assert [t.name for t in found.templates] == sorted(t.name for t in account.templates)
+        assert [t.name for t in found.tenants] == [HANDMADE_TENANT]
+        assert found.notes == ()
+
+    def test_scan_reads_tags_default_sets_pools_and_associations(self, emulator: Any) -> None:
+        account = load(emulator)
+        vip = next(c for c in account.customers if c.tier == "vip")
+
+        found = scan(emulator)
+
+        identity = next(i for i in found.identities if i.name == vip.identities[0])
+        assert dict(identity.tags) == {"customer": vip.customer_id, "tier": "vip"}
+        assert identity.configuration_set == vip.configuration_sets[0]
+        config_set = next(
+            c for c in found.configuration_sets if c.name == vip.configuration_sets[0]
+        )
+        assert config_set.sending_pool == vip.pools[0]
+        (handmade,) = found.tenants
+        assert handmade.migration is None
+        assert {r.type for r in handmade.resources} == {"EMAIL_IDENTITY", "CONFIGURATION_SET"}
+        assert found.account.account_id == "123456789012"
+        assert found.account.max_send_rate == 14.0
+
+    def test_scan_ownership_matches_the_generated_customers(self, emulator: Any) -> None:
+        account = load(emulator)
+
+        owners = ownership(scan(emulator), OwnershipRules())
+
+        expected = {
+            c.customer_id: (c.tier, c.identities, c.configuration_sets, c.templates, c.pools)
+            for c in account.customers
+        }
+        assert {
+            c.id: (c.tier, c.identities, c.configuration_sets, c.templates, c.pools)
+            for c in owners.customers
+        } == {k: (t, tuple(sorted(i)), s, tp, p) for k, (t, i, s, tp, p) in expected.items()}
+        shared = {(s.kind, s.name) for s in owners.shared}
+        assert shared == {
+            ("configuration-set", SHARED_FREE_CONFIGURATION_SET),
+            ("dedicated-ip-pool", SHARED_FREE_POOL),
+        }
+        unowned = {(u.kind, u.name) for u in owners.unowned}
+        assert ("template", "password-reset") in unowned
+        assert ("identity", "ops-alerts@example.org") in unowned
+
+    def test_scan_walks_every_page_of_every_list(
+        self, emulator: Any, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        account = load(emulator, customers=12)
+        monkeypatch.setattr(scanner, "PAGE_SIZES", dict.fromkeys(scanner.PAGE_SIZES, 2))
+
+        found = scan(emulator, parallelism=3)
+
+        assert len(found.identities) == len(account.identities)
+        assert len(found.templates) == len(account.templates)
+        assert len(found.tenants[0].resources) == 2
+
+
+class TestFingerprint:
+    def test_fingerprint_is_stable_across_two_scans_of_an_unchanged_account(
+        self, emulator: Any
+    ) -> None:
+        load(emulator, customers=8)
+
+        assert scan(emulator).fingerprint() == scan(emulator).fingerprint()
+
+    @pytest.mark.parametrize("change", ["tag", "identity", "association"])
+    def test_fingerprint_changes_when_the_account_changes(self, emulator: Any, change: str) -> None:
+        account = load(emulator, customers=8)
+        before = scan(emulator).fingerprint()
+        ses = emulator.ses
+        name = account.customers[1].identities[0]
+
+        if change == "tag":
+            ses.tag_resource(
+                ResourceArn=f"{ARN}:identity/{name}", Tags=[{"Key": "tier", "Value": "vip"}]
+            )
+        elif change == "identity":
+            ses.create_email_identity(EmailIdentity="newcomer.example.com")
+        else:
+            ses.create_tenant_resource_association(
+                TenantName=HANDMADE_TENANT, ResourceArn=f"{ARN}:identity/{name}"
+            )
+
+        assert scan(emulator).fingerprint() != before
+
+
+class TestResilience:
+    def test_resource_deleted_between_list_and_read_is_skipped_with_a_note(
+        self, emulator: Any
+    ) -> None:
+        for name in ("stays.example.com", "goes.example.com"):
+            emulator.ses.create_email_identity(EmailIdentity=name)
+        other = emulator.client("sesv2")
+
+        def delete_first(params: dict[str, Any], **_: Any) -> None:
+            if params.get("EmailIdentity") == "goes.example.com":
+                other.delete_email_identity(EmailIdentity="goes.example.com")
+
+        emulator.ses.meta.events.register(
+            "before-parameter-build.sesv2.GetEmailIdentity", delete_first
+        )
+
+        found = scan(emulator)
+
+        assert [i.name for i in found.identities] == ["stays.example.com"]
+        assert found.notes == (
+            "GetEmailIdentity goes.example.com: deleted between list and read; skipped",
+        )
+
+    def test_scan_completes_under_throttling_and_faults(self, emulator: Any) -> None:
+        load(emulator, customers=10)
+        expected = scan(emulator).fingerprint()
+        limiter = RateLimiter()
+        ses = limiter.attach(
+            emulator.client("sesv2", retries={"mode": "standard", "total_max_attempts": 10})
+        )
+        emulator.control.set_traffic(
+            TrafficSettings(op_rates=(("GetEmailIdentity", 5.0),), fault_rate=0.1, seed=5)
+        )
+
+        found = scanner.scan(
+            Clients(ses=ses, sts=emulator.client("sts"), region="us-east-1"), BINDING
+        )
+
+        emulator.control.set_traffic(TrafficSettings())
+        assert found.fingerprint() == expected
+        assert limiter.throttles > 0
+
+    def test_scan_account_over_http_binds_the_caller_account(self, server: Any) -> None:
+        found = scanner.scan_account(
+            AwsSettings(region="us-east-1", endpoint_url=server.url), rate=50.0
+        )
+
+        assert found.account.account_id == "123456789012"
+        assert found.account.region == "us-east-1"
+
+
+def test_scan_reports_progress_for_every_call(emulator: Any) -> None:
+    load(emulator, customers=6)
+
+    class Counting:
+        expected = done = 0
+
+        def expect(self, calls: int) -> None:
+            self.expected += calls
+
+        def advance(self, calls: int = 1) -> None:
+            self.done += calls
+
+    progress = Counting()
+    scan(emulator, progress=progress)
+
+    assert progress.done == progress.expected > 0
+
+
+def test_make_clients_pool_fits_the_parallelism() -> None:
+    clients = make_clients(AwsSettings(region="us-east-1", max_pool_connections=40))
+
+    assert clients.ses.meta.config.max_pool_connections == 40
