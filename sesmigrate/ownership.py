@@ -115,27 +115,36 @@ def parse_mapping(text: str, source: str) -> tuple[MappingRow, ...]:
     """Rows of a `resource,customer,tier` CSV (header optional, tier may be empty)."""
     rows: list[MappingRow] = []
     seen: dict[str, int] = {}
-    for number, cells in enumerate(csv.reader(io.StringIO(text)), start=1):
-        cells = [cell.strip() for cell in cells]
-        if not any(cells) or cells[0].startswith("#"):
-            continue
-        if (
-            number == 1
-            and [c.lower() for c in cells[:3]] == ["resource", "customer", "tier"][: len(cells)]
-        ):
-            continue
-        if len(cells) not in (2, 3) or not cells[0] or not cells[1]:
-            raise OwnershipRuleError(
-                f"{source}, line {number}: expected 'resource,customer[,tier]', "
-                f"got {','.join(cells)!r}"
-            )
-        if cells[0] in seen:
-            raise OwnershipRuleError(
-                f"{source}, line {number}: {cells[0]!r} is already mapped on line {seen[cells[0]]}"
-            )
-        seen[cells[0]] = number
-        tier = cells[2] if len(cells) == 3 and cells[2] else None
-        rows.append(MappingRow(cells[0], cells[1], tier))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    first = True
+    try:
+        for cells in reader:
+            line = reader.line_num
+            cells = [cell.strip() for cell in cells]
+            if not any(cells) or cells[0].startswith("#"):
+                continue
+            header = [c.lower() for c in cells] == ["resource", "customer", "tier"][: len(cells)]
+            if first and header:
+                first = False
+                continue
+            first = False
+            if len(cells) not in (2, 3) or not cells[0] or not cells[1]:
+                raise OwnershipRuleError(
+                    f"{source}, line {line}: expected 'resource,customer[,tier]', "
+                    f"got {','.join(cells)!r}"
+                )
+            if cells[0] in seen:
+                raise OwnershipRuleError(
+                    f"{source}, line {line}: {cells[0]!r} is already mapped on line "
+                    f"{seen[cells[0]]}"
+                )
+            seen[cells[0]] = line
+            tier = cells[2] if len(cells) == 3 and cells[2] else None
+            rows.append(MappingRow(cells[0], cells[1], tier))
+    except csv.Error as exc:
+        raise OwnershipRuleError(
+            f"{source}, line {reader.line_num}: not valid CSV ({exc})"
+        ) from None
     return tuple(rows)
 
 

@@ -8,8 +8,10 @@ once that operation has been throttled. An adaptive bucket starts at 70% of the 
 operation was running at when the first 429 came back, cuts to 70% on each further
 throttle (at most once a second), and grows back by 10% for each second without one,
 the way botocore's adaptive mode behaves per client, but per operation, so that a
-throttled CreateTenant does not slow down ListTenants. botocore's retries still absorb the
-throttles themselves; this only keeps them rare.
+throttled CreateTenant does not slow down ListTenants. An operation under a cap the user
+gave is not adapted: the cap is the user's knowledge of the account, and a stray 429 from
+two clocks disagreeing is cheaper to retry than a 30% cut. botocore's retries still absorb
+the throttles themselves; this only keeps them rare.
 """
 
 import threading
@@ -78,6 +80,9 @@ class RateLimiter:
         self._lock = threading.Lock()
         self.throttles = 0
 
+    def _adapts(self, operation: str) -> bool:
+        return self._adaptive_enabled and self._account is None and operation not in self._fixed
+
     def _adaptive_for(self, operation: str) -> _Adaptive:
         with self._lock:
             if operation not in self._adaptive:
@@ -90,12 +95,12 @@ class RateLimiter:
         wait = max(waits, default=0.0)
         if wait > 0:
             self.clock.sleep(wait)
-        if self._adaptive_enabled:
+        if self._adapts(operation):
             self._adaptive_for(operation).note_send()
 
     def _buckets(self, operation: str) -> list[TokenBucket]:
         buckets = [b for b in (self._account, self._fixed.get(operation)) if b is not None]
-        if self._adaptive_enabled:
+        if self._adapts(operation):
             adaptive = self._adaptive_for(operation).bucket
             if adaptive is not None:
                 buckets.append(adaptive)
@@ -106,7 +111,7 @@ class RateLimiter:
         if throttled:
             with self._lock:
                 self.throttles += 1
-        if not self._adaptive_enabled:
+        if not self._adapts(operation):
             return
         if throttled:
             self._adaptive_for(operation).throttled()

@@ -17,7 +17,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from .accounts import load_account, realistic_account
 from .models import emulator_backends
 from .records import SentMessage
-from .traffic import TrafficPolicy, set_policy
+from .traffic import TrafficPolicy, active_policy, set_policy
 
 CONTROL_PREFIX = "/_sesmigrate/"
 
@@ -80,6 +80,8 @@ def handle(command: str, region: str, account: str, body: dict[str, Any]) -> Any
         set_policy(settings.policy())
     elif command == "account/load":
         load_account(backend, realistic_account(int(body["customers"]), int(body["seed"])))
+    elif command == "stats":
+        return dict(active_policy().counts)
     elif command == "sent":
         return [asdict(message) for message in backend.sent]
     else:
@@ -165,6 +167,10 @@ class HttpControl:
             fault_rate=settings.fault_rate,
             seed=settings.seed,
         )
+
+    def stats(self) -> dict[str, int]:
+        """Calls the server has seen since its traffic policy was last set, and how many failed."""
+        return self._do("stats")
 
     def sent_messages(self) -> list[SentMessage]:
         raw = self._do("sent")
