@@ -85,6 +85,7 @@ def sequential_read(url: str) -> int:
         call("list_tags_for_resource", ResourceArn=arn)
     for template in listed("list_email_templates", "TemplatesMetadata", 100):
         call("get_email_template", TemplateName=template["TemplateName"])
+    listed("list_reputation_entities", "ReputationEntities", 100)
     for tenant in listed("list_tenants", "Tenants", 100):
         call("get_tenant", TenantName=tenant["TenantName"])
         listed("list_tenant_resources", "TenantResources", 100, TenantName=tenant["TenantName"])

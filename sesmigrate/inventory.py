@@ -7,7 +7,8 @@ attempt passes the `RateLimiter` attached to the client (fixed `--rate`/`--op-ra
 caps, adaptive slow-down on 429), while botocore's retry mode absorbs throttles and
 transient faults. A resource deleted between its list and its read is skipped with a
 note, not a crash. A full inventory costs
-`lists + N_identities + N_sets + 2 N_pools + N_templates + 2 N_tenants` calls.
+`lists + N_identities + N_sets + 2 N_pools + N_templates + 2 N_tenants` calls, the
+reputation entities of all tenants being read in bulk (ListReputationEntities).
 """
 
 import threading
@@ -40,6 +41,7 @@ PAGE_SIZES = {
     "list_email_templates": 100,
     "list_tenants": 100,
     "list_tenant_resources": 100,
+    "list_reputation_entities": 100,
 }
 
 
@@ -175,6 +177,7 @@ class _Scan:
             for page in self.pages("list_tenant_resources", "TenantResources", TenantName=name)
             for r in page
         ]
+        suppression = got.get("SuppressionAttributes") or {}
         return ExistingTenant(
             name=name,
             tenant_id=got["TenantId"],
@@ -182,7 +185,17 @@ class _Scan:
             sending_status=got.get("SendingStatus", listed.get("SendingStatus", "ENABLED")),
             tags=tags_of(got.get("Tags")),
             resources=tuple(sorted(resources, key=lambda r: r.arn)),
+            suppressed_reasons=tuple(sorted(suppression.get("SuppressedReasons") or ())),
+            suppression_scope=suppression.get("SuppressionScope"),
         )
+
+    def reputation(self) -> dict[str, dict[str, Any]]:
+        """Every reputation entity by reference, read in bulk rather than one per tenant."""
+        return {
+            entity["ReputationEntityReference"]: entity
+            for page in self.pages("list_reputation_entities", "ReputationEntities")
+            for entity in page
+        }
 
     def account(self, binding: AccountBinding) -> AccountInfo:
         self.progress.expect(1)
@@ -249,6 +262,7 @@ def scan(
             ),
             "tenants": pool.submit(run.each, "list_tenants", "Tenants", 1, run.tenant),
         }
+        reputation = pool.submit(run.reputation)
         account = lists.pop("account").result()
         found = {
             kind: tuple(
@@ -259,13 +273,24 @@ def scan(
             )
             for kind, future in lists.items()
         }
+        entities = reputation.result()
+    tenants = tuple(
+        replace(
+            tenant,
+            reputation_policy=entities.get(tenant.arn, {}).get("ReputationManagementPolicy"),
+            customer_status=entities.get(tenant.arn, {})
+            .get("CustomerManagedStatus", {})
+            .get("Status"),
+        )
+        for tenant in found["tenants"]
+    )
     return Inventory(
         account=account,
         identities=found["identities"],
         configuration_sets=found["configuration_sets"],
         pools=found["pools"],
         templates=found["templates"],
-        tenants=found["tenants"],
+        tenants=tenants,
         scanned_at=now().isoformat(timespec="seconds"),
         notes=tuple(sorted(run.notes)),
     )

@@ -98,6 +98,12 @@ class ExistingTenant:
     sending_status: str
     tags: Tags = ()
     resources: tuple[TenantResource, ...] = ()
+    reputation_policy: str | None = None
+    """The reputation policy ARN in force (from its reputation entity)."""
+    customer_status: str | None = None
+    """The customer-managed sending status (ENABLED, REINSTATED or DISABLED)."""
+    suppressed_reasons: tuple[str, ...] = ()
+    suppression_scope: str | None = None
 
     @property
     def migration(self) -> str | None:

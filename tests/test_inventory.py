@@ -67,6 +67,10 @@ class TestRealisticAccount:
         (handmade,) = found.tenants
         assert handmade.migration is None
         assert {r.type for r in handmade.resources} == {"EMAIL_IDENTITY", "CONFIGURATION_SET"}
+        assert handmade.reputation_policy == (
+            "arn:aws:ses:us-east-1:aws:reputation-policy/standard"
+        )
+        assert handmade.customer_status == "ENABLED"
         assert found.account.account_id == "123456789012"
         assert found.account.max_send_rate == 14.0
 
