@@ -21,9 +21,11 @@ from .errors import NotYetAvailableError, SesmigrateError
 from .files import write_atomically
 from .inventory import scan_account
 from .ownership import ownership
+from .plan import plan_to_json
+from .planning import PlanRequest, default_plan_path, make_plan
 from .progress import call_progress
 from .rules import ownership_rules
-from .summary import ScanSummary
+from .summary import ScanSummary, plan_text
 
 app = typer.Typer(
     name="sesmigrate",
@@ -123,10 +125,74 @@ def scan(
         stdout.print(summary.to_text(), end="", markup=False, highlight=False)
 
 
-@app.command(context_settings=_PASSTHROUGH)
-def plan() -> None:
+@app.command()
+def plan(
+    spec: Annotated[
+        Path | None, typer.Argument(help="Migration spec (TOML); flags and defaults suffice.")
+    ] = None,
+    strategy: Annotated[
+        str | None, typer.Option(help="isolated, tiered, shared, an entry point or module:Class.")
+    ] = None,
+    dedicated_tiers: Annotated[
+        str | None, typer.Option(help="Tiered: tiers whose customers get their own tenant (a,b).")
+    ] = None,
+    canary: Annotated[
+        int | None, typer.Option(min=0, help="Customers in the canary cohort.")
+    ] = None,
+    wave_size: Annotated[int | None, typer.Option(min=1, help="Customers per wave.")] = None,
+    adopt: Annotated[
+        list[str] | None, typer.Option(help="Take over this unmanaged tenant (repeatable).")
+    ] = None,
+    delete_orphans: Annotated[
+        bool | None,
+        typer.Option(
+            "--delete-orphans/--keep-orphans",
+            help="Delete managed tenants no longer wanted (irreversible; cleanup cohort).",
+        ),
+    ] = None,
+    inventory: Annotated[
+        Path | None, typer.Option(help="Plan from this inventory instead of scanning live.")
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Plan file (default plans/NAME.plan.json)."),
+    ] = None,
+    detailed_exitcode: Annotated[
+        bool, typer.Option(help="Exit 0 without changes, 2 with changes, 1 on error.")
+    ] = False,
+    region: Region = None,
+    profile: Profile = None,
+    endpoint_url: EndpointUrl = None,
+    rate: Rate = None,
+    op_rate: OpRate = None,
+) -> None:
     """Turn an inventory and a strategy into a sealed, reviewable plan."""
-    _not_yet("plan")
+    request = PlanRequest(
+        spec_path=spec,
+        overrides={
+            "strategy": strategy,
+            "dedicated_tiers": [t.strip() for t in dedicated_tiers.split(",") if t.strip()]
+            if dedicated_tiers is not None
+            else None,
+            "canary": canary,
+            "wave_size": wave_size,
+            "adopt": adopt,
+            "delete_orphaned_tenants": delete_orphans,
+        },
+        inventory_path=inventory,
+        aws=AwsSettings(profile=profile, region=region, endpoint_url=endpoint_url),
+        rate=positive_rate("--rate", rate) if rate is not None else None,
+        op_rates=dict(parse_op_rates(op_rate or [])),
+    )
+    with call_progress(stderr, "Scanning SES") as progress:
+        result = make_plan(request, progress)
+    target = output or default_plan_path(result.spec)
+    write_atomically(target, plan_to_json(result.plan))
+    stdout.print(
+        plan_text(result.plan, result.ownership, str(target)), end="", markup=False, highlight=False
+    )
+    if detailed_exitcode and result.plan.has_changes:
+        raise typer.Exit(2)
 
 
 @app.command(context_settings=_PASSTHROUGH)

@@ -24,6 +24,8 @@ MANAGED_TAG = "sesmigrate:migration"
 """Tag key marking a tenant as created by sesmigrate; its value names the migration."""
 CUSTOMER_TAG = "sesmigrate:customer"
 """Tag key holding the customer id a managed tenant was made for."""
+GROUP_TAG = "sesmigrate:group"
+"""Tag key of a shared managed tenant: `tier:<tier>` or `group:<group>`."""
 
 Tags = tuple[tuple[str, str], ...]
 

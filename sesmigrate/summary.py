@@ -1,4 +1,4 @@
-"""What a scan tells the migration engineer: counts, tiers, shared, unowned, blockers.
+"""Terminal summaries: what a scan found and what a plan will do.
 
 Pure: an `Inventory` and its `Ownership` in, a summary value out, rendered as text
 (tables by tabulate) or as JSON for pipelines. Every value that came from the account is
@@ -13,6 +13,7 @@ from typing import Any
 from tabulate import tabulate
 
 from .ownership import Finding, Ownership
+from .plan import Plan
 from .snapshot import Inventory
 
 SUMMARY_FORMAT_VERSION = 1
@@ -123,3 +124,71 @@ def _finding(finding: Finding) -> dict[str, str]:
 def _names(names: list[str], shown: int = 8) -> str:
     head = ", ".join(names[:shown])
     return f"{head} and {len(names) - shown} more" if len(names) > shown else head
+
+
+def plan_text(plan: Plan, owners: Ownership, output: str) -> str:
+    """The terminal summary of a plan: per cohort what it creates, associates and sets."""
+    lines = [
+        f"Plan for migration {plan.migration!r} ({plan.spec['strategy']}) on account "
+        f"{plan.account} in {plan.region}, written to {output}.",
+        "",
+    ]
+    rows = []
+    for cohort in plan.cohorts:
+        kinds = Counter(step.action.kind for step in plan.steps_of(cohort.name))
+        rows.append(
+            (
+                cohort.name,
+                len(cohort.customers),
+                kinds["create_tenant"],
+                kinds["attach"],
+                kinds["set_policy"] + kinds["set_suppression"] + kinds["set_status"],
+                kinds["detach"] + kinds["delete_tenant"],
+                sum(len(b) for b in cohort.batches),
+            )
+        )
+    lines.append(
+        tabulate(
+            rows,
+            headers=[
+                "cohort",
+                "customers",
+                "+tenants",
+                "+associations",
+                "~settings",
+                "-removals",
+                "actions",
+            ],
+        )
+    )
+    irreversible = [s for s in plan.steps if s.action.irreversible]
+    lines += [
+        "",
+        f"{len(plan.steps)} actions, {plan.estimate.calls} SES calls; about "
+        f"{_duration(plan.estimate.seconds)} at {plan.estimate.default_rate:g} call/s per "
+        "operation (operations run side by side).",
+    ]
+    if not plan.has_changes:
+        lines.append("No changes: the account's tenants already match the plan.")
+    if irreversible:
+        described = ", ".join(s.action.describe() for s in irreversible[:5])
+        lines.append(f"{len(irreversible)} irreversible action(s): {described}")
+    if plan.unmanaged:
+        lines.append(f"Unmanaged tenants left alone: {_names(list(plan.unmanaged))}")
+    if plan.adopted:
+        lines.append(f"Adopted tenants: {_names(list(plan.adopted))}")
+    notes = [*plan.warnings]
+    notes += [f"{u.kind} {u.name}: {u.consequence}" for u in owners.unowned]
+    notes += [f"{s.kind} {s.name} is shared by {len(s.customers)} customers" for s in owners.shared]
+    notes += [f"{f.kind} {f.name}: {f.message}" for f in (*owners.conflicts, *owners.blockers)]
+    if notes:
+        lines += ["", "Warnings:"] + [f"  {note}" for note in notes]
+    return "\n".join(lines) + "\n"
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return (
+        f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
+    )

@@ -6,7 +6,23 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "sesmigrate"
-PURE = ["snapshot.py", "ownership.py", "summary.py", "tokenbucket.py", "errors.py"]
+PURE = [
+    "snapshot.py",
+    "ownership.py",
+    "summary.py",
+    "tokenbucket.py",
+    "errors.py",
+    "naming.py",
+    "spec.py",
+    "diff.py",
+    "graph.py",
+    "plan.py",
+    "actions.py",
+    "strategies/base.py",
+    "strategies/isolated.py",
+    "strategies/tiered.py",
+    "strategies/shared.py",
+]
 
 
 def imported_roots(path: Path) -> set[str]:

@@ -1,0 +1,373 @@
+"""The action kinds: each applies itself through the SES client and knows its inverse.
+
+An action is a frozen value in the plan. The plan holds only actions whose effect was
+absent at scan time, so when `apply` finds the effect already there, two cases remain and
+the journal tells them apart (DESIGN, "Idempotence"): an intent journaled by an earlier,
+interrupted attempt means the effect is ours (*made*, undone by rollback); no earlier
+intent means someone else made it (*found*, left alone by rollback). A change of policy,
+status or suppression attributes returns the value it read just before the change, and its
+inverse restores exactly that value. Deleting a tenant cannot be undone (a new tenant gets
+a new id and no reputation history): it is `irreversible`.
+
+The client is passed in (a boto3 SES v2 client, or anything with its methods and
+`exceptions`), so this module imports no AWS SDK.
+"""
+
+import json
+from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass, fields
+from typing import Any, ClassVar
+
+from .errors import SesmigrateError
+from .snapshot import MANAGED_TAG
+
+
+class ActionConflict(SesmigrateError):
+    """The account holds something the action may not overwrite (e.g. an unmanaged tenant)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    made: bool
+    """True if this run (or an interrupted earlier one of ours) made the effect."""
+    previous: str | None = None
+    """What the action replaced (policy ARN, status, suppression JSON), for its inverse."""
+
+
+def _tenant_arn(ses: Any, tenant: str) -> str:
+    return str(ses.get_tenant(TenantName=tenant)["Tenant"]["TenantArn"])
+
+
+def _policy_arn(tenant_arn: str, policy: str) -> str:
+    _, partition, _, region, *_ = tenant_arn.split(":")
+    return f"arn:{partition}:ses:{region}:aws:reputation-policy/{policy}"
+
+
+@dataclass(frozen=True, slots=True)
+class Action(ABC):
+    """Base of the action kinds: a stable key, the API calls it costs, and its inverse."""
+
+    tenant: str
+
+    kind: ClassVar[str] = ""
+    glyph: ClassVar[str] = "~"
+    """How the diff shows it: + create, ~ change, - remove."""
+    operations: ClassVar[tuple[str, ...]] = ()
+    """The SES operations one application calls, for the plan's call count and duration."""
+    irreversible: ClassVar[bool] = False
+
+    @property
+    def key(self) -> str:
+        """The action's node in the graph and row in the journal: unique within a plan."""
+        values = [str(getattr(self, f.name)) for f in fields(self)]
+        return f"{self.kind}:{'|'.join(values)}"
+
+    @abstractmethod
+    def describe(self) -> str:
+        """One line for the diff and the journal."""
+
+    @abstractmethod
+    def apply(self, ses: Any, attempted_before: bool) -> Outcome:
+        """Make the effect through `ses`; `attempted_before` if the journal holds our intent."""
+
+    @abstractmethod
+    def inverse(self, outcome: Outcome) -> "Action | None":
+        """The action that undoes `outcome`, or None if there is nothing of ours to undo."""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for name, value in data.items():
+            if isinstance(value, tuple):
+                data[name] = [list(v) if isinstance(v, tuple) else v for v in value]
+        return {"kind": self.kind, **data}
+
+
+@dataclass(frozen=True, slots=True)
+class CreateTenant(Action):
+    """Create a managed tenant, tagged with its migration and its customer or group."""
+
+    tags: tuple[tuple[str, str], ...] = ()
+    suppressed_reasons: tuple[str, ...] = ()
+    suppression_scope: str | None = None
+
+    kind: ClassVar[str] = "create_tenant"
+    glyph: ClassVar[str] = "+"
+    operations: ClassVar[tuple[str, ...]] = ("CreateTenant",)
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.tenant}"
+
+    def describe(self) -> str:
+        return f"create tenant {self.tenant}"
+
+    def apply(self, ses: Any, attempted_before: bool) -> Outcome:
+        request: dict[str, Any] = {
+            "TenantName": self.tenant,
+            "Tags": [{"Key": k, "Value": v} for k, v in self.tags],
+        }
+        if self.suppressed_reasons or self.suppression_scope:
+            request["SuppressionAttributes"] = {
+                "SuppressedReasons": list(self.suppressed_reasons),
+                **({"SuppressionScope": self.suppression_scope} if self.suppression_scope else {}),
+            }
+        try:
+            ses.create_tenant(**request)
+        except ses.exceptions.AlreadyExistsException:
+            existing = ses.get_tenant(TenantName=self.tenant)["Tenant"]
+            ours = dict(self.tags).get(MANAGED_TAG)
+            theirs = {t["Key"]: t["Value"] for t in existing.get("Tags", [])}.get(MANAGED_TAG)
+            if ours is None or theirs != ours:
+                raise ActionConflict(
+                    f"tenant {self.tenant} already exists and is not managed by migration "
+                    f"{ours!r}; adopt it with --adopt {self.tenant} or re-run sesmigrate plan"
+                ) from None
+            return Outcome(made=attempted_before)
+        return Outcome(made=True)
+
+    def inverse(self, outcome: Outcome) -> Action | None:
+        return DeleteTenant(self.tenant) if outcome.made else None
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteTenant(Action):
+    """Delete a managed tenant: its associations go with it, never the resources."""
+
+    kind: ClassVar[str] = "delete_tenant"
+    glyph: ClassVar[str] = "-"
+    operations: ClassVar[tuple[str, ...]] = ("DeleteTenant",)
+    irreversible: ClassVar[bool] = True
+
+    def describe(self) -> str:
+        return f"delete tenant {self.tenant} (irreversible: its id and reputation history are lost)"
+
+    def apply(self, ses: Any, attempted_before: bool) -> Outcome:
+        try:
+            ses.delete_tenant(TenantName=self.tenant)
+        except ses.exceptions.NotFoundException:
+            return Outcome(made=attempted_before)
+        return Outcome(made=True)
+
+    def inverse(self, outcome: Outcome) -> Action | None:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class AttachResource(Action):
+    """Associate one resource with one tenant; undone by removing exactly that pair."""
+
+    resource_arn: str = ""
+    resource_type: str = ""
+
+    kind: ClassVar[str] = "attach"
+    glyph: ClassVar[str] = "+"
+    operations: ClassVar[tuple[str, ...]] = ("CreateTenantResourceAssociation",)
+
+    def describe(self) -> str:
+        return f"associate {self.resource_arn.rsplit(':', 1)[-1]} with {self.tenant}"
+
+    def apply(self, ses: Any, attempted_before: bool) -> Outcome:
+        try:
+            ses.create_tenant_resource_association(
+                TenantName=self.tenant, ResourceArn=self.resource_arn
+            )
+        except ses.exceptions.AlreadyExistsException:
+            return Outcome(made=attempted_before)
+        return Outcome(made=True)
+
+    def inverse(self, outcome: Outcome) -> Action | None:
+        if not outcome.made:
+            return None
+        return DetachResource(self.tenant, self.resource_arn, self.resource_type)
+
+
+@dataclass(frozen=True, slots=True)
+class DetachResource(Action):
+    """Remove one association (make-before-break: only in the cleanup cohort)."""
+
+    resource_arn: str = ""
+    resource_type: str = ""
+
+    kind: ClassVar[str] = "detach"
+    glyph: ClassVar[str] = "-"
+    operations: ClassVar[tuple[str, ...]] = ("DeleteTenantResourceAssociation",)
+
+    def describe(self) -> str:
+        return f"remove {self.resource_arn.rsplit(':', 1)[-1]} from {self.tenant}"
+
+    def apply(self, ses: Any, attempted_before: bool) -> Outcome:
+        try:
+            ses.delete_tenant_resource_association(
+                TenantName=self.tenant, ResourceArn=self.resource_arn
+            )
+        except ses.exceptions.NotFoundException:
+            return Outcome(made=attempted_before)
+        return Outcome(made=True)
+
+    def inverse(self, outcome: Outcome) -> Action | None:
+        if not outcome.made:
+            return None
+        return AttachResource(self.tenant, self.resource_arn, self.resource_type)
+
+
+@dataclass(frozen=True, slots=True)
+class SetReputationPolicy(Action):
+    """Set the tenant's reputation policy (standard, strict, none, or a policy ARN)."""
+
+    policy: str = "standard"
+
+    kind: ClassVar[str] = "set_policy"
+    operations: ClassVar[tuple[str, ...]] = (
+        "GetTenant",
+        "GetReputationEntity",
+        "UpdateReputationEntityPolicy",
+    )
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.tenant}"
+
+    def describe(self) -> str:
+        return f"set reputation policy of {self.tenant} to {self.policy.rsplit('/', 1)[-1]}"
+
+    def apply(self, ses: Any, attempted_before: bool) -> Outcome:
+        arn = _tenant_arn(ses, self.tenant)
+        wanted = self.policy if self.policy.startswith("arn:") else _policy_arn(arn, self.policy)
+        entity = ses.get_reputation_entity(
+            ReputationEntityType="RESOURCE", ReputationEntityReference=arn
+        )["ReputationEntity"]
+        current = entity.get("ReputationManagementPolicy")
+        if current == wanted:
+            return Outcome(made=attempted_before, previous=current)
+        ses.update_reputation_entity_policy(
+            ReputationEntityType="RESOURCE",
+            ReputationEntityReference=arn,
+            ReputationEntityPolicy=wanted,
+        )
+        return Outcome(made=True, previous=current)
+
+    def inverse(self, outcome: Outcome) -> Action | None:
+        if not outcome.made or not outcome.previous:
+            return None
+        return SetReputationPolicy(self.tenant, outcome.previous)
+
+
+@dataclass(frozen=True, slots=True)
+class SetCustomerManagedStatus(Action):
+    """Set the tenant's customer-managed sending status (ENABLED, REINSTATED, DISABLED)."""
+
+    status: str = "ENABLED"
+
+    kind: ClassVar[str] = "set_status"
+    operations: ClassVar[tuple[str, ...]] = (
+        "GetTenant",
+        "GetReputationEntity",
+        "UpdateReputationEntityCustomerManagedStatus",
+    )
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.tenant}"
+
+    def describe(self) -> str:
+        return f"set customer-managed status of {self.tenant} to {self.status}"
+
+    def apply(self, ses: Any, attempted_before: bool) -> Outcome:
+        arn = _tenant_arn(ses, self.tenant)
+        entity = ses.get_reputation_entity(
+            ReputationEntityType="RESOURCE", ReputationEntityReference=arn
+        )["ReputationEntity"]
+        current = (entity.get("CustomerManagedStatus") or {}).get("Status")
+        if current == self.status:
+            return Outcome(made=attempted_before, previous=current)
+        ses.update_reputation_entity_customer_managed_status(
+            ReputationEntityType="RESOURCE",
+            ReputationEntityReference=arn,
+            SendingStatus=self.status,
+        )
+        return Outcome(made=True, previous=current)
+
+    def inverse(self, outcome: Outcome) -> Action | None:
+        if not outcome.made or not outcome.previous:
+            return None
+        return SetCustomerManagedStatus(self.tenant, outcome.previous)
+
+
+@dataclass(frozen=True, slots=True)
+class SetSuppressionAttributes(Action):
+    """Set which bounces and complaints suppress, and at which scope, for one tenant."""
+
+    reasons: tuple[str, ...] = ()
+    scope: str | None = None
+
+    kind: ClassVar[str] = "set_suppression"
+    operations: ClassVar[tuple[str, ...]] = ("GetTenant", "PutTenantSuppressionAttributes")
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.tenant}"
+
+    def describe(self) -> str:
+        reasons = ", ".join(self.reasons) or "nothing"
+        return f"suppress {reasons} for {self.tenant} at {self.scope or 'ACCOUNT'} scope"
+
+    def apply(self, ses: Any, attempted_before: bool) -> Outcome:
+        current = (
+            ses.get_tenant(TenantName=self.tenant)["Tenant"].get("SuppressionAttributes") or {}
+        )
+        previous = json.dumps(
+            {
+                "reasons": sorted(current.get("SuppressedReasons") or []),
+                "scope": current.get("SuppressionScope"),
+            },
+            sort_keys=True,
+        )
+        if (
+            sorted(current.get("SuppressedReasons") or []) == sorted(self.reasons)
+            and current.get("SuppressionScope") == self.scope
+        ):
+            return Outcome(made=attempted_before, previous=previous)
+        request: dict[str, Any] = {
+            "TenantName": self.tenant,
+            "SuppressedReasons": list(self.reasons),
+        }
+        if self.scope:
+            request["SuppressionScope"] = self.scope
+        ses.put_tenant_suppression_attributes(**request)
+        return Outcome(made=True, previous=previous)
+
+    def inverse(self, outcome: Outcome) -> Action | None:
+        if not outcome.made or not outcome.previous:
+            return None
+        previous = json.loads(outcome.previous)
+        return SetSuppressionAttributes(self.tenant, tuple(previous["reasons"]), previous["scope"])
+
+
+KINDS: dict[str, type[Action]] = {
+    cls.kind: cls
+    for cls in (
+        CreateTenant,
+        DeleteTenant,
+        AttachResource,
+        DetachResource,
+        SetReputationPolicy,
+        SetCustomerManagedStatus,
+        SetSuppressionAttributes,
+    )
+}
+
+
+def action_from_dict(data: dict[str, Any]) -> Action:
+    """Rebuild an action from its plan form; a malformed one raises ValueError."""
+    kind = data.get("kind")
+    if kind not in KINDS:
+        raise ValueError(f"unknown action kind {kind!r}")
+    cls = KINDS[kind]
+    names = {f.name for f in fields(cls)}
+    values = {k: v for k, v in data.items() if k != "kind"}
+    if set(values) != names:
+        raise ValueError(f"action {kind} needs fields {sorted(names)}, got {sorted(values)}")
+    for name, value in values.items():
+        if isinstance(value, list):
+            values[name] = tuple(tuple(v) if isinstance(v, list) else v for v in value)
+    return cls(**values)

@@ -1,0 +1,112 @@
+"""Order the actions: dependencies, cohorts (canary, waves, cleanup) and batches.
+
+Pure. A networkx DiGraph holds one node per action key; edges say "before": a tenant's
+creation before its associations, policy and suppression attributes; a resource's new
+association before its old one is removed (make-before-break). The graph is validated
+first: a cycle is one error naming the actions in it. Customers are put into cohorts,
+lowest risk first; each action belongs to the earliest cohort of the customers that need
+it (a shared tier tenant is made with the first of its customers), and removals to the
+final `cleanup` cohort. A cohort's batches are the topological generations of its own
+actions, sorted, so the same inputs always give the same batches.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import networkx as nx
+
+from .actions import AttachResource, CreateTenant, DetachResource
+from .diff import PlanError, PlannedAction
+from .ownership import Customer
+from .spec import CohortSpec
+
+CANARY, CLEANUP = "canary", "cleanup"
+LOW_RISK_TIERS = ("free", "trial", "basic", "starter")
+HIGH_RISK_TIERS = ("vip", "enterprise", "premium", "dedicated")
+
+
+@dataclass(frozen=True, slots=True)
+class Cohort:
+    name: str
+    customers: tuple[str, ...]
+    batches: tuple[tuple[str, ...], ...]
+    """Action keys; the actions of a batch run concurrently, batches in order."""
+
+
+def dependency_graph(actions: tuple[PlannedAction, ...]) -> nx.DiGraph:
+    graph = nx.DiGraph()
+    graph.add_nodes_from(p.action.key for p in actions)
+    created = {p.action.tenant: p.action.key for p in actions if isinstance(p.action, CreateTenant)}
+    attaches: dict[str, list[str]] = defaultdict(list)
+    for planned in actions:
+        if isinstance(planned.action, AttachResource):
+            attaches[planned.action.resource_arn].append(planned.action.key)
+    for planned in actions:
+        action = planned.action
+        if not isinstance(action, CreateTenant) and action.tenant in created:
+            graph.add_edge(created[action.tenant], action.key)
+        if isinstance(action, DetachResource):
+            for attach in attaches.get(action.resource_arn, ()):
+                graph.add_edge(attach, action.key)
+    cycles = list(nx.simple_cycles(graph))
+    if cycles:
+        raise PlanError(
+            "the actions depend on each other in a cycle: "
+            + "; ".join(" -> ".join([*cycle, cycle[0]]) for cycle in cycles)
+        )
+    return graph
+
+
+def risk(customer: Customer) -> tuple[int, int, str]:
+    """Lower sorts first: low-risk tiers, then fewer resources, then the id."""
+    tier = (customer.tier or "").lower()
+    rank = 0 if tier in LOW_RISK_TIERS else 2 if tier in HIGH_RISK_TIERS else 1
+    size = len(customer.identities) + len(customer.configuration_sets) + len(customer.templates)
+    return (rank, size, customer.id)
+
+
+def customer_cohorts(
+    customers: tuple[Customer, ...], settings: CohortSpec
+) -> list[tuple[str, tuple[str, ...]]]:
+    """(cohort name, customer ids) in apply order: canary, then waves."""
+    ordered = sorted(customers, key=risk)
+    canary, rest = ordered[: settings.canary], ordered[settings.canary :]
+    cohorts = [(CANARY, tuple(c.id for c in canary))] if canary else []
+    if settings.by_tier:
+        tiers: dict[str, list[str]] = {}
+        for customer in rest:
+            tiers.setdefault(customer.tier or "untiered", []).append(customer.id)
+        waves = list(tiers.values())
+    else:
+        ids = [c.id for c in rest]
+        waves = [ids[i : i + settings.wave_size] for i in range(0, len(ids), settings.wave_size)]
+    cohorts += [(f"wave-{n}", tuple(wave)) for n, wave in enumerate(waves, start=1)]
+    return cohorts
+
+
+def cohorts(
+    actions: tuple[PlannedAction, ...], customers: tuple[Customer, ...], settings: CohortSpec
+) -> tuple[Cohort, ...]:
+    """Every customer in exactly one cohort and every action in exactly one batch."""
+    graph = dependency_graph(actions)
+    named = customer_cohorts(customers, settings)
+    index = {customer: n for n, (_, ids) in enumerate(named) for customer in ids}
+    members: dict[int, list[str]] = defaultdict(list)
+    last = len(named)
+    for planned in actions:
+        if planned.cleanup:
+            members[last].append(planned.action.key)
+            continue
+        known = [index[c] for c in planned.customers if c in index]
+        members[min(known) if known else 0].append(planned.action.key)
+    result = []
+    for n, (name, ids) in enumerate([*named, (CLEANUP, ())]):
+        keys = members.get(n, [])
+        if name == CLEANUP and not keys:
+            continue
+        result.append(Cohort(name, ids, _batches(graph, keys)))
+    return tuple(result)
+
+
+def _batches(graph: nx.DiGraph, keys: list[str]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(sorted(level)) for level in nx.topological_generations(graph.subgraph(keys)))

@@ -1,0 +1,314 @@
+"""The saved plan: the only place that builds, writes and reads `*.plan.json`.
+
+A plan is a value that holds everything apply needs -- the binding (account, region, tool
+version, inventory fingerprint), the spec used, cohorts with their batches, and every
+action with its expectations -- so apply never calls a strategy or the diff again. Its
+JSON is canonical and sealed: a sha256 checksum over the body. `read_plan` checks the
+format, its version and the checksum *before* building anything, and refuses a plan that
+fails with one line; it needs no network, so `show` can use it.
+"""
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from .actions import Action, action_from_dict
+from .diff import Changes, Expectation, PlannedAction
+from .errors import SesmigrateError
+from .graph import Cohort
+from .snapshot import Inventory, canonical_json
+from .spec import MigrationSpec
+
+FORMAT = "sesmigrate-plan"
+FORMAT_VERSION = 1
+DEFAULT_RATE = 1.0
+"""Calls a second per operation assumed when none is given: many SES operations allow 1."""
+
+
+class PlanFileError(SesmigrateError):
+    """A plan file that is malformed, tampered with, or of another version."""
+
+    def __init__(self, source: str, problem: str) -> None:
+        self.source, self.problem = source, problem
+        super().__init__(f"{source}: {problem}")
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One action of the plan with what apply needs to know about it."""
+
+    action: Action
+    cohort: str
+    customers: tuple[str, ...]
+    reason: str
+    """Why: for reviewers only, never read by apply."""
+    expectations: tuple[Expectation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TenantView:
+    """A tenant of the desired state, for reports."""
+
+    name: str
+    kind: str
+    key: str
+    customers: tuple[str, ...]
+    tier: str | None
+    policy: str | None
+    resources: int
+    cohort: str
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    calls: int
+    by_operation: tuple[tuple[str, int], ...]
+    seconds: float
+    """Wall time if operations run side by side, each at its rate (the slowest one sets it)."""
+    rates: tuple[tuple[str, float], ...]
+    default_rate: float
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    tool_version: str
+    created_at: str
+    account: str
+    region: str
+    fingerprint: str
+    spec: dict[str, Any]
+    cohorts: tuple[Cohort, ...]
+    steps: tuple[Step, ...]
+    tenants: tuple[TenantView, ...]
+    unmanaged: tuple[str, ...]
+    adopted: tuple[str, ...]
+    warnings: tuple[str, ...]
+    estimate: Estimate
+    checksum: str = ""
+
+    @property
+    def migration(self) -> str:
+        return str(self.spec["name"])
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.steps)
+
+    def step(self, key: str) -> Step:
+        return next(s for s in self.steps if s.action.key == key)
+
+    def steps_of(self, cohort: str) -> tuple[Step, ...]:
+        return tuple(s for s in self.steps if s.cohort == cohort)
+
+
+def estimate(actions: list[Action], rates: dict[str, float], default_rate: float) -> Estimate:
+    calls = Counter(op for action in actions for op in action.operations)
+    seconds = max((n / rates.get(op, default_rate) for op, n in calls.items()), default=0.0)
+    return Estimate(
+        calls=sum(calls.values()),
+        by_operation=tuple(sorted(calls.items())),
+        seconds=round(seconds, 1),
+        rates=tuple(sorted(rates.items())),
+        default_rate=default_rate,
+    )
+
+
+def build_plan(
+    inventory: Inventory,
+    spec: MigrationSpec,
+    changes: Changes,
+    cohorts: tuple[Cohort, ...],
+    tool_version: str,
+    created_at: str,
+    rates: dict[str, float] | None = None,
+    default_rate: float = DEFAULT_RATE,
+) -> Plan:
+    cohort_of = {key: c.name for c in cohorts for batch in c.batches for key in batch}
+    customer_cohort = {customer: c.name for c in cohorts for customer in c.customers}
+    planned: dict[str, PlannedAction] = {p.action.key: p for p in changes.actions}
+    steps = tuple(
+        Step(p.action, cohort_of[key], p.customers, p.reason, p.expectations)
+        for key, p in sorted(planned.items())
+    )
+    tenants = tuple(
+        TenantView(
+            name=name,
+            kind=wanted.kind,
+            key=wanted.key,
+            customers=wanted.customers,
+            tier=wanted.tier,
+            policy=wanted.policy,
+            resources=len(wanted.resources),
+            cohort=min(
+                (customer_cohort[c] for c in wanted.customers if c in customer_cohort),
+                key=[c.name for c in cohorts].index,
+                default="",
+            ),
+        )
+        for name, wanted in changes.tenants
+    )
+    return Plan(
+        tool_version=tool_version,
+        created_at=created_at,
+        account=inventory.account.account_id,
+        region=inventory.account.region,
+        fingerprint=inventory.fingerprint(),
+        spec=spec.to_dict(),
+        cohorts=cohorts,
+        steps=steps,
+        tenants=tenants,
+        unmanaged=changes.unmanaged,
+        adopted=changes.adopted,
+        warnings=changes.warnings,
+        estimate=estimate([s.action for s in steps], rates or {}, default_rate),
+    )
+
+
+def _body(plan: Plan) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "tool_version": plan.tool_version,
+        "created_at": plan.created_at,
+        "account": plan.account,
+        "region": plan.region,
+        "inventory_fingerprint": plan.fingerprint,
+        "spec": plan.spec,
+        "cohorts": [
+            {
+                "name": c.name,
+                "customers": list(c.customers),
+                "batches": [list(b) for b in c.batches],
+            }
+            for c in plan.cohorts
+        ],
+        "steps": [
+            {
+                "key": s.action.key,
+                "action": s.action.to_dict(),
+                "cohort": s.cohort,
+                "customers": list(s.customers),
+                "reason": s.reason,
+                "irreversible": s.action.irreversible,
+                "expectations": [
+                    {"kind": e.kind, "subject": e.subject, "detail": e.detail}
+                    for e in s.expectations
+                ],
+            }
+            for s in plan.steps
+        ],
+        "tenants": [
+            {
+                "name": t.name,
+                "kind": t.kind,
+                "key": t.key,
+                "customers": list(t.customers),
+                "tier": t.tier,
+                "policy": t.policy,
+                "resources": t.resources,
+                "cohort": t.cohort,
+            }
+            for t in plan.tenants
+        ],
+        "unmanaged_tenants": list(plan.unmanaged),
+        "adopted_tenants": list(plan.adopted),
+        "warnings": list(plan.warnings),
+        "estimate": {
+            "calls": plan.estimate.calls,
+            "by_operation": dict(plan.estimate.by_operation),
+            "seconds": plan.estimate.seconds,
+            "rates": dict(plan.estimate.rates),
+            "default_rate": plan.estimate.default_rate,
+        },
+    }
+
+
+def checksum_of(body: dict[str, Any]) -> str:
+    return "sha256:" + hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+
+
+def plan_to_json(plan: Plan) -> str:
+    body = _body(plan)
+    document = {**body, "checksum": checksum_of(body)}
+    return json.dumps(document, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+
+
+def read_plan(text: str, source: str = "plan") -> Plan:
+    """The plan in `text`, or one line saying why it cannot be trusted."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PlanFileError(source, f"not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise PlanFileError(source, "not a sesmigrate plan")
+    if document.get("format_version") != FORMAT_VERSION:
+        raise PlanFileError(
+            source,
+            f"plan format version {document.get('format_version')!r} is not {FORMAT_VERSION}; "
+            "re-run sesmigrate plan with this version",
+        )
+    body = {k: v for k, v in document.items() if k != "checksum"}
+    if document.get("checksum") != checksum_of(body):
+        raise PlanFileError(
+            source,
+            "checksum does not match: the plan was changed after it was written; "
+            "re-run sesmigrate plan",
+        )
+    try:
+        return _plan_from(body, str(document["checksum"]))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise PlanFileError(source, f"malformed plan ({type(exc).__name__}: {exc})") from None
+
+
+def _plan_from(body: dict[str, Any], checksum: str) -> Plan:
+    estimate_doc = body["estimate"]
+    return Plan(
+        tool_version=str(body["tool_version"]),
+        created_at=str(body["created_at"]),
+        account=str(body["account"]),
+        region=str(body["region"]),
+        fingerprint=str(body["inventory_fingerprint"]),
+        spec=dict(body["spec"]),
+        cohorts=tuple(
+            Cohort(c["name"], tuple(c["customers"]), tuple(tuple(b) for b in c["batches"]))
+            for c in body["cohorts"]
+        ),
+        steps=tuple(
+            Step(
+                action=action_from_dict(s["action"]),
+                cohort=s["cohort"],
+                customers=tuple(s["customers"]),
+                reason=s["reason"],
+                expectations=tuple(
+                    Expectation(e["kind"], e["subject"], e["detail"]) for e in s["expectations"]
+                ),
+            )
+            for s in body["steps"]
+        ),
+        tenants=tuple(
+            TenantView(
+                t["name"],
+                t["kind"],
+                t["key"],
+                tuple(t["customers"]),
+                t["tier"],
+                t["policy"],
+                int(t["resources"]),
+                t["cohort"],
+            )
+            for t in body["tenants"]
+        ),
+        unmanaged=tuple(body["unmanaged_tenants"]),
+        adopted=tuple(body["adopted_tenants"]),
+        warnings=tuple(body["warnings"]),
+        estimate=Estimate(
+            calls=int(estimate_doc["calls"]),
+            by_operation=tuple(sorted(estimate_doc["by_operation"].items())),
+            seconds=float(estimate_doc["seconds"]),
+            rates=tuple(sorted(estimate_doc["rates"].items())),
+            default_rate=float(estimate_doc["default_rate"]),
+        ),
+        checksum=checksum,
+    )

@@ -1,0 +1,94 @@
+"""`sesmigrate plan` end to end: spec, inventory, ownership, strategy, diff, cohorts, plan.
+
+The one function the CLI calls. Everything that can be wrong with the user's input (spec,
+strategy, mapping file, inventory file) is checked before any AWS call, so a bad input is
+one line and changes nothing.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .aws import AwsSettings
+from .diff import diff
+from .files import read_text
+from .graph import cohorts
+from .inventory import ScanProgress, scan_account
+from .ownership import Ownership, ownership
+from .plan import DEFAULT_RATE, Plan, build_plan
+from .rules import ownership_rules
+from .snapshot import Inventory, read_inventory
+from .spec import MigrationSpec, parse_spec
+from .strategies import desired_state, get_strategy
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRequest:
+    spec_path: Path | None
+    overrides: dict[str, Any]
+    inventory_path: Path | None
+    aws: AwsSettings
+    rate: float | None = None
+    op_rates: dict[str, float] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanResult:
+    plan: Plan
+    inventory: Inventory
+    ownership: Ownership
+    spec: MigrationSpec
+
+
+def load_spec(request: PlanRequest) -> MigrationSpec:
+    if request.spec_path is None:
+        strategy = request.overrides.get("strategy") or "isolated"
+        base = MigrationSpec(name=strategy, strategy=strategy)
+    else:
+        base = parse_spec(read_text(request.spec_path, "spec"), str(request.spec_path))
+    return base.with_overrides(**request.overrides)
+
+
+def make_plan(
+    request: PlanRequest,
+    progress: ScanProgress | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> PlanResult:
+    spec = load_spec(request)
+    strategy = get_strategy(spec.strategy)
+    base = request.spec_path.parent if request.spec_path else Path()
+    mapping = spec.ownership.mapping
+    rules = ownership_rules(
+        base / mapping if mapping else None,
+        list(spec.ownership.name_patterns),
+        spec.ownership.customer_tag,
+        spec.ownership.tier_tag,
+    )
+    if request.inventory_path is not None:
+        source = str(request.inventory_path)
+        inventory = read_inventory(read_text(request.inventory_path, "inventory"), source)
+    else:
+        inventory = scan_account(request.aws, request.rate, request.op_rates, progress=progress)
+    owners = ownership(inventory, rules)
+    desired = desired_state(strategy, owners, inventory, spec)
+    changes = diff(inventory, desired, owners, spec)
+    ordered = cohorts(changes.actions, owners.customers, spec.cohorts)
+    rates = dict(request.op_rates or {})
+    plan = build_plan(
+        inventory,
+        spec,
+        changes,
+        ordered,
+        tool_version=__version__,
+        created_at=now().isoformat(timespec="seconds"),
+        rates=rates,
+        default_rate=request.rate or DEFAULT_RATE,
+    )
+    return PlanResult(plan, inventory, owners, spec)
+
+
+def default_plan_path(spec: MigrationSpec) -> Path:
+    return Path("plans") / f"{spec.name}.plan.json"

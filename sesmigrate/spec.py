@@ -1,0 +1,329 @@
+"""The migration spec (TOML): every choice a migration engineer makes, validated by key.
+
+Pure: the CLI reads the file; `parse_spec` turns its text into a frozen `MigrationSpec` or
+one `SpecError` line naming the key (`plans/acme.toml: cohorts.wave_size must be an
+integer >= 1, got "ten"`). Every flag of `sesmigrate plan` overrides its key through
+`with_overrides`, so the plan records the spec that was actually used.
+
+    name = "acme-tenants"              # migration name: tags, default plan file name
+    strategy = "tiered"                # isolated | tiered | shared | entry point | module:Class
+    tenant_name_template = "{customer}"
+    unowned_templates = "leave"        # or "associate-all"
+    tenant_quota = 10000
+    delete_orphaned_tenants = false    # delete managed tenants no longer wanted (irreversible)
+    adopt = []                         # unmanaged tenants to take over, by name
+
+    [strategy_options]                 # checked by the strategy
+    dedicated_tiers = ["vip"]
+
+    [ownership]                        # as `sesmigrate scan`
+    mapping = "owners.csv"
+    name_patterns = []
+    customer_tag = "customer"
+    tier_tag = "tier"
+
+    [reputation]                       # standard | strict | none | keep, per tier
+    default = "standard"
+    tiers = { vip = "strict" }
+
+    [suppression.vip]                  # tenant suppression attributes, per tier
+    reasons = ["BOUNCE", "COMPLAINT"]
+    scope = "TENANT"
+
+    [cohorts]
+    canary = 3
+    wave_size = 50                     # or by_tier = true
+    by_tier = false
+
+    [gates]
+    soak_seconds = 0
+    allow_reinstated = true
+"""
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .errors import SesmigrateError
+from .naming import PLACEHOLDER, TenantNameError, check_template
+
+POLICIES = ("standard", "strict", "none", "keep")
+UNOWNED_TEMPLATE_CHOICES = ("leave", "associate-all")
+MIGRATION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+
+
+class SpecError(SesmigrateError):
+    """A migration spec that cannot be used; the message names the key."""
+
+    def __init__(self, source: str, problem: str) -> None:
+        self.source, self.problem = source, problem
+        super().__init__(f"{source}: {problem}")
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    reasons: tuple[str, ...]
+    scope: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OwnershipSpec:
+    mapping: str | None = None
+    """Path of the mapping CSV, relative to the working directory."""
+    name_patterns: tuple[str, ...] = ()
+    customer_tag: str = "customer"
+    tier_tag: str = "tier"
+
+
+@dataclass(frozen=True, slots=True)
+class CohortSpec:
+    canary: int = 3
+    wave_size: int = 50
+    by_tier: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class GateSpec:
+    soak_seconds: float = 0.0
+    allow_reinstated: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationSpec:
+    name: str
+    strategy: str = "isolated"
+    strategy_options: tuple[tuple[str, Any], ...] = ()
+    tenant_name_template: str = PLACEHOLDER
+    unowned_templates: str = "leave"
+    tenant_quota: int = 10_000
+    delete_orphaned_tenants: bool = False
+    adopt: tuple[str, ...] = ()
+    ownership: OwnershipSpec = field(default_factory=OwnershipSpec)
+    default_policy: str = "standard"
+    tier_policies: tuple[tuple[str, str], ...] = ()
+    suppression: tuple[tuple[str, Suppression], ...] = ()
+    cohorts: CohortSpec = field(default_factory=CohortSpec)
+    gates: GateSpec = field(default_factory=GateSpec)
+
+    def option(self, key: str, default: Any = None) -> Any:
+        return dict(self.strategy_options).get(key, default)
+
+    def policy_for(self, tier: str | None) -> str:
+        return dict(self.tier_policies).get(tier or "", self.default_policy)
+
+    def suppression_for(self, tier: str | None) -> Suppression | None:
+        return dict(self.suppression).get(tier or "")
+
+    def with_overrides(self, **overrides: Any) -> "MigrationSpec":
+        """The spec with command-line flags applied (None means the flag was not given)."""
+        spec = self
+        given = {k: v for k, v in overrides.items() if v is not None}
+        if "strategy" in given:
+            spec = replace(spec, strategy=given["strategy"])
+        if "dedicated_tiers" in given:
+            options = dict(spec.strategy_options)
+            options["dedicated_tiers"] = tuple(given["dedicated_tiers"])
+            spec = replace(spec, strategy_options=tuple(sorted(options.items())))
+        if "canary" in given or "wave_size" in given:
+            spec = replace(
+                spec,
+                cohorts=replace(
+                    spec.cohorts,
+                    canary=given.get("canary", spec.cohorts.canary),
+                    wave_size=given.get("wave_size", spec.cohorts.wave_size),
+                    by_tier=spec.cohorts.by_tier and "wave_size" not in given,
+                ),
+            )
+        if given.get("adopt"):
+            spec = replace(spec, adopt=tuple(sorted(set(spec.adopt) | set(given["adopt"]))))
+        if "delete_orphaned_tenants" in given:
+            spec = replace(spec, delete_orphaned_tenants=given["delete_orphaned_tenants"])
+        return spec
+
+    def to_dict(self) -> dict[str, Any]:
+        """The spec as the plan records it (TOML-shaped, JSON-safe)."""
+        return {
+            "name": self.name,
+            "strategy": self.strategy,
+            "strategy_options": {k: _jsonable(v) for k, v in self.strategy_options},
+            "tenant_name_template": self.tenant_name_template,
+            "unowned_templates": self.unowned_templates,
+            "tenant_quota": self.tenant_quota,
+            "delete_orphaned_tenants": self.delete_orphaned_tenants,
+            "adopt": list(self.adopt),
+            "ownership": {
+                "mapping": self.ownership.mapping,
+                "name_patterns": list(self.ownership.name_patterns),
+                "customer_tag": self.ownership.customer_tag,
+                "tier_tag": self.ownership.tier_tag,
+            },
+            "reputation": {"default": self.default_policy, "tiers": dict(self.tier_policies)},
+            "suppression": {
+                tier: {"reasons": list(s.reasons), "scope": s.scope} for tier, s in self.suppression
+            },
+            "cohorts": {
+                "canary": self.cohorts.canary,
+                "wave_size": self.cohorts.wave_size,
+                "by_tier": self.cohorts.by_tier,
+            },
+            "gates": {
+                "soak_seconds": self.gates.soak_seconds,
+                "allow_reinstated": self.gates.allow_reinstated,
+            },
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+class _Table:
+    """One TOML table being read: every key read is checked, every key left over is an error."""
+
+    def __init__(self, data: Any, path: str, source: str) -> None:
+        self.source, self.path = source, path
+        if not isinstance(data, dict):
+            raise self.fail(f"{path or 'the spec'} must be a table")
+        self.data: dict[str, Any] = dict(data)
+
+    def key(self, name: str) -> str:
+        return f"{self.path}.{name}" if self.path else name
+
+    def fail(self, problem: str) -> SpecError:
+        return SpecError(self.source, problem)
+
+    def take(self, name: str, kind: type | tuple[type, ...], default: Any, what: str) -> Any:
+        if name not in self.data:
+            return default
+        value = self.data.pop(name)
+        if not isinstance(value, kind) or (kind in (int, float) and isinstance(value, bool)):
+            raise self.fail(f"{self.key(name)} must be {what}, got {value!r}")
+        return value
+
+    def text(self, name: str, default: str | None, choices: tuple[str, ...] = ()) -> Any:
+        value = self.take(name, str, default, "a string")
+        if choices and value not in choices:
+            raise self.fail(f"{self.key(name)} must be one of {', '.join(choices)}, got {value!r}")
+        return value
+
+    def number(self, name: str, default: int, minimum: int) -> int:
+        value = self.take(name, int, default, f"an integer >= {minimum}")
+        if value < minimum:
+            raise self.fail(f"{self.key(name)} must be an integer >= {minimum}, got {value!r}")
+        return value
+
+    def strings(self, name: str) -> tuple[str, ...]:
+        value = self.take(name, list, [], "a list of strings")
+        if not all(isinstance(item, str) and item for item in value):
+            raise self.fail(f"{self.key(name)} must be a list of non-empty strings")
+        return tuple(value)
+
+    def table(self, name: str) -> "_Table":
+        return _Table(self.data.pop(name, {}), self.key(name), self.source)
+
+    def done(self) -> None:
+        if self.data:
+            unknown = ", ".join(self.key(k) for k in sorted(self.data))
+            raise self.fail(f"unknown key {unknown}")
+
+
+def parse_spec(text: str, source: str) -> MigrationSpec:
+    """A spec from TOML text; any problem is one `SpecError` naming the key."""
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(source, f"not valid TOML: {exc}") from None
+    return spec_from_mapping(document, source)
+
+
+def spec_from_mapping(document: Mapping[str, Any], source: str) -> MigrationSpec:
+    top = _Table(document, "", source)
+    strategy = top.text("strategy", "isolated")
+    name = top.text("name", None) or strategy
+    if not MIGRATION_NAME.match(name):
+        raise top.fail(
+            f"name must be 1-128 letters, digits, '.', '_' or '-' (starting with a letter or "
+            f"digit), got {name!r}"
+        )
+    template = top.text("tenant_name_template", PLACEHOLDER)
+    try:
+        check_template(template)
+    except TenantNameError as exc:
+        raise top.fail(f"tenant_name_template: {exc}") from None
+    options = top.table("strategy_options")
+    strategy_options = tuple(sorted((k, _frozen(v)) for k, v in options.data.items()))
+    options.data.clear()
+    ownership = top.table("ownership")
+    ownership_spec = OwnershipSpec(
+        mapping=ownership.text("mapping", None),
+        name_patterns=ownership.strings("name_patterns"),
+        customer_tag=ownership.text("customer_tag", "customer"),
+        tier_tag=ownership.text("tier_tag", "tier"),
+    )
+    ownership.done()
+    reputation = top.table("reputation")
+    default_policy = reputation.text("default", "standard", POLICIES)
+    tiers = reputation.table("tiers")
+    tier_policies = tuple(
+        sorted((tier, tiers.text(tier, None, POLICIES)) for tier in list(tiers.data))
+    )
+    tiers.done()
+    reputation.done()
+    suppression = top.table("suppression")
+    suppressions = []
+    for tier in sorted(suppression.data):
+        table = suppression.table(tier)
+        reasons = table.strings("reasons")
+        for reason in reasons:
+            if reason not in ("BOUNCE", "COMPLAINT"):
+                raise table.fail(
+                    f"{table.key('reasons')} may hold BOUNCE and COMPLAINT, got {reason!r}"
+                )
+        scope = table.text("scope", None, ("ACCOUNT", "TENANT"))
+        table.done()
+        suppressions.append((tier, Suppression(tuple(sorted(set(reasons))), scope)))
+    suppression.done()
+    cohorts = top.table("cohorts")
+    cohort_spec = CohortSpec(
+        canary=cohorts.number("canary", 3, 0),
+        wave_size=cohorts.number("wave_size", 50, 1),
+        by_tier=cohorts.take("by_tier", bool, False, "true or false"),
+    )
+    cohorts.done()
+    gates = top.table("gates")
+    soak = gates.take("soak_seconds", (int, float), 0.0, "a number of seconds >= 0")
+    if soak < 0:
+        raise gates.fail(f"gates.soak_seconds must be a number of seconds >= 0, got {soak!r}")
+    gate_spec = GateSpec(
+        soak_seconds=float(soak),
+        allow_reinstated=gates.take("allow_reinstated", bool, True, "true or false"),
+    )
+    gates.done()
+    spec = MigrationSpec(
+        name=name,
+        strategy=strategy,
+        strategy_options=strategy_options,
+        tenant_name_template=template,
+        unowned_templates=top.text("unowned_templates", "leave", UNOWNED_TEMPLATE_CHOICES),
+        tenant_quota=top.number("tenant_quota", 10_000, 1),
+        delete_orphaned_tenants=top.take("delete_orphaned_tenants", bool, False, "true or false"),
+        adopt=tuple(sorted(set(top.strings("adopt")))),
+        ownership=ownership_spec,
+        default_policy=default_policy,
+        tier_policies=tier_policies,
+        suppression=tuple(suppressions),
+        cohorts=cohort_spec,
+        gates=gate_spec,
+    )
+    top.done()
+    return spec
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    return value

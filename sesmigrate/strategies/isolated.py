@@ -1,0 +1,18 @@
+"""`isolated`: a tenant per customer, the AWS blog's recommendation for full isolation."""
+
+from typing import ClassVar
+
+from ..ownership import Ownership
+from ..snapshot import Inventory
+from ..spec import MigrationSpec
+from .base import TenantGroup
+
+
+class Isolated:
+    name: ClassVar[str] = "isolated"
+    options: ClassVar[dict[str, str]] = {}
+
+    def groups(
+        self, owners: Ownership, inventory: Inventory, spec: MigrationSpec
+    ) -> list[TenantGroup]:
+        return [TenantGroup("customer", c.id, (c,)) for c in owners.customers]
