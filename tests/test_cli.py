@@ -68,7 +68,7 @@ def test_usage_error_exits_1_with_one_line(
 
 def test_console_script_maps_errors_to_exit_1() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "sesmigrate.cli", "plan"], capture_output=True, text=True
+        [sys.executable, "-m", "sesmigrate.cli", "show"], capture_output=True, text=True
     )
 
     assert result.returncode == 1
