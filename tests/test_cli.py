@@ -34,7 +34,7 @@ def test_no_arguments_shows_help_listing_every_contract_command(
     assert all(command in out for command in CONTRACT)
 
 
-@pytest.mark.parametrize("command", ["plan", "show", "apply", "rollback", "status", "unlock"])
+@pytest.mark.parametrize("command", ["show", "apply", "rollback", "status", "unlock"])
 def test_unbuilt_command_exits_1_with_one_line(
     command: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
