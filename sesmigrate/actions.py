@@ -15,7 +15,8 @@ The client is passed in (a boto3 SES v2 client, or anything with its methods and
 
 import json
 from abc import ABC, abstractmethod
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, field, fields
+from functools import cache
 from typing import Any, ClassVar
 
 from .errors import SesmigrateError
@@ -24,6 +25,11 @@ from .snapshot import MANAGED_TAG
 
 class ActionConflict(SesmigrateError):
     """The account holds something the action may not overwrite (e.g. an unmanaged tenant)."""
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls) if f.init)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +54,7 @@ class Action(ABC):
     """Base of the action kinds: a stable key, the API calls it costs, and its inverse."""
 
     tenant: str
+    _key: str = field(init=False, repr=False, compare=False, default="")
 
     kind: ClassVar[str] = ""
     glyph: ClassVar[str] = "~"
@@ -56,10 +63,16 @@ class Action(ABC):
     """The SES operations one application calls, for the plan's call count and duration."""
     irreversible: ClassVar[bool] = False
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_key", self.make_key())
+
     @property
     def key(self) -> str:
         """The action's node in the graph and row in the journal: unique within a plan."""
-        values = [str(getattr(self, f.name)) for f in fields(self)]
+        return self._key
+
+    def make_key(self) -> str:
+        values = [str(getattr(self, name)) for name in _field_names(type(self))]
         return f"{self.kind}:{'|'.join(values)}"
 
     @abstractmethod
@@ -75,11 +88,13 @@ class Action(ABC):
         """The action that undoes `outcome`, or None if there is nothing of ours to undo."""
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        for name, value in data.items():
+        data: dict[str, Any] = {"kind": self.kind}
+        for name in _field_names(type(self)):
+            value = getattr(self, name)
             if isinstance(value, tuple):
-                data[name] = [list(v) if isinstance(v, tuple) else v for v in value]
-        return {"kind": self.kind, **data}
+                value = [list(v) if isinstance(v, tuple) else v for v in value]
+            data[name] = value
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +109,7 @@ class CreateTenant(Action):
     glyph: ClassVar[str] = "+"
     operations: ClassVar[tuple[str, ...]] = ("CreateTenant",)
 
-    @property
-    def key(self) -> str:
+    def make_key(self) -> str:
         return f"{self.kind}:{self.tenant}"
 
     def describe(self) -> str:
@@ -223,8 +237,7 @@ class SetReputationPolicy(Action):
         "UpdateReputationEntityPolicy",
     )
 
-    @property
-    def key(self) -> str:
+    def make_key(self) -> str:
         return f"{self.kind}:{self.tenant}"
 
     def describe(self) -> str:
@@ -265,8 +278,7 @@ class SetCustomerManagedStatus(Action):
         "UpdateReputationEntityCustomerManagedStatus",
     )
 
-    @property
-    def key(self) -> str:
+    def make_key(self) -> str:
         return f"{self.kind}:{self.tenant}"
 
     def describe(self) -> str:
@@ -303,8 +315,7 @@ class SetSuppressionAttributes(Action):
     kind: ClassVar[str] = "set_suppression"
     operations: ClassVar[tuple[str, ...]] = ("GetTenant", "PutTenantSuppressionAttributes")
 
-    @property
-    def key(self) -> str:
+    def make_key(self) -> str:
         return f"{self.kind}:{self.tenant}"
 
     def describe(self) -> str:
@@ -363,7 +374,7 @@ def action_from_dict(data: dict[str, Any]) -> Action:
     if kind not in KINDS:
         raise ValueError(f"unknown action kind {kind!r}")
     cls = KINDS[kind]
-    names = {f.name for f in fields(cls)}
+    names = set(_field_names(cls))
     values = {k: v for k, v in data.items() if k != "kind"}
     if set(values) != names:
         raise ValueError(f"action {kind} needs fields {sorted(names)}, got {sorted(values)}")

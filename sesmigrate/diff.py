@@ -134,10 +134,12 @@ def diff(
         tenants.append((name, wanted))
         actions += _tenant_actions(inventory, spec, wanted, name, current, users)
 
+    wanted_by_name = dict(tenants)
     for tenant in sorted(inventory.tenants, key=lambda t: t.name):
         if tenant.name in kept:
             if tenant.migration == spec.name:
-                actions += _removals(tenant, {arn for _, arn in _wanted_of(tenants, tenant.name)})
+                wanted_arns = {arn for _, arn in wanted_by_name[tenant.name].resources}
+                actions += _removals(tenant, wanted_arns)
             continue
         if tenant.migration == spec.name:
             actions += _orphan(tenant, spec)
@@ -162,10 +164,6 @@ def diff(
         adopted=tuple(sorted(adopted)),
         warnings=tuple(warnings),
     )
-
-
-def _wanted_of(tenants: list[tuple[str, DesiredTenant]], name: str) -> tuple[tuple[str, str], ...]:
-    return next(wanted.resources for actual, wanted in tenants if actual == name)
 
 
 def _tenant_actions(

@@ -41,15 +41,16 @@ def dependency_graph(actions: tuple[PlannedAction, ...]) -> nx.DiGraph:
     for planned in actions:
         if isinstance(planned.action, AttachResource):
             attaches[planned.action.resource_arn].append(planned.action.key)
+    edges = []
     for planned in actions:
         action = planned.action
         if not isinstance(action, CreateTenant) and action.tenant in created:
-            graph.add_edge(created[action.tenant], action.key)
+            edges.append((created[action.tenant], action.key))
         if isinstance(action, DetachResource):
-            for attach in attaches.get(action.resource_arn, ()):
-                graph.add_edge(attach, action.key)
-    cycles = list(nx.simple_cycles(graph))
-    if cycles:
+            edges += [(attach, action.key) for attach in attaches.get(action.resource_arn, ())]
+    graph.add_edges_from(edges)
+    if not nx.is_directed_acyclic_graph(graph):
+        cycles = list(nx.simple_cycles(graph))
         raise PlanError(
             "the actions depend on each other in a cycle: "
             + "; ".join(" -> ".join([*cycle, cycle[0]]) for cycle in cycles)
@@ -99,14 +100,24 @@ def cohorts(
             continue
         known = [index[c] for c in planned.customers if c in index]
         members[min(known) if known else 0].append(planned.action.key)
+    cohort_of = {key: n for n, keys in members.items() for key in keys}
+    level = _levels(graph, cohort_of)
     result = []
     for n, (name, ids) in enumerate([*named, (CLEANUP, ())]):
         keys = members.get(n, [])
         if name == CLEANUP and not keys:
             continue
-        result.append(Cohort(name, ids, _batches(graph, keys)))
+        batches: dict[int, list[str]] = defaultdict(list)
+        for key in keys:
+            batches[level[key]].append(key)
+        result.append(Cohort(name, ids, tuple(tuple(sorted(batches[b])) for b in sorted(batches))))
     return tuple(result)
 
 
-def _batches(graph: nx.DiGraph, keys: list[str]) -> tuple[tuple[str, ...], ...]:
-    return tuple(tuple(sorted(level)) for level in nx.topological_generations(graph.subgraph(keys)))
+def _levels(graph: nx.DiGraph, cohort_of: dict[str, int]) -> dict[str, int]:
+    """Each action's topological generation within its own cohort (earlier cohorts are done)."""
+    level: dict[str, int] = {}
+    for key in nx.topological_sort(graph):
+        same = [level[p] for p in graph.predecessors(key) if cohort_of[p] == cohort_of[key]]
+        level[key] = 1 + max(same) if same else 0
+    return level

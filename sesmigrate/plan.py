@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .actions import Action, action_from_dict
-from .diff import Changes, Expectation, PlannedAction
+from .diff import Changes, Expectation
 from .errors import SesmigrateError
 from .graph import Cohort
 from .snapshot import Inventory, canonical_json
@@ -127,11 +127,11 @@ def build_plan(
 ) -> Plan:
     cohort_of = {key: c.name for c in cohorts for batch in c.batches for key in batch}
     customer_cohort = {customer: c.name for c in cohorts for customer in c.customers}
-    planned: dict[str, PlannedAction] = {p.action.key: p for p in changes.actions}
     steps = tuple(
-        Step(p.action, cohort_of[key], p.customers, p.reason, p.expectations)
-        for key, p in sorted(planned.items())
+        Step(p.action, cohort_of[p.action.key], p.customers, p.reason, p.expectations)
+        for p in sorted(changes.actions, key=lambda p: p.action.key)
     )
+    order = {c.name: n for n, c in enumerate(cohorts)}
     tenants = tuple(
         TenantView(
             name=name,
@@ -143,7 +143,7 @@ def build_plan(
             resources=len(wanted.resources),
             cohort=min(
                 (customer_cohort[c] for c in wanted.customers if c in customer_cohort),
-                key=[c.name for c in cohorts].index,
+                key=order.__getitem__,
                 default="",
             ),
         )
@@ -167,6 +167,8 @@ def build_plan(
 
 
 def _body(plan: Plan) -> dict[str, Any]:
+    """The sealed content; batches name steps by their index in `steps`."""
+    index = {step.action.key: n for n, step in enumerate(plan.steps)}
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -180,22 +182,17 @@ def _body(plan: Plan) -> dict[str, Any]:
             {
                 "name": c.name,
                 "customers": list(c.customers),
-                "batches": [list(b) for b in c.batches],
+                "batches": [[index[key] for key in batch] for batch in c.batches],
             }
             for c in plan.cohorts
         ],
         "steps": [
             {
-                "key": s.action.key,
                 "action": s.action.to_dict(),
                 "cohort": s.cohort,
                 "customers": list(s.customers),
                 "reason": s.reason,
-                "irreversible": s.action.irreversible,
-                "expectations": [
-                    {"kind": e.kind, "subject": e.subject, "detail": e.detail}
-                    for e in s.expectations
-                ],
+                "expectations": [[e.kind, e.subject, e.detail] for e in s.expectations],
             }
             for s in plan.steps
         ],
@@ -230,9 +227,10 @@ def checksum_of(body: dict[str, Any]) -> str:
 
 
 def plan_to_json(plan: Plan) -> str:
-    body = _body(plan)
-    document = {**body, "checksum": checksum_of(body)}
-    return json.dumps(document, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+    """The sealed plan file: canonical compact JSON (`sesmigrate show` renders it for people)."""
+    text = canonical_json(_body(plan))
+    checksum = "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return f'{text[:-1]},"checksum":"{checksum}"}}\n'
 
 
 def read_plan(text: str, source: str = "plan") -> Plan:
@@ -258,12 +256,22 @@ def read_plan(text: str, source: str = "plan") -> Plan:
         )
     try:
         return _plan_from(body, str(document["checksum"]))
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         raise PlanFileError(source, f"malformed plan ({type(exc).__name__}: {exc})") from None
 
 
 def _plan_from(body: dict[str, Any], checksum: str) -> Plan:
     estimate_doc = body["estimate"]
+    steps = tuple(
+        Step(
+            action=action_from_dict(s["action"]),
+            cohort=s["cohort"],
+            customers=tuple(s["customers"]),
+            reason=s["reason"],
+            expectations=tuple(Expectation(*e) for e in s["expectations"]),
+        )
+        for s in body["steps"]
+    )
     return Plan(
         tool_version=str(body["tool_version"]),
         created_at=str(body["created_at"]),
@@ -272,21 +280,14 @@ def _plan_from(body: dict[str, Any], checksum: str) -> Plan:
         fingerprint=str(body["inventory_fingerprint"]),
         spec=dict(body["spec"]),
         cohorts=tuple(
-            Cohort(c["name"], tuple(c["customers"]), tuple(tuple(b) for b in c["batches"]))
+            Cohort(
+                c["name"],
+                tuple(c["customers"]),
+                tuple(tuple(steps[n].action.key for n in batch) for batch in c["batches"]),
+            )
             for c in body["cohorts"]
         ),
-        steps=tuple(
-            Step(
-                action=action_from_dict(s["action"]),
-                cohort=s["cohort"],
-                customers=tuple(s["customers"]),
-                reason=s["reason"],
-                expectations=tuple(
-                    Expectation(e["kind"], e["subject"], e["detail"]) for e in s["expectations"]
-                ),
-            )
-            for s in body["steps"]
-        ),
+        steps=steps,
         tenants=tuple(
             TenantView(
                 t["name"],

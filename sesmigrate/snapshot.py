@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from .errors import SesmigrateError
@@ -124,7 +125,7 @@ class AccountInfo:
     production_access: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Inventory:
     account: AccountInfo
     identities: tuple[Identity, ...]
@@ -157,6 +158,11 @@ class Inventory:
         }
 
     def fingerprint(self) -> str:
+        return self._fingerprint
+
+    @cached_property
+    def _fingerprint(self) -> str:
+        """Computed once: the facts of a frozen inventory never change."""
         return "sha256:" + hashlib.sha256(canonical_json(self.facts()).encode()).hexdigest()
 
     def to_json(self, tool_version: str) -> str:

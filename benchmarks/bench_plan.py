@@ -1,0 +1,100 @@
+"""Planning speed and memory: plan from an inventory file and write it, at growing sizes.
+
+For each size a synthetic inventory of the realistic ISV account shape is written to a
+temporary file, then a fresh Python process runs `make_plan` on it (isolated strategy)
+and writes the plan, reporting wall time and peak RSS, so that sizes do not share memory.
+Target: 10,000 customers in <= 2 s and <= 300 MB, growing linearly. Run:
+
+    python benchmarks/bench_plan.py [--customers 1000 10000 100000] [--strategy isolated]
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from sesmigrate import __version__
+from sesmigrate.emulator.accounts import AccountSpec, realistic_account
+from sesmigrate.snapshot import (
+    AccountInfo,
+    ConfigurationSet,
+    DedicatedIpPool,
+    EmailTemplate,
+    Identity,
+    Inventory,
+)
+
+CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+from sesmigrate.aws import AwsSettings
+from sesmigrate.plan import plan_to_json
+from sesmigrate.planning import PlanRequest, make_plan
+inventory, out, strategy = sys.argv[1], sys.argv[2], sys.argv[3]
+started = time.perf_counter()
+result = make_plan(PlanRequest(None, {"strategy": strategy}, Path(inventory), AwsSettings()))
+Path(out).write_text(plan_to_json(result.plan))
+elapsed = time.perf_counter() - started
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": elapsed, "peak_mb": peak, "actions": len(result.plan.steps)}))
+"""
+
+
+def synthetic_inventory(account: AccountSpec) -> Inventory:
+    """The inventory a scan of `account` would produce, built without an emulator."""
+    return Inventory(
+        account=AccountInfo("123456789012", "us-east-1", "aws", 50_000.0, 14.0, True, True),
+        identities=tuple(
+            Identity(
+                i.name,
+                "EMAIL_ADDRESS" if "@" in i.name else "DOMAIN",
+                "SUCCESS" if i.verified else "PENDING",
+                i.verified,
+                True,
+                i.configuration_set,
+                i.tags,
+            )
+            for i in account.identities
+        ),
+        configuration_sets=tuple(
+            ConfigurationSet(c.name, c.pool, True, None, (), None, False, None, c.tags)
+            for c in account.configuration_sets
+        ),
+        pools=tuple(DedicatedIpPool(p.name, p.scaling_mode, p.tags) for p in account.pools),
+        templates=tuple(EmailTemplate(t.name, t.tags) for t in account.templates),
+        tenants=(),
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, nargs="+", default=[1000, 10_000, 100_000])
+    parser.add_argument("--strategy", default="isolated")
+    args = parser.parse_args()
+    print(f"strategy {args.strategy}; plan from an inventory file and write it, fresh process each")
+    print(f"{'customers':>9} {'actions':>8} {'seconds':>8} {'peak MB':>8} {'us/customer':>12}")
+    with tempfile.TemporaryDirectory() as folder:
+        for customers in args.customers:
+            inventory = Path(folder) / f"inventory-{customers}.json"
+            inventory.write_text(
+                synthetic_inventory(realistic_account(customers, 1)).to_json(__version__)
+            )
+            out = Path(folder) / f"plan-{customers}.json"
+            child = subprocess.run(
+                [sys.executable, "-c", CHILD, str(inventory), str(out), args.strategy],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            figures = json.loads(child.stdout)
+            print(
+                f"{customers:>9} {figures['actions']:>8} {figures['seconds']:>8.2f} "
+                f"{figures['peak_mb']:>8.0f} {1e6 * figures['seconds'] / customers:>12.1f}"
+            )
+    print("target: 10,000 customers <= 2 s and <= 300 MB, growing linearly")
+
+
+if __name__ == "__main__":
+    main()
