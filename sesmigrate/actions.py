@@ -15,6 +15,7 @@ The client is passed in (a boto3 SES v2 client, or anything with its methods and
 
 import json
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from functools import cache
 from typing import Any, ClassVar
@@ -30,6 +31,23 @@ class ActionConflict(SesmigrateError):
 @cache
 def _field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls) if f.init)
+
+
+@dataclass(frozen=True, slots=True)
+class Memory:
+    """The journal's hold on what a change replaced, across an interrupted attempt."""
+
+    recalled: str | None = None
+    """What an earlier attempt of ours noted before its write, if any."""
+    note: Callable[[str], None] = lambda value: None
+    """Journal `value` before the write."""
+
+    def previous(self, attempted_before: bool, current: str | None) -> str | None:
+        """The value to restore: the one noted by our earlier attempt, else what is there now."""
+        previous = self.recalled if attempted_before and self.recalled is not None else current
+        if previous is not None:
+            self.note(previous)
+        return previous
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +98,13 @@ class Action(ABC):
         """One line for the diff and the journal."""
 
     @abstractmethod
-    def apply(self, ses: Any, attempted_before: bool) -> Outcome:
-        """Make the effect through `ses`; `attempted_before` if the journal holds our intent."""
+    def apply(self, ses: Any, attempted_before: bool, memory: "Memory | None" = None) -> Outcome:
+        """Make the effect through `ses`; `attempted_before` if the journal holds our intent.
+
+        A change reads the value it replaces and hands it to `memory.note` before writing,
+        so the journal holds it even if the run dies right after the write; a resumed run
+        gets it back from `memory.recalled` instead of reading its own new value.
+        """
 
     @abstractmethod
     def inverse(self, outcome: Outcome) -> "Action | None":
@@ -115,7 +138,7 @@ class CreateTenant(Action):
     def describe(self) -> str:
         return f"create tenant {self.tenant}"
 
-    def apply(self, ses: Any, attempted_before: bool) -> Outcome:
+    def apply(self, ses: Any, attempted_before: bool, memory: Memory | None = None) -> Outcome:
         request: dict[str, Any] = {
             "TenantName": self.tenant,
             "Tags": [{"Key": k, "Value": v} for k, v in self.tags],
@@ -129,12 +152,13 @@ class CreateTenant(Action):
             ses.create_tenant(**request)
         except ses.exceptions.AlreadyExistsException:
             existing = ses.get_tenant(TenantName=self.tenant)["Tenant"]
-            ours = dict(self.tags).get(MANAGED_TAG)
-            theirs = {t["Key"]: t["Value"] for t in existing.get("Tags", [])}.get(MANAGED_TAG)
-            if ours is None or theirs != ours:
+            theirs = {t["Key"]: t["Value"] for t in existing.get("Tags", [])}
+            ours = dict(self.tags)
+            if MANAGED_TAG not in ours or any(theirs.get(k) != v for k, v in ours.items()):
                 raise ActionConflict(
-                    f"tenant {self.tenant} already exists and is not managed by migration "
-                    f"{ours!r}; adopt it with --adopt {self.tenant} or re-run sesmigrate plan"
+                    f"tenant {self.tenant} already exists and is not this migration's "
+                    f"({ours.get(MANAGED_TAG)!r}) tenant for it; adopt it with --adopt "
+                    f"{self.tenant} or re-run sesmigrate plan"
                 ) from None
             return Outcome(made=attempted_before)
         return Outcome(made=True)
@@ -155,7 +179,7 @@ class DeleteTenant(Action):
     def describe(self) -> str:
         return f"delete tenant {self.tenant} (irreversible: its id and reputation history are lost)"
 
-    def apply(self, ses: Any, attempted_before: bool) -> Outcome:
+    def apply(self, ses: Any, attempted_before: bool, memory: Memory | None = None) -> Outcome:
         try:
             ses.delete_tenant(TenantName=self.tenant)
         except ses.exceptions.NotFoundException:
@@ -180,7 +204,7 @@ class AttachResource(Action):
     def describe(self) -> str:
         return f"associate {self.resource_arn.rsplit(':', 1)[-1]} with {self.tenant}"
 
-    def apply(self, ses: Any, attempted_before: bool) -> Outcome:
+    def apply(self, ses: Any, attempted_before: bool, memory: Memory | None = None) -> Outcome:
         try:
             ses.create_tenant_resource_association(
                 TenantName=self.tenant, ResourceArn=self.resource_arn
@@ -209,7 +233,7 @@ class DetachResource(Action):
     def describe(self) -> str:
         return f"remove {self.resource_arn.rsplit(':', 1)[-1]} from {self.tenant}"
 
-    def apply(self, ses: Any, attempted_before: bool) -> Outcome:
+    def apply(self, ses: Any, attempted_before: bool, memory: Memory | None = None) -> Outcome:
         try:
             ses.delete_tenant_resource_association(
                 TenantName=self.tenant, ResourceArn=self.resource_arn
@@ -243,21 +267,22 @@ class SetReputationPolicy(Action):
     def describe(self) -> str:
         return f"set reputation policy of {self.tenant} to {self.policy.rsplit('/', 1)[-1]}"
 
-    def apply(self, ses: Any, attempted_before: bool) -> Outcome:
+    def apply(self, ses: Any, attempted_before: bool, memory: Memory | None = None) -> Outcome:
         arn = _tenant_arn(ses, self.tenant)
         wanted = self.policy if self.policy.startswith("arn:") else _policy_arn(arn, self.policy)
         entity = ses.get_reputation_entity(
             ReputationEntityType="RESOURCE", ReputationEntityReference=arn
         )["ReputationEntity"]
         current = entity.get("ReputationManagementPolicy")
+        previous = (memory or Memory()).previous(attempted_before, current)
         if current == wanted:
-            return Outcome(made=attempted_before, previous=current)
+            return Outcome(made=attempted_before, previous=previous)
         ses.update_reputation_entity_policy(
             ReputationEntityType="RESOURCE",
             ReputationEntityReference=arn,
             ReputationEntityPolicy=wanted,
         )
-        return Outcome(made=True, previous=current)
+        return Outcome(made=True, previous=previous)
 
     def inverse(self, outcome: Outcome) -> Action | None:
         if not outcome.made or not outcome.previous:
@@ -284,20 +309,21 @@ class SetCustomerManagedStatus(Action):
     def describe(self) -> str:
         return f"set customer-managed status of {self.tenant} to {self.status}"
 
-    def apply(self, ses: Any, attempted_before: bool) -> Outcome:
+    def apply(self, ses: Any, attempted_before: bool, memory: Memory | None = None) -> Outcome:
         arn = _tenant_arn(ses, self.tenant)
         entity = ses.get_reputation_entity(
             ReputationEntityType="RESOURCE", ReputationEntityReference=arn
         )["ReputationEntity"]
         current = (entity.get("CustomerManagedStatus") or {}).get("Status")
+        previous = (memory or Memory()).previous(attempted_before, current)
         if current == self.status:
-            return Outcome(made=attempted_before, previous=current)
+            return Outcome(made=attempted_before, previous=previous)
         ses.update_reputation_entity_customer_managed_status(
             ReputationEntityType="RESOURCE",
             ReputationEntityReference=arn,
             SendingStatus=self.status,
         )
-        return Outcome(made=True, previous=current)
+        return Outcome(made=True, previous=previous)
 
     def inverse(self, outcome: Outcome) -> Action | None:
         if not outcome.made or not outcome.previous:
@@ -322,17 +348,18 @@ class SetSuppressionAttributes(Action):
         reasons = ", ".join(self.reasons) or "nothing"
         return f"suppress {reasons} for {self.tenant} at {self.scope or 'ACCOUNT'} scope"
 
-    def apply(self, ses: Any, attempted_before: bool) -> Outcome:
+    def apply(self, ses: Any, attempted_before: bool, memory: Memory | None = None) -> Outcome:
         current = (
             ses.get_tenant(TenantName=self.tenant)["Tenant"].get("SuppressionAttributes") or {}
         )
-        previous = json.dumps(
+        now = json.dumps(
             {
                 "reasons": sorted(current.get("SuppressedReasons") or []),
                 "scope": current.get("SuppressionScope"),
             },
             sort_keys=True,
         )
+        previous = (memory or Memory()).previous(attempted_before, now)
         if (
             sorted(current.get("SuppressedReasons") or []) == sorted(self.reasons)
             and current.get("SuppressionScope") == self.scope

@@ -192,6 +192,7 @@ def _body(plan: Plan) -> dict[str, Any]:
                 "cohort": s.cohort,
                 "customers": list(s.customers),
                 "reason": s.reason,
+                "irreversible": s.action.irreversible,
                 "expectations": [[e.kind, e.subject, e.detail] for e in s.expectations],
             }
             for s in plan.steps
@@ -241,7 +242,10 @@ def read_plan(text: str, source: str = "plan") -> Plan:
         raise PlanFileError(source, f"not valid JSON ({exc.msg} at line {exc.lineno})") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise PlanFileError(source, "not a sesmigrate plan")
-    if document.get("format_version") != FORMAT_VERSION:
+    if (
+        type(document.get("format_version")) is not int
+        or document["format_version"] != FORMAT_VERSION
+    ):
         raise PlanFileError(
             source,
             f"plan format version {document.get('format_version')!r} is not {FORMAT_VERSION}; "

@@ -21,7 +21,7 @@ from .ownership import Ownership, ownership
 from .plan import DEFAULT_RATE, Plan, build_plan
 from .rules import ownership_rules
 from .snapshot import Inventory, read_inventory
-from .spec import MigrationSpec, parse_spec
+from .spec import MigrationSpec, default_name, parse_spec
 from .strategies import desired_state, get_strategy
 
 
@@ -46,7 +46,7 @@ class PlanResult:
 def load_spec(request: PlanRequest) -> MigrationSpec:
     if request.spec_path is None:
         strategy = request.overrides.get("strategy") or "isolated"
-        base = MigrationSpec(name=strategy, strategy=strategy)
+        base = MigrationSpec(name=default_name(strategy), strategy=strategy)
     else:
         base = parse_spec(read_text(request.spec_path, "spec"), str(request.spec_path))
     return base.with_overrides(**request.overrides)

@@ -208,7 +208,10 @@ def read_inventory(text: str, source: str = "inventory") -> Inventory:
         raise InventoryError(source, f"not valid JSON ({exc.msg} at line {exc.lineno})") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise InventoryError(source, "not a sesmigrate inventory")
-    if document.get("format_version") != FORMAT_VERSION:
+    if (
+        type(document.get("format_version")) is not int
+        or document["format_version"] != FORMAT_VERSION
+    ):
         raise InventoryError(
             source,
             f"inventory format version {document.get('format_version')!r} is not "

@@ -40,6 +40,7 @@ integer >= 1, got "ten"`). Every flag of `sesmigrate plan` overrides its key thr
     allow_reinstated = true
 """
 
+import math
 import re
 import tomllib
 from collections.abc import Mapping
@@ -114,7 +115,9 @@ class MigrationSpec:
         return dict(self.tier_policies).get(tier or "", self.default_policy)
 
     def suppression_for(self, tier: str | None) -> Suppression | None:
-        return dict(self.suppression).get(tier or "")
+        """The tier's suppression attributes, else those of `[suppression.default]`, if any."""
+        by_tier = dict(self.suppression)
+        return by_tier.get(tier or "", by_tier.get("default"))
 
     def with_overrides(self, **overrides: Any) -> "MigrationSpec":
         """The spec with command-line flags applied (None means the flag was not given)."""
@@ -198,13 +201,16 @@ class _Table:
         if name not in self.data:
             return default
         value = self.data.pop(name)
-        if not isinstance(value, kind) or (kind in (int, float) and isinstance(value, bool)):
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if value is None and default is None:
+            return None
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
             raise self.fail(f"{self.key(name)} must be {what}, got {value!r}")
         return value
 
     def text(self, name: str, default: str | None, choices: tuple[str, ...] = ()) -> Any:
         value = self.take(name, str, default, "a string")
-        if choices and value not in choices:
+        if choices and value is not None and value not in choices:
             raise self.fail(f"{self.key(name)} must be one of {', '.join(choices)}, got {value!r}")
         return value
 
@@ -241,8 +247,8 @@ def parse_spec(text: str, source: str) -> MigrationSpec:
 def spec_from_mapping(document: Mapping[str, Any], source: str) -> MigrationSpec:
     top = _Table(document, "", source)
     strategy = top.text("strategy", "isolated")
-    name = top.text("name", None) or strategy
-    if not MIGRATION_NAME.match(name):
+    name = top.text("name", None) or default_name(strategy)
+    if not MIGRATION_NAME.fullmatch(name):
         raise top.fail(
             f"name must be 1-128 letters, digits, '.', '_' or '-' (starting with a letter or "
             f"digit), got {name!r}"
@@ -294,7 +300,7 @@ def spec_from_mapping(document: Mapping[str, Any], source: str) -> MigrationSpec
     cohorts.done()
     gates = top.table("gates")
     soak = gates.take("soak_seconds", (int, float), 0.0, "a number of seconds >= 0")
-    if soak < 0:
+    if not math.isfinite(soak) or soak < 0:
         raise gates.fail(f"gates.soak_seconds must be a number of seconds >= 0, got {soak!r}")
     gate_spec = GateSpec(
         soak_seconds=float(soak),
@@ -319,6 +325,12 @@ def spec_from_mapping(document: Mapping[str, Any], source: str) -> MigrationSpec
     )
     top.done()
     return spec
+
+
+def default_name(strategy: str) -> str:
+    """A migration name from the strategy: its last dotted component, made name-safe."""
+    last = re.split(r"[:.]", strategy)[-1] or "migration"
+    return re.sub(r"[^A-Za-z0-9_.-]", "-", last).lstrip("._-") or "migration"
 
 
 def _frozen(value: Any) -> Any:

@@ -46,6 +46,8 @@ def get_strategy(name: str) -> Strategy:
             return _instance(entry.load(), name)
     if ":" in name or "." in name:
         module_name, _, attribute = name.replace(":", ".").rpartition(".")
+        if not module_name or not attribute:
+            raise StrategyError(f"strategy path {name!r} must look like package.module:Class")
         if str(Path.cwd()) not in sys.path:
             sys.path.insert(0, str(Path.cwd()))
         try:

@@ -67,12 +67,21 @@ class Shared:
 def _existing_groups(
     owners: Ownership, inventory: Inventory, spec: MigrationSpec
 ) -> dict[str, str]:
-    """Customer id -> group key, for customers whose identities already sit in a group tenant."""
-    identity_owner = {
-        inventory.arn("identity", name): customer.id
-        for customer in owners.customers
-        for name in customer.identities
-    }
+    """Customer id -> group key, for customers already in a group tenant of this migration.
+
+    A customer is recognised by any resource that is its alone (an identity, or a set or
+    template no other customer uses), so one without identities is not moved either.
+    """
+    holders: dict[str, set[str]] = defaultdict(set)
+    for customer in owners.customers:
+        for kind, names in (
+            ("identity", customer.identities),
+            ("configuration-set", customer.configuration_sets),
+            ("template", customer.templates),
+        ):
+            for name in names:
+                holders[inventory.arn(kind, name)].add(customer.id)
+    identity_owner = {arn: next(iter(ids)) for arn, ids in holders.items() if len(ids) == 1}
     placed: dict[str, str] = {}
     for tenant in inventory.tenants:
         if tenant.migration != spec.name:

@@ -24,7 +24,8 @@ class Tiered:
     def groups(
         self, owners: Ownership, inventory: Inventory, spec: MigrationSpec
     ) -> list[TenantGroup]:
-        dedicated = set(option_list(spec, "dedicated_tiers") or ("vip",))
+        given = spec.option("dedicated_tiers")
+        dedicated = set(option_list(spec, "dedicated_tiers") if given is not None else ("vip",))
         groups: list[TenantGroup] = []
         shared: dict[str, list[Customer]] = defaultdict(list)
         for customer in owners.customers:
