@@ -199,7 +199,10 @@ def _tenant_actions(
     for resource_type, arn in wanted.resources:
         if arn in present:
             continue
-        needs = tuple(sorted(users.get(arn, set()) & set(customers))) or customers
+        if len(customers) == 1:
+            needs = customers
+        else:
+            needs = tuple(sorted(users.get(arn, set()) & set(customers))) or customers
         planned.append(
             PlannedAction(
                 AttachResource(name, arn, resource_type),

@@ -49,12 +49,14 @@ def dependency_graph(actions: tuple[PlannedAction, ...]) -> nx.DiGraph:
         if isinstance(action, DetachResource):
             edges += [(attach, action.key) for attach in attaches.get(action.resource_arn, ())]
     graph.add_edges_from(edges)
-    if not nx.is_directed_acyclic_graph(graph):
+    try:
+        graph.graph["order"] = list(nx.topological_sort(graph))
+    except nx.NetworkXUnfeasible:
         cycles = list(nx.simple_cycles(graph))
         raise PlanError(
             "the actions depend on each other in a cycle: "
             + "; ".join(" -> ".join([*cycle, cycle[0]]) for cycle in cycles)
-        )
+        ) from None
     return graph
 
 
@@ -99,7 +101,8 @@ def cohorts(
             members[last].append(planned.action.key)
             continue
         known = [index[c] for c in planned.customers if c in index]
-        members[min(known) if known else 0].append(planned.action.key)
+        first = known[0] if len(known) == 1 else min(known, default=0)
+        members[first].append(planned.action.key)
     cohort_of = {key: n for n, keys in members.items() for key in keys}
     level = _levels(graph, cohort_of)
     result = []
@@ -117,7 +120,7 @@ def cohorts(
 def _levels(graph: nx.DiGraph, cohort_of: dict[str, int]) -> dict[str, int]:
     """Each action's topological generation within its own cohort (earlier cohorts are done)."""
     level: dict[str, int] = {}
-    for key in nx.topological_sort(graph):
+    for key in graph.graph["order"]:
         same = [level[p] for p in graph.predecessors(key) if cohort_of[p] == cohort_of[key]]
         level[key] = 1 + max(same) if same else 0
     return level

@@ -129,7 +129,7 @@ def build_plan(
     customer_cohort = {customer: c.name for c in cohorts for customer in c.customers}
     steps = tuple(
         Step(p.action, cohort_of[p.action.key], p.customers, p.reason, p.expectations)
-        for p in sorted(changes.actions, key=lambda p: p.action.key)
+        for p in changes.actions
     )
     order = {c.name: n for n, c in enumerate(cohorts)}
     tenants = tuple(
