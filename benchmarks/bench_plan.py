@@ -1,8 +1,9 @@
 """Planning speed and memory: plan from an inventory file and write it, at growing sizes.
 
 For each size a synthetic inventory of the realistic ISV account shape is written to a
-temporary file, then a fresh Python process runs `make_plan` on it (isolated strategy)
-and writes the plan, reporting wall time and peak RSS, so that sizes do not share memory.
+temporary file, then a fresh Python process runs `make_plan` on it (isolated strategy, the
+tenant quota raised so that 100,000 tenants are allowed) and writes the plan, reporting
+wall time and peak RSS, so that sizes do not share memory.
 Target: 10,000 customers in <= 2 s and <= 300 MB, growing linearly. Run:
 
     python benchmarks/bench_plan.py [--customers 1000 10000 100000] [--strategy isolated]
@@ -32,9 +33,9 @@ from pathlib import Path
 from sesmigrate.aws import AwsSettings
 from sesmigrate.plan import plan_to_json
 from sesmigrate.planning import PlanRequest, make_plan
-inventory, out, strategy = sys.argv[1], sys.argv[2], sys.argv[3]
+inventory, out, spec = sys.argv[1], sys.argv[2], sys.argv[3]
 started = time.perf_counter()
-result = make_plan(PlanRequest(None, {"strategy": strategy}, Path(inventory), AwsSettings()))
+result = make_plan(PlanRequest(Path(spec), {}, Path(inventory), AwsSettings()))
 Path(out).write_text(plan_to_json(result.plan))
 elapsed = time.perf_counter() - started
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -82,12 +83,15 @@ def main() -> None:
                 synthetic_inventory(realistic_account(customers, 1)).to_json(__version__)
             )
             out = Path(folder) / f"plan-{customers}.json"
+            spec = Path(folder) / "spec.toml"
+            spec.write_text(f'strategy = "{args.strategy}"\ntenant_quota = 1000000\n')
             child = subprocess.run(
-                [sys.executable, "-c", CHILD, str(inventory), str(out), args.strategy],
+                [sys.executable, "-c", CHILD, str(inventory), str(out), str(spec)],
                 capture_output=True,
                 text=True,
-                check=True,
             )
+            if child.returncode:
+                raise SystemExit(f"planning {customers} customers failed: {child.stderr}")
             figures = json.loads(child.stdout)
             print(
                 f"{customers:>9} {figures['actions']:>8} {figures['seconds']:>8.2f} "

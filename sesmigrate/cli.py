@@ -13,17 +13,21 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 from typer.exceptions import TyperException
 
 from . import __version__
 from .aws import AwsSettings, parse_op_rates, positive_rate
 from .errors import NotYetAvailableError, SesmigrateError
-from .files import write_atomically
+from .files import read_text, write_atomically
 from .inventory import scan_account
 from .ownership import ownership
-from .plan import plan_to_json
+from .plan import plan_to_json, read_plan
 from .planning import PlanRequest, default_plan_path, make_plan
 from .progress import call_progress
+from .report import render
+from .report.files import write_cutover_pages
+from .report.kits import cutover_combined, iam_document
 from .rules import ownership_rules
 from .summary import ScanSummary, plan_text
 
@@ -195,10 +199,58 @@ def plan(
         raise typer.Exit(2)
 
 
-@app.command(context_settings=_PASSTHROUGH)
-def show() -> None:
-    """Render a plan as text, Markdown, HTML or JSON."""
-    _not_yet("show")
+class ReportFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    html = "html"
+    json = "json"
+
+
+@app.command()
+def show(
+    plan_file: Annotated[Path, typer.Argument(metavar="PLAN", help="A plan file.")],
+    format: Annotated[
+        ReportFormat, typer.Option("--format", help="text, markdown, html or json.")
+    ] = ReportFormat.text,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+    iam: Annotated[
+        bool, typer.Option("--iam", help="Print the IAM policies instead of the report.")
+    ] = False,
+    cutover: Annotated[
+        Path | None, typer.Option(help="Write one cut-over page per customer into this folder.")
+    ] = None,
+    cutover_file: Annotated[
+        Path | None, typer.Option(help="Write every customer's cut-over page into one file.")
+    ] = None,
+) -> None:
+    """Render a plan as text, Markdown, HTML or JSON; no AWS access needed."""
+    plan = read_plan(read_text(plan_file, "plan"), str(plan_file))
+    if cutover is not None:
+        write_cutover_pages(plan, cutover)
+    if cutover_file is not None:
+        write_atomically(cutover_file, cutover_combined(plan))
+    if (cutover or cutover_file) and output is None and not iam and format is ReportFormat.text:
+        return
+    text = iam_document(plan) if iam else render(plan, format.value)
+    if output is not None:
+        write_atomically(output, text)
+    elif format is ReportFormat.text and not iam:
+        print_diff(text)
+    else:
+        print(text, end="")
+
+
+def print_diff(text: str) -> None:
+    """The text report, coloured by each line's glyph when stdout is a terminal."""
+    styles = {"+": "green", "-": "red", "~": "yellow", "!": "yellow", "=": "bold"}
+    for line in text.splitlines():
+        mark = line.lstrip()[:1]
+        style = styles.get(mark, "")
+        if "IRREVERSIBLE" in line:
+            style = "bold red"
+        stdout.print(Text(line, style=style), highlight=False)
 
 
 @app.command(context_settings=_PASSTHROUGH)

@@ -189,7 +189,7 @@ def _tenant_actions(
                 ),
                 customers,
                 False,
-                f"new tenant for {wanted.kind} {wanted.key}",
+                f"new tenant for {wanted.kind} {wanted.key.split(':', 1)[-1]}",
                 (Expectation("tenant_absent", name),),
             )
         )

@@ -31,6 +31,7 @@ from .snapshot import (
     Identity,
     Inventory,
     TenantResource,
+    partition_of,
     tags_of,
 )
 
@@ -62,14 +63,6 @@ class _Silent:
 
 def _listed_name(item: dict[str, Any]) -> str:
     return next(item[key] for key in ("IdentityName", "TemplateName", "TenantName") if key in item)
-
-
-def partition_of(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
 
 
 class _Scan:

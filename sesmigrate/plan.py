@@ -18,6 +18,7 @@ from .actions import Action, action_from_dict
 from .diff import Changes, Expectation
 from .errors import SesmigrateError
 from .graph import Cohort
+from .ownership import Ownership
 from .snapshot import Inventory, canonical_json
 from .spec import MigrationSpec
 
@@ -57,8 +58,21 @@ class TenantView:
     customers: tuple[str, ...]
     tier: str | None
     policy: str | None
-    resources: int
+    resources: tuple[str, ...]
+    """ARNs of the identities, configuration sets and templates it should hold."""
     cohort: str
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerView:
+    """A customer as the plan saw it: what apply checks for staleness, what senders change."""
+
+    id: str
+    tier: str | None
+    tenant: str
+    identities: tuple[str, ...]
+    configuration_sets: tuple[str, ...]
+    templates: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +96,7 @@ class Plan:
     cohorts: tuple[Cohort, ...]
     steps: tuple[Step, ...]
     tenants: tuple[TenantView, ...]
+    customers: tuple[CustomerView, ...]
     unmanaged: tuple[str, ...]
     adopted: tuple[str, ...]
     warnings: tuple[str, ...]
@@ -124,6 +139,7 @@ def build_plan(
     created_at: str,
     rates: dict[str, float] | None = None,
     default_rate: float = DEFAULT_RATE,
+    owners: Ownership | None = None,
 ) -> Plan:
     cohort_of = {key: c.name for c in cohorts for batch in c.batches for key in batch}
     customer_cohort = {customer: c.name for c in cohorts for customer in c.customers}
@@ -140,7 +156,7 @@ def build_plan(
             customers=wanted.customers,
             tier=wanted.tier,
             policy=wanted.policy,
-            resources=len(wanted.resources),
+            resources=tuple(arn for _, arn in wanted.resources),
             cohort=min(
                 (customer_cohort[c] for c in wanted.customers if c in customer_cohort),
                 key=order.__getitem__,
@@ -148,6 +164,15 @@ def build_plan(
             ),
         )
         for name, wanted in changes.tenants
+    )
+    tenant_of = {
+        customer: name for name, wanted in changes.tenants for customer in wanted.customers
+    }
+    customers = tuple(
+        CustomerView(
+            c.id, c.tier, tenant_of.get(c.id, ""), c.identities, c.configuration_sets, c.templates
+        )
+        for c in (owners.customers if owners else ())
     )
     return Plan(
         tool_version=tool_version,
@@ -159,6 +184,7 @@ def build_plan(
         cohorts=cohorts,
         steps=steps,
         tenants=tenants,
+        customers=customers,
         unmanaged=changes.unmanaged,
         adopted=changes.adopted,
         warnings=changes.warnings,
@@ -205,10 +231,21 @@ def _body(plan: Plan) -> dict[str, Any]:
                 "customers": list(t.customers),
                 "tier": t.tier,
                 "policy": t.policy,
-                "resources": t.resources,
+                "resources": list(t.resources),
                 "cohort": t.cohort,
             }
             for t in plan.tenants
+        ],
+        "customers": [
+            {
+                "id": c.id,
+                "tier": c.tier,
+                "tenant": c.tenant,
+                "identities": list(c.identities),
+                "configuration_sets": list(c.configuration_sets),
+                "templates": list(c.templates),
+            }
+            for c in plan.customers
         ],
         "unmanaged_tenants": list(plan.unmanaged),
         "adopted_tenants": list(plan.adopted),
@@ -300,10 +337,21 @@ def _plan_from(body: dict[str, Any], checksum: str) -> Plan:
                 tuple(t["customers"]),
                 t["tier"],
                 t["policy"],
-                int(t["resources"]),
+                tuple(t["resources"]),
                 t["cohort"],
             )
             for t in body["tenants"]
+        ),
+        customers=tuple(
+            CustomerView(
+                c["id"],
+                c["tier"],
+                c["tenant"],
+                tuple(c["identities"]),
+                tuple(c["configuration_sets"]),
+                tuple(c["templates"]),
+            )
+            for c in body["customers"]
         ),
         unmanaged=tuple(body["unmanaged_tenants"]),
         adopted=tuple(body["adopted_tenants"]),

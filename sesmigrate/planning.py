@@ -86,6 +86,7 @@ def make_plan(
         created_at=now().isoformat(timespec="seconds"),
         rates=rates,
         default_rate=request.rate or DEFAULT_RATE,
+        owners=owners,
     )
     return PlanResult(plan, inventory, owners, spec)
 

@@ -39,6 +39,15 @@ class InventoryError(SesmigrateError):
         super().__init__(f"{source}: {problem}; re-run 'sesmigrate scan' to write a new one")
 
 
+def partition_of(region: str) -> str:
+    """The AWS partition a region belongs to, for building ARNs."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
 def tags_of(pairs: list[dict[str, str]] | None) -> Tags:
     """AWS's `[{Key, Value}]` as sorted pairs."""
     return tuple(sorted((tag["Key"], tag.get("Value", "")) for tag in pairs or ()))

@@ -1,0 +1,139 @@
+"""What a plan asks of people outside the review: IAM policies and the sender cut-over kit.
+
+Pure. The operator's policy allows only the SES actions this plan (and its rollback) uses:
+tenants are reachable only with this migration's tag (or by name, when adopted), new ones
+only if created with it, and associations only for the resources the plan moves. Each
+tenant also gets a sending policy restricted by the `ses:TenantName` condition key. The
+cut-over kit tells each customer's developers what changes in their sends. All of it is
+rendered from `templates/iam` and `templates/cutover`; the JSON is parsed back before it is
+returned, so a template can never emit invalid JSON.
+"""
+
+import json
+from typing import Any
+
+from ..plan import Plan
+from ..snapshot import CUSTOMER_TAG, GROUP_TAG, MANAGED_TAG, partition_of
+from .render import environment
+
+LIST_ACTIONS = (
+    "ses:GetAccount",
+    "ses:ListConfigurationSets",
+    "ses:ListDedicatedIpPools",
+    "ses:ListEmailIdentities",
+    "ses:ListEmailTemplates",
+    "ses:ListReputationEntities",
+    "ses:ListTenants",
+)
+READ_ACTIONS = (
+    "ses:GetConfigurationSet",
+    "ses:GetDedicatedIpPool",
+    "ses:GetEmailIdentity",
+    "ses:GetEmailTemplate",
+    "ses:GetReputationEntity",
+    "ses:GetTenant",
+    "ses:ListTagsForResource",
+    "ses:ListTenantResources",
+)
+TENANT_ACTIONS = {
+    "create_tenant": ("ses:DeleteTenant",),
+    "delete_tenant": ("ses:DeleteTenant",),
+    "attach": ("ses:CreateTenantResourceAssociation", "ses:DeleteTenantResourceAssociation"),
+    "detach": ("ses:CreateTenantResourceAssociation", "ses:DeleteTenantResourceAssociation"),
+    "set_policy": ("ses:UpdateReputationEntityPolicy",),
+    "set_status": ("ses:UpdateReputationEntityCustomerManagedStatus",),
+    "set_suppression": ("ses:PutTenantSuppressionAttributes",),
+}
+"""IAM actions each kind needs on the tenant, its rollback included."""
+EXACT_RESOURCE_LIMIT = 100
+"""Above this many resources the policy names them by kind, to stay within IAM's size limit."""
+
+
+def operator_policy(plan: Plan) -> dict[str, Any]:
+    kinds = {step.action.kind for step in plan.steps}
+    prefix = f"arn:{partition_of(plan.region)}:ses:{plan.region}:{plan.account}"
+    arns = sorted(
+        {
+            getattr(step.action, "resource_arn", "")
+            for step in plan.steps
+            if step.action.kind in ("attach", "detach")
+        }
+    )
+    if len(arns) > EXACT_RESOURCE_LIMIT:
+        kinds_of = sorted({arn.removeprefix(prefix + ":").split("/", 1)[0] for arn in arns})
+        arns = [f"{prefix}:{kind}/*" for kind in kinds_of]
+    tenant_actions = sorted({a for kind in kinds for a in TENANT_ACTIONS.get(kind, ())})
+    text = (
+        environment()
+        .get_template("iam/operator-policy.json.j2")
+        .render(
+            list_actions=list(LIST_ACTIONS),
+            read_actions=list(READ_ACTIONS),
+            partition=partition_of(plan.region),
+            region=plan.region,
+            account=plan.account,
+            migration=plan.migration,
+            managed_tag=MANAGED_TAG,
+            tag_keys=sorted({MANAGED_TAG, CUSTOMER_TAG, GROUP_TAG}),
+            tenant_arn_pattern=f"{prefix}:tenant/*",
+            create_actions=["ses:CreateTenant", "ses:TagResource"]
+            if "create_tenant" in kinds
+            else [],
+            tenant_actions=[a for a in tenant_actions if "Association" not in a],
+            association_actions=[a for a in tenant_actions if "Association" in a],
+            resource_arns=[f"{prefix}:tenant/*", *arns],
+            adopted_arns=[f"{prefix}:tenant/{name}/*" for name in plan.adopted],
+            policy_arns=(
+                [f"arn:{partition_of(plan.region)}:ses:{plan.region}:aws:reputation-policy/*"]
+                if "set_policy" in kinds
+                else []
+            ),
+        )
+    )
+    return dict(json.loads(text))
+
+
+def tenant_policies(plan: Plan) -> dict[str, dict[str, Any]]:
+    """A sending policy per tenant: only its resources, only with its name as TenantName."""
+    template = environment().get_template("iam/tenant-sending-policy.json.j2")
+    policies = {}
+    for tenant in plan.tenants:
+        sid = "".join(part.capitalize() for part in tenant.name.replace("_", "-").split("-"))
+        text = template.render(tenant=tenant.name, sid=sid, resources=list(tenant.resources))
+        policies[tenant.name] = json.loads(text)
+    return policies
+
+
+def iam_document(plan: Plan) -> str:
+    """Both kinds of policy in one JSON document, for `sesmigrate show --iam`."""
+    document = {
+        "migration": plan.migration,
+        "operator_policy": operator_policy(plan),
+        "tenant_sending_policies": tenant_policies(plan),
+    }
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+
+def cutover_pages(plan: Plan) -> dict[str, str]:
+    """One Markdown page per customer, keyed by customer id."""
+    template = environment().get_template("cutover/customer.md.j2")
+    cohort_of = {customer: c.name for c in plan.cohorts for customer in c.customers}
+    pages = {}
+    for customer in plan.customers:
+        if not customer.tenant:
+            continue
+        domain = next((i for i in customer.identities if "@" not in i), None)
+        sender = f"news@{domain}" if domain else next(iter(customer.identities), "")
+        pages[customer.id] = template.render(
+            customer=customer,
+            region=plan.region,
+            cohort=cohort_of.get(customer.id, ""),
+            sender=sender,
+        )
+    return pages
+
+
+def cutover_combined(plan: Plan) -> str:
+    pages = cutover_pages(plan)
+    header = f"# Sending through SES tenants: migration {plan.migration}\n\n"
+    return header + "\n".join(pages[customer] for customer in sorted(pages))

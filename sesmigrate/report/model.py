@@ -1,0 +1,96 @@
+"""The review report's data: one versioned, documented shape for every format.
+
+Pure. `report_data(plan)` is what the JSON format prints (its schema is
+`templates/report/plan-report.schema.json`, shipped in the wheel) and what the text,
+Markdown and HTML templates render, so every format says the same thing. Pipelines depend
+on this shape: change it only with a new `format_version`.
+"""
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from ..plan import Plan
+
+REPORT_FORMAT_VERSION = 1
+
+
+def report_data(plan: Plan) -> dict[str, Any]:
+    """Everything a reviewer needs, in apply order."""
+    tenants_by_cohort: dict[str, list[str]] = defaultdict(list)
+    for step in plan.steps:
+        if step.action.tenant not in tenants_by_cohort[step.cohort]:
+            tenants_by_cohort[step.cohort].append(step.action.tenant)
+    batch_of = {
+        key: (cohort.name, n)
+        for cohort in plan.cohorts
+        for n, batch in enumerate(cohort.batches, start=1)
+        for key in batch
+    }
+    cohorts = []
+    for cohort in plan.cohorts:
+        steps = plan.steps_of(cohort.name)
+        actions = [
+            {
+                "kind": step.action.kind,
+                "glyph": step.action.glyph,
+                "tenant": step.action.tenant,
+                "description": step.action.describe(),
+                "irreversible": step.action.irreversible,
+                "reason": step.reason,
+                "batch": batch_of[step.action.key][1],
+                "customers": list(step.customers),
+            }
+            for step in sorted(steps, key=lambda s: (batch_of[s.action.key][1], s.action.key))
+        ]
+        kinds = Counter(step.action.kind for step in steps)
+        cohorts.append(
+            {
+                "name": cohort.name,
+                "customers": list(cohort.customers),
+                "tenants": sorted(tenants_by_cohort[cohort.name]),
+                "batches": len(cohort.batches),
+                "counts": dict(sorted(kinds.items())),
+                "actions": actions,
+            }
+        )
+    kinds = Counter(step.action.kind for step in plan.steps)
+    return {
+        "format_version": REPORT_FORMAT_VERSION,
+        "migration": plan.migration,
+        "strategy": plan.spec.get("strategy"),
+        "account": plan.account,
+        "region": plan.region,
+        "created_at": plan.created_at,
+        "tool_version": plan.tool_version,
+        "inventory_fingerprint": plan.fingerprint,
+        "plan_checksum": plan.checksum,
+        "summary": {
+            "customers": sum(len(c.customers) for c in plan.cohorts),
+            "tenants": len(plan.tenants),
+            "tenants_to_create": kinds["create_tenant"],
+            "actions": len(plan.steps),
+            "irreversible_actions": sum(s.action.irreversible for s in plan.steps),
+            "actions_by_kind": dict(sorted(kinds.items())),
+            "api_calls": plan.estimate.calls,
+            "estimated_seconds": plan.estimate.seconds,
+            "assumed_rate_per_operation": plan.estimate.default_rate,
+            "has_changes": plan.has_changes,
+        },
+        "cohorts": cohorts,
+        "tenants": [
+            {
+                "name": t.name,
+                "kind": t.kind,
+                "key": t.key,
+                "tier": t.tier,
+                "policy": t.policy,
+                "customers": list(t.customers),
+                "resources": list(t.resources),
+                "cohort": t.cohort,
+            }
+            for t in plan.tenants
+        ],
+        "warnings": list(plan.warnings),
+        "unmanaged_tenants": list(plan.unmanaged),
+        "adopted_tenants": list(plan.adopted),
+    }

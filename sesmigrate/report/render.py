@@ -1,0 +1,81 @@
+"""Render a plan for people and pipelines: text, Markdown, HTML and JSON, all from one model.
+
+Pure (no AWS, no clock): returns strings; the CLI writes them. Templates live in the
+top-level `templates/` folder (packed into the wheel) and are loaded through
+`resources.template_text`. HTML is autoescaped, so every value that came from the account
+(names, tag values, customer ids) is inert; Markdown escapes them with `md` (inline) and
+`fence` (code blocks), so they cannot open links, HTML or a new block.
+"""
+
+import json
+import re
+from typing import Any
+
+from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
+from tabulate import tabulate
+
+from ..plan import Plan
+from ..resources import template_text
+from .model import report_data
+
+FORMATS = ("text", "markdown", "html", "json")
+_TEMPLATES = {
+    "text": "report/plan.txt.j2",
+    "markdown": "report/plan.md.j2",
+    "html": "report/plan.html.j2",
+}
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|<>~])")
+
+
+def markdown_inline(value: object) -> str:
+    """Text that Markdown shows as written: its syntax and any HTML are escaped."""
+    text = " ".join(str(value).split())
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text.replace("&", "&amp;"))
+
+
+def fence(text: str) -> str:
+    """A code-block fence longer than any run of backticks inside `text`."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
+
+
+def environment() -> Environment:
+    env = Environment(
+        loader=FunctionLoader(template_text),
+        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = markdown_inline
+    env.filters["duration"] = duration
+    env.globals["fence"] = fence
+    env.globals["tabulate"] = tabulate
+    return env
+
+
+def render(plan: Plan, fmt: str) -> str:
+    """The report of `plan` in `fmt` (text, markdown, html or json)."""
+    data = report_data(plan)
+    if fmt == "json":
+        return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    if fmt not in _TEMPLATES:
+        raise ValueError(f"unknown report format {fmt!r}: use one of {FORMATS}")
+    return environment().get_template(_TEMPLATES[fmt]).render(report=data, **_helpers(data))
+
+
+def _helpers(data: dict[str, Any]) -> dict[str, Any]:
+    rows = [
+        (c["name"], len(c["customers"]), len(c["tenants"]), len(c["actions"]))
+        for c in data["cohorts"]
+    ]
+    return {"cohort_rows": rows}
