@@ -17,15 +17,7 @@ import tempfile
 from pathlib import Path
 
 from sesmigrate import __version__
-from sesmigrate.emulator.accounts import AccountSpec, realistic_account
-from sesmigrate.snapshot import (
-    AccountInfo,
-    ConfigurationSet,
-    DedicatedIpPool,
-    EmailTemplate,
-    Identity,
-    Inventory,
-)
+from sesmigrate.emulator.accounts import as_inventory, realistic_account
 
 CHILD = """
 import json, resource, sys, time
@@ -43,32 +35,6 @@ print(json.dumps({"seconds": elapsed, "peak_mb": peak, "actions": len(result.pla
 """
 
 
-def synthetic_inventory(account: AccountSpec) -> Inventory:
-    """The inventory a scan of `account` would produce, built without an emulator."""
-    return Inventory(
-        account=AccountInfo("123456789012", "us-east-1", "aws", 50_000.0, 14.0, True, True),
-        identities=tuple(
-            Identity(
-                i.name,
-                "EMAIL_ADDRESS" if "@" in i.name else "DOMAIN",
-                "SUCCESS" if i.verified else "PENDING",
-                i.verified,
-                True,
-                i.configuration_set,
-                i.tags,
-            )
-            for i in account.identities
-        ),
-        configuration_sets=tuple(
-            ConfigurationSet(c.name, c.pool, True, None, (), None, False, None, c.tags)
-            for c in account.configuration_sets
-        ),
-        pools=tuple(DedicatedIpPool(p.name, p.scaling_mode, p.tags) for p in account.pools),
-        templates=tuple(EmailTemplate(t.name, t.tags) for t in account.templates),
-        tenants=(),
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, nargs="+", default=[1000, 10_000, 100_000])
@@ -79,9 +45,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         for customers in args.customers:
             inventory = Path(folder) / f"inventory-{customers}.json"
-            inventory.write_text(
-                synthetic_inventory(realistic_account(customers, 1)).to_json(__version__)
-            )
+            inventory.write_text(as_inventory(realistic_account(customers, 1)).to_json(__version__))
             out = Path(folder) / f"plan-{customers}.json"
             spec = Path(folder) / "spec.toml"
             spec.write_text(f'strategy = "{args.strategy}"\ntenant_quota = 1000000\n')

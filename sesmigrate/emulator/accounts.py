@@ -22,6 +22,14 @@ import random
 import unicodedata
 from dataclasses import dataclass
 
+from ..snapshot import (
+    AccountInfo,
+    ConfigurationSet,
+    DedicatedIpPool,
+    EmailTemplate,
+    Identity,
+    Inventory,
+)
 from .models import EmulatorBackend
 
 TIERS = ("free", "pro", "vip")
@@ -234,3 +242,38 @@ def load_account(backend: EmulatorBackend, account: AccountSpec) -> None:
             backend.create_tenant_resource_association(
                 tenant.name, backend.arn("configuration-set", name)
             )
+
+
+def as_inventory(account: AccountSpec) -> Inventory:
+    """The inventory a scan of `account` would give (without tenants), with no emulator:
+    for planning benchmarks and tests at sizes an emulator would take minutes to load."""
+    return Inventory(
+        account=AccountInfo("123456789012", "us-east-1", "aws", 50_000.0, 14.0, True, True),
+        identities=tuple(
+            Identity(
+                i.name,
+                "EMAIL_ADDRESS" if "@" in i.name else "DOMAIN",
+                "SUCCESS" if i.verified else "PENDING",
+                i.verified,
+                True,
+                i.configuration_set,
+                tuple(sorted(i.tags)),
+            )
+            for i in sorted(account.identities, key=lambda i: i.name)
+        ),
+        configuration_sets=tuple(
+            ConfigurationSet(
+                c.name, c.pool, True, None, (), None, False, None, tuple(sorted(c.tags))
+            )
+            for c in sorted(account.configuration_sets, key=lambda c: c.name)
+        ),
+        pools=tuple(
+            DedicatedIpPool(p.name, p.scaling_mode, tuple(sorted(p.tags)))
+            for p in sorted(account.pools, key=lambda p: p.name)
+        ),
+        templates=tuple(
+            EmailTemplate(t.name, tuple(sorted(t.tags)))
+            for t in sorted(account.templates, key=lambda t: t.name)
+        ),
+        tenants=(),
+    )

@@ -1,0 +1,46 @@
+"""Rendering speed: a plan of N customers to HTML, Markdown, text and JSON.
+
+The plan is made once per size from a synthetic inventory (isolated strategy, one tenant
+per customer); then each format is rendered three times and the best time printed, next
+to the output's size. Target: 10,000 customers to HTML in <= 2 s. Run:
+
+    python benchmarks/bench_render.py [--customers 1000 10000]
+"""
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from sesmigrate.aws import AwsSettings
+from sesmigrate.emulator.accounts import as_inventory, realistic_account
+from sesmigrate.plan import plan_to_json, read_plan
+from sesmigrate.planning import PlanRequest, make_plan
+from sesmigrate.report import FORMATS, render
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, nargs="+", default=[1000, 10_000])
+    args = parser.parse_args()
+    print(f"{'customers':>9} {'format':>9} {'best s':>7} {'MB':>6}")
+    with tempfile.TemporaryDirectory() as folder:
+        for customers in args.customers:
+            inventory = Path(folder) / "inventory.json"
+            inventory.write_text(as_inventory(realistic_account(customers, 1)).to_json("bench"))
+            spec = Path(folder) / "spec.toml"
+            spec.write_text('strategy = "isolated"\ntenant_quota = 1000000\n')
+            made = make_plan(PlanRequest(spec, {}, inventory, AwsSettings())).plan
+            plan = read_plan(plan_to_json(made))
+            for fmt in FORMATS:
+                best, size = float("inf"), 0
+                for _ in range(3):
+                    started = time.perf_counter()
+                    size = len(render(plan, fmt).encode())
+                    best = min(best, time.perf_counter() - started)
+                print(f"{customers:>9} {fmt:>9} {best:>7.2f} {size / 1e6:>6.1f}")
+    print("target: 10,000 customers to HTML <= 2 s")
+
+
+if __name__ == "__main__":
+    main()
