@@ -5,7 +5,9 @@ included), 2 "changes present" (plan and status with --detailed-exitcode). Click
 errors would exit 2, so `main` runs typer outside standalone mode and maps them to 1.
 """
 
+import json
 import sys
+import threading
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -17,12 +19,15 @@ from rich.text import Text
 from typer.exceptions import TyperException
 
 from . import __version__
-from .aws import AwsSettings, parse_op_rates, positive_rate
-from .errors import NotYetAvailableError, SesmigrateError
+from .aws import AwsSettings, caller_identity, make_clients, parse_op_rates, positive_rate
+from .errors import SesmigrateError
+from .executor import RunResult
 from .files import read_text, write_atomically
 from .inventory import scan_account
+from .lock import ApplyLock
+from .operations import NothingToDo, RunOptions, load_plan, run_apply, run_rollback, run_status
 from .ownership import ownership
-from .plan import plan_to_json, read_plan
+from .plan import Step, plan_to_json, read_plan
 from .planning import PlanRequest, default_plan_path, make_plan
 from .progress import call_progress
 from .report import render
@@ -67,10 +72,6 @@ def _root(
     """sesmigrate: SES tenant migrations made reviewable, gradual and reversible."""
     if ctx.invoked_subcommand is None:
         stdout.print(ctx.get_help(), markup=False, highlight=False)
-
-
-def _not_yet(command: str) -> None:
-    raise NotYetAvailableError(command)
 
 
 Region = Annotated[str | None, typer.Option(help="AWS region (default: profile or AWS_REGION).")]
@@ -253,28 +254,242 @@ def print_diff(text: str) -> None:
         stdout.print(Text(line, style=style), highlight=False)
 
 
-@app.command(context_settings=_PASSTHROUGH)
-def apply() -> None:
+StateDir = Annotated[
+    Path,
+    typer.Option(envvar="SESMIGRATE_STATE_DIR", help="Where journals and locks live."),
+]
+JournalPath = Annotated[
+    Path | None, typer.Option("--journal", help="Journal file (default: in the state directory).")
+]
+PlanArgument = Annotated[Path, typer.Argument(metavar="PLAN", help="A plan file.")]
+
+
+def _run_options(
+    plan_file: Path,
+    cohort: str | None,
+    state_dir: Path,
+    journal: Path | None,
+    parallelism: int,
+    region: str | None,
+    profile: str | None,
+    endpoint_url: str | None,
+    rate: float | None,
+    op_rate: list[str] | None,
+    skip_gates: bool = False,
+) -> RunOptions:
+    return RunOptions(
+        plan_path=plan_file,
+        aws=AwsSettings(profile=profile, region=region, endpoint_url=endpoint_url),
+        cohort=cohort,
+        state_dir=state_dir,
+        journal=journal,
+        parallelism=parallelism,
+        rate=positive_rate("--rate", rate) if rate is not None else None,
+        op_rates=dict(parse_op_rates(op_rate or [])),
+        skip_gates=skip_gates,
+    )
+
+
+def _needs_terminal(what: str) -> None:
+    if not sys.stdin.isatty():
+        raise SesmigrateError(
+            f"{what} needs confirmation but there is no terminal: review the plan with "
+            "'sesmigrate show' and pass --auto-approve"
+        )
+
+
+@app.command()
+def apply(
+    plan_file: PlanArgument,
+    cohort: Annotated[
+        str | None, typer.Option(help="Cohort to apply, or 'all' (default: the next pending one).")
+    ] = None,
+    auto_approve: Annotated[bool, typer.Option(help="Apply without asking.")] = False,
+    allow_irreversible: Annotated[
+        bool, typer.Option(help="Allow irreversible actions (tenant deletion) with --auto-approve.")
+    ] = False,
+    parallelism: Annotated[int, typer.Option(min=1, max=64, help="Concurrent actions.")] = 10,
+    skip_gates: Annotated[
+        bool, typer.Option(help="Do not check earlier cohorts' health first (loudly).")
+    ] = False,
+    probe: Annotated[
+        bool, typer.Option(help="Send one message to the SES mailbox simulator per new tenant.")
+    ] = False,
+    journal: JournalPath = None,
+    state_dir: StateDir = Path(".sesmigrate"),
+    region: Region = None,
+    profile: Profile = None,
+    endpoint_url: EndpointUrl = None,
+    rate: Rate = None,
+    op_rate: OpRate = None,
+) -> None:
     """Apply a plan one cohort at a time, journaled and gated."""
-    _not_yet("apply")
+    plan = load_plan(plan_file)
+    options = _run_options(
+        plan_file,
+        cohort,
+        state_dir,
+        journal,
+        parallelism,
+        region,
+        profile,
+        endpoint_url,
+        rate,
+        op_rate,
+        skip_gates,
+    )
+
+    def confirm(cohorts: list[str], steps: list[Step]) -> None:
+        irreversible = [s for s in steps if s.action.irreversible]
+        if auto_approve:
+            if irreversible and not allow_irreversible:
+                first = irreversible[0].action.describe()
+                raise SesmigrateError(
+                    f"{len(irreversible)} irreversible action(s) ({first}); pass "
+                    "--allow-irreversible with --auto-approve to run them"
+                )
+            return
+        _needs_terminal("apply")
+        stdout.print(f"Cohort(s) {', '.join(cohorts)}: {len(steps)} action(s)", highlight=False)
+        for step in steps:
+            stdout.print(Text(f"  {step.action.glyph} {step.action.describe()}"), highlight=False)
+        if not typer.confirm("Apply these changes?", default=False):
+            raise typer.Abort()
+        if irreversible and not typer.confirm(
+            f"{len(irreversible)} action(s) cannot be undone. Run them too?", default=False
+        ):
+            raise typer.Abort()
+
+    stop = threading.Event()
+    with call_progress(stderr, "Applying") as progress:
+        report = run_apply(options, plan, confirm, stderr.print, progress, stop=stop, probe=probe)
+    for name, result in report.cohorts:
+        stdout.print(
+            f"{name}: {len(result.made)} made, {len(result.found)} found already in place, "
+            f"{len(result.failed)} failed, {len(result.skipped)} skipped",
+            highlight=False,
+        )
+    if report.reinstated:
+        stdout.print(f"Reinstated tenants (passed the gate): {', '.join(report.reinstated)}")
+    _fail_on(report.cohorts[-1][1] if report.cohorts else None, "apply")
 
 
-@app.command(context_settings=_PASSTHROUGH)
-def rollback() -> None:
+def _fail_on(result: RunResult | None, command: str) -> None:
+    if result is None or result.ok:
+        return
+    if result.interrupted:
+        raise SesmigrateError(
+            f"interrupted; the journal is intact: re-run sesmigrate {command} to resume"
+        )
+    first = result.failed[0] if result.failed else (result.skipped[0][0], "skipped")
+    raise SesmigrateError(
+        f"{len(result.failed)} action(s) failed and {len(result.skipped)} were skipped "
+        f"(first: {first[0]}: {first[1]}); fix the cause and re-run sesmigrate {command} to resume"
+    )
+
+
+@app.command()
+def rollback(
+    plan_file: PlanArgument,
+    cohort: Annotated[
+        str | None, typer.Option(help="Cohort to undo, or 'all' (default: the last applied one).")
+    ] = None,
+    auto_approve: Annotated[bool, typer.Option(help="Roll back without asking.")] = False,
+    parallelism: Annotated[int, typer.Option(min=1, max=64, help="Concurrent actions.")] = 10,
+    journal: JournalPath = None,
+    state_dir: StateDir = Path(".sesmigrate"),
+    region: Region = None,
+    profile: Profile = None,
+    endpoint_url: EndpointUrl = None,
+    rate: Rate = None,
+    op_rate: OpRate = None,
+) -> None:
     """Undo a plan's applied cohorts from its journal, newest first."""
-    _not_yet("rollback")
+    plan = load_plan(plan_file)
+    options = _run_options(
+        plan_file,
+        cohort,
+        state_dir,
+        journal,
+        parallelism,
+        region,
+        profile,
+        endpoint_url,
+        rate,
+        op_rate,
+    )
+
+    def confirm(cohorts: list[str], customers: list[str]) -> None:
+        warning = (
+            f"Rolling back {', '.join(cohorts)} removes the tenant associations of "
+            f"{len(customers)} customer(s). Any of them already sending with TenantName must "
+            "switch back to sending without a tenant first, or their sends fail."
+        )
+        stderr.print(f"[bold yellow]Warning:[/] {escape(warning)}")
+        if auto_approve:
+            return
+        _needs_terminal("rollback")
+        if not typer.confirm("Roll back?", default=False):
+            raise typer.Abort()
+
+    with call_progress(stderr, "Rolling back") as progress:
+        report = run_rollback(options, plan, confirm, progress)
+    result = report.result
+    stdout.print(
+        f"{', '.join(report.cohorts)}: {len(result.made)} undone, {len(result.found)} left as "
+        f"found, {len(report.kept)} kept for later cohorts, {len(result.failed)} failed",
+        highlight=False,
+    )
+    _fail_on(result, "rollback")
 
 
-@app.command(context_settings=_PASSTHROUGH)
-def status() -> None:
+@app.command()
+def status(
+    plan_file: PlanArgument,
+    format: Annotated[
+        SummaryFormat, typer.Option("--format", help="text or json.")
+    ] = SummaryFormat.text,
+    detailed_exitcode: Annotated[
+        bool, typer.Option(help="Exit 2 on drift or an unhealthy tenant.")
+    ] = False,
+    journal: JournalPath = None,
+    state_dir: StateDir = Path(".sesmigrate"),
+    region: Region = None,
+    profile: Profile = None,
+    endpoint_url: EndpointUrl = None,
+    rate: Rate = None,
+    op_rate: OpRate = None,
+) -> None:
     """Show each cohort's progress and the live health of the plan's tenants."""
-    _not_yet("status")
+    plan = load_plan(plan_file)
+    options = _run_options(
+        plan_file, None, state_dir, journal, 10, region, profile, endpoint_url, rate, op_rate
+    )
+    report = run_status(options, plan)
+    if format is SummaryFormat.json:
+        print(json.dumps(report.to_dict(), indent=2, sort_keys=True))
+    else:
+        for name, state in report.cohorts.items():
+            stdout.print(f"{name}: {state}", highlight=False)
+        for tenant, health in report.health.items():
+            stdout.print(f"  tenant {tenant}: {health}", highlight=False)
+        for line in report.drift:
+            stdout.print(f"  drift: {line}", highlight=False)
+    if detailed_exitcode and report.attention:
+        raise typer.Exit(2)
 
 
-@app.command(context_settings=_PASSTHROUGH)
-def unlock() -> None:
+@app.command()
+def unlock(
+    state_dir: StateDir = Path(".sesmigrate"),
+    region: Region = None,
+    profile: Profile = None,
+    endpoint_url: EndpointUrl = None,
+) -> None:
     """Clear the account and region's apply lock when its holder is gone."""
-    _not_yet("unlock")
+    clients = make_clients(AwsSettings(profile=profile, region=region, endpoint_url=endpoint_url))
+    binding = caller_identity(clients)
+    stdout.print(ApplyLock(state_dir, binding.account, binding.region).clear(), highlight=False)
 
 
 @app.command()
@@ -360,6 +575,9 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         stderr.print("[bold red]Aborted.[/]")
         return 1
+    except NothingToDo as exc:
+        stdout.print(f"Nothing to do: {escape(_one_line(str(exc)))}")
+        return 0
     except SesmigrateError as exc:
         stderr.print(f"[bold red]Error:[/] {escape(_one_line(str(exc)))}")
         return 1

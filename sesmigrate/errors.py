@@ -10,17 +10,6 @@ class SesmigrateError(Exception):
     """All errors raised on purpose by sesmigrate's code."""
 
 
-class NotYetAvailableError(SesmigrateError):
-    """A command of the contract whose implementation has not landed yet."""
-
-    def __init__(self, command: str) -> None:
-        self.command = command
-        super().__init__(
-            f"'sesmigrate {command}' is not available in this version yet; "
-            "see the README for what works today"
-        )
-
-
 class AwsConfigError(SesmigrateError):
     """Credentials, profile, region or endpoint are missing or unusable."""
 

@@ -34,18 +34,6 @@ def test_no_arguments_shows_help_listing_every_contract_command(
     assert all(command in out for command in CONTRACT)
 
 
-@pytest.mark.parametrize("command", ["apply", "rollback", "status", "unlock"])
-def test_unbuilt_command_exits_1_with_one_line(
-    command: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main([command, "--region", "eu-west-1"]) == 1
-
-    captured = capsys.readouterr()
-    assert "not available in this version yet" in one_line(captured.err)
-    assert command in captured.err
-    assert captured.out == ""
-
-
 @pytest.mark.parametrize(
     ("argv", "words"),
     [
@@ -68,7 +56,9 @@ def test_usage_error_exits_1_with_one_line(
 
 def test_console_script_maps_errors_to_exit_1() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "sesmigrate.cli", "apply"], capture_output=True, text=True
+        [sys.executable, "-m", "sesmigrate.cli", "show", "/nonexistent.plan.json"],
+        capture_output=True,
+        text=True,
     )
 
     assert result.returncode == 1

@@ -1,0 +1,84 @@
+"""One apply or rollback at a time per account and region, with its holder named.
+
+An OS file lock (filelock) is held for the whole run, so a crashed or killed holder
+releases it by itself; beside it a small JSON file names the holder (host, pid, plan,
+start time) for whoever is refused. `sesmigrate unlock` only clears that record, and
+only when no live process holds the lock.
+"""
+
+import json
+import os
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from .errors import SesmigrateError
+
+
+class ApplyLockedError(SesmigrateError):
+    def __init__(self, account: str, region: str, holder: str) -> None:
+        self.account, self.region, self.holder = account, region, holder
+        super().__init__(
+            f"another apply or rollback holds account {account} in {region} ({holder}); "
+            "wait for it, or run 'sesmigrate unlock' if that process is gone"
+        )
+
+
+@dataclass
+class ApplyLock:
+    state_dir: Path
+    account: str
+    region: str
+    plan: str = ""
+
+    def __post_init__(self) -> None:
+        folder = self.state_dir / "locks"
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = f"{self.account}-{self.region}"
+        self._lock = FileLock(str(folder / f"{stem}.lock"))
+        self.holder_file = folder / f"{stem}.holder.json"
+
+    def holder(self) -> str:
+        try:
+            data = json.loads(self.holder_file.read_text())
+        except (OSError, ValueError):
+            return "holder unknown"
+        started = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(data.get("started", 0)))
+        return (
+            f"pid {data.get('pid')} on {data.get('host')}, plan {data.get('plan')}, "
+            f"since {started} UTC"
+        )
+
+    def __enter__(self) -> "ApplyLock":
+        try:
+            self._lock.acquire(timeout=0)
+        except Timeout:
+            raise ApplyLockedError(self.account, self.region, self.holder()) from None
+        record = {
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "plan": self.plan,
+            "started": time.time(),
+        }
+        self.holder_file.write_text(json.dumps(record))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.holder_file.unlink(missing_ok=True)
+        self._lock.release()
+
+    def clear(self) -> str:
+        """Remove a stale holder record; refuse while a live process holds the lock."""
+        try:
+            self._lock.acquire(timeout=0)
+        except Timeout:
+            raise ApplyLockedError(self.account, self.region, self.holder()) from None
+        try:
+            stale = self.holder_file.exists()
+            self.holder_file.unlink(missing_ok=True)
+        finally:
+            self._lock.release()
+        return "cleared a stale lock record" if stale else "no lock was held"

@@ -1,0 +1,555 @@
+"""`apply`, `rollback` and `status` of a sealed plan against the live account.
+
+Before anything changes: the plan's checksum and version (read_plan), its account and
+region against the caller's (STS), the apply lock, and staleness -- a fresh scan must
+still meet the expectations of the actions to run (the plan's own journaled effects
+excepted, so the canary does not make the waves stale), and every customer of the cohort
+must still have exactly the resources the plan saw. Each refusal is one line that says
+what to do. Between cohorts the health gate reads the applied tenants' reputation in bulk.
+"""
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from .actions import Action, Outcome
+from .aws import AwsSettings, Clients, aws_errors, caller_identity, make_clients
+from .errors import SesmigrateError
+from .executor import Executor, RunResult
+from .files import read_text
+from .graph import CLEANUP, dependency_graph
+from .inventory import scan
+from .journal import APPLY, DONE, ROLLBACK, UNDONE, Entry, SqliteJournal, journal_path
+from .lock import ApplyLock
+from .ownership import ownership
+from .plan import Plan, Step, read_plan
+from .ratelimit import RateLimiter
+from .rules import ownership_rules
+from .snapshot import Inventory
+from .spec import spec_from_mapping
+
+
+class WrongAccountError(SesmigrateError):
+    def __init__(self, planned: str, actual: str) -> None:
+        super().__init__(
+            f"plan was made for account {planned} but the credentials are for {actual}; "
+            "use --profile or re-run sesmigrate plan"
+        )
+
+
+class WrongRegionError(SesmigrateError):
+    def __init__(self, planned: str, actual: str) -> None:
+        super().__init__(
+            f"plan was made for region {planned} but the command works in {actual}; "
+            "use --region or re-run sesmigrate plan"
+        )
+
+
+class StalePlanError(SesmigrateError):
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        shown = "; ".join(problems[:3]) + (
+            f"; and {len(problems) - 3} more" if len(problems) > 3 else ""
+        )
+        super().__init__(f"the plan is stale: {shown}; re-run sesmigrate plan")
+
+
+class GateFailedError(SesmigrateError):
+    def __init__(self, unhealthy: list[str]) -> None:
+        super().__init__(
+            f"health gate failed, {len(unhealthy)} tenant(s) unhealthy: "
+            f"{', '.join(unhealthy[:5])}; investigate, roll back, or pass --skip-gates"
+        )
+
+
+class ProbeFailedError(SesmigrateError):
+    def __init__(self, failures: list[str]) -> None:
+        super().__init__(
+            f"probe failed for {len(failures)} tenant(s): {'; '.join(failures[:3])}; "
+            "fix the tenant or roll the cohort back before the next one"
+        )
+
+
+PROBE_RECIPIENT = "success@simulator.amazonses.com"
+
+
+def probe_tenants(plan: Plan, ses: Any, cohort: str, say: Callable[[str], None]) -> None:
+    """Send one message through each tenant of the cohort to the SES mailbox simulator."""
+    names = {s.action.tenant for s in plan.steps_of(cohort)}
+    failures = []
+    for tenant in (t for t in plan.tenants if t.name in names):
+        kinds = {
+            arn.split(":")[-1].split("/", 1)[0]: arn.split("/", 1)[1] for arn in tenant.resources
+        }
+        identity, config_set = kinds.get("identity"), kinds.get("configuration-set")
+        if identity is None or config_set is None:
+            failures.append(f"{tenant.name} has no identity or configuration set to send with")
+            continue
+        sender = identity if "@" in identity else f"sesmigrate-probe@{identity}"
+        try:
+            ses.send_email(
+                FromEmailAddress=sender,
+                Destination={"ToAddresses": [PROBE_RECIPIENT]},
+                Content={
+                    "Simple": {
+                        "Subject": {"Data": "sesmigrate probe"},
+                        "Body": {"Text": {"Data": f"Probe of tenant {tenant.name}"}},
+                    }
+                },
+                ConfigurationSetName=config_set,
+                TenantName=tenant.name,
+            )
+        except ClientError as exc:
+            failures.append(f"{tenant.name}: {exc.response.get('Error', {}).get('Code')}")
+    if failures:
+        raise ProbeFailedError(failures)
+    say(f"Probe sent through {len(names)} tenant(s) of {cohort}")
+
+
+class NothingToDo(SesmigrateError):
+    """Raised only to say so; the CLI treats it as success."""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    plan_path: Path
+    aws: AwsSettings
+    cohort: str | None = None
+    state_dir: Path = Path(".sesmigrate")
+    journal: Path | None = None
+    parallelism: int = 10
+    rate: float | None = None
+    op_rates: dict[str, float] = field(default_factory=dict)
+    skip_gates: bool = False
+
+
+@dataclass
+class Session:
+    """Everything one run works with, opened and checked."""
+
+    plan: Plan
+    clients: Clients
+    journal: SqliteJournal
+    lock: ApplyLock
+
+
+def load_plan(path: Path) -> Plan:
+    return read_plan(read_text(path, "plan"), str(path))
+
+
+def open_session(options: RunOptions, plan: Plan) -> Session:
+    settings = replace(options.aws, max_pool_connections=max(options.parallelism, 10))
+    clients = make_clients(settings)
+    RateLimiter(options.rate, options.op_rates).attach(clients.ses)
+    binding = caller_identity(clients)
+    if binding.account != plan.account:
+        raise WrongAccountError(plan.account, binding.account)
+    if binding.region != plan.region:
+        raise WrongRegionError(plan.region, binding.region)
+    lock = ApplyLock(options.state_dir, plan.account, plan.region, plan.checksum[:19])
+    lock.__enter__()
+    try:
+        path = options.journal or journal_path(options.state_dir, plan.checksum)
+        journal = SqliteJournal(path, plan.checksum)
+    except BaseException:
+        lock.__exit__()
+        raise
+    return Session(plan, clients, journal, lock)
+
+
+def close_session(session: Session) -> None:
+    session.journal.close()
+    session.lock.__exit__()
+
+
+def applied_state(entries: list[Entry]) -> dict[str, Entry]:
+    return {e.key: e for e in entries if e.direction == APPLY}
+
+
+def cohort_status(plan: Plan, entries: list[Entry]) -> dict[str, str]:
+    """applied, partly applied, rolled back or pending, per cohort."""
+    state = applied_state(entries)
+    result = {}
+    for cohort in plan.cohorts:
+        keys = [s.action.key for s in plan.steps_of(cohort.name)]
+        done = sum(state.get(k) is not None and state[k].state == DONE for k in keys)
+        undone = sum(state.get(k) is not None and state[k].state == UNDONE for k in keys)
+        if keys and done == len(keys):
+            result[cohort.name] = "applied"
+        elif done:
+            result[cohort.name] = "partly applied"
+        elif undone:
+            result[cohort.name] = "rolled back"
+        else:
+            result[cohort.name] = "applied" if not keys else "pending"
+    return result
+
+
+def cohorts_to_apply(plan: Plan, entries: list[Entry], wanted: str | None) -> list[str]:
+    names = [c.name for c in plan.cohorts]
+    if wanted == "all":
+        return [n for n in names if n != CLEANUP]
+    if wanted is not None:
+        if wanted not in names:
+            raise SesmigrateError(
+                f"the plan has no cohort {wanted!r}: its cohorts are {', '.join(names)}"
+            )
+        return [wanted]
+    status = cohort_status(plan, entries)
+    pending = [n for n in names if n != CLEANUP and status[n] != "applied"]
+    if not pending:
+        raise NothingToDo(
+            "every cohort is applied"
+            + ("; apply the cleanup cohort with --cohort cleanup" if CLEANUP in names else "")
+        )
+    return pending[:1]
+
+
+def check_stale(plan: Plan, cohorts: list[str], entries: list[Entry], live: Inventory) -> None:
+    """Refuse if the live account no longer meets what the cohorts' pending actions expect."""
+    spec = spec_from_mapping(plan.spec, "the plan's spec")
+    rules = ownership_rules(
+        Path(spec.ownership.mapping) if spec.ownership.mapping else None,
+        list(spec.ownership.name_patterns),
+        spec.ownership.customer_tag,
+        spec.ownership.tier_tag,
+    )
+    owners = {c.id: c for c in ownership(live, rules).customers}
+    ours = {e.key for e in entries if e.direction == APPLY}
+    problems = []
+    members = {c for cohort in plan.cohorts if cohort.name in cohorts for c in cohort.customers}
+    for customer in plan.customers:
+        if customer.id not in members:
+            continue
+        now = owners.get(customer.id)
+        planned = (customer.identities, customer.configuration_sets, customer.templates)
+        current = (now.identities, now.configuration_sets, now.templates) if now else ((), (), ())
+        if planned != current:
+            added = sorted(set(sum(current, ())) - set(sum(planned, ())))
+            gone = sorted(set(sum(planned, ())) - set(sum(current, ())))
+            problems.append(
+                f"customer {customer.id!r} changed since the plan"
+                + (f" (added {', '.join(added[:3])})" if added else "")
+                + (f" (removed {', '.join(gone[:3])})" if gone else "")
+            )
+    tenants = {t.name: t for t in live.tenants}
+    resources = {live.arn("identity", i.name) for i in live.identities}
+    resources |= {live.arn("configuration-set", c.name) for c in live.configuration_sets}
+    resources |= {live.arn("template", t.name) for t in live.templates}
+    for step in plan.steps:
+        if step.cohort not in cohorts or step.action.key in ours:
+            continue
+        for expectation in step.expectations:
+            if expectation.kind == "tenant_absent" and expectation.subject in tenants:
+                tenant = tenants[expectation.subject]
+                if tenant.migration != plan.migration:
+                    problems.append(f"tenant {expectation.subject} now exists")
+            elif expectation.kind == "tenant_present":
+                tenant = tenants.get(expectation.subject)
+                if tenant is None or tenant.tenant_id != expectation.detail:
+                    problems.append(f"tenant {expectation.subject} is gone or was recreated")
+            elif expectation.kind == "resource_present" and expectation.subject not in resources:
+                problems.append(f"{expectation.subject.rsplit(':', 1)[-1]} no longer exists")
+    if problems:
+        raise StalePlanError(sorted(set(problems)))
+
+
+def unhealthy_tenants(ses: Any, tenants: set[str]) -> tuple[list[str], list[str]]:
+    """(unhealthy, reinstated) among `tenants`, read in bulk with ListReputationEntities."""
+
+    def names(filters: dict[str, str]) -> set[str]:
+        found, token = set(), None
+        while True:
+            page = ses.list_reputation_entities(
+                Filter=filters, PageSize=100, **({"NextToken": token} if token else {})
+            )
+            for entity in page.get("ReputationEntities", []):
+                reference = entity["ReputationEntityReference"]
+                if ":tenant/" in reference:
+                    found.add(reference.split(":tenant/", 1)[1].split("/", 1)[0])
+            token = page.get("NextToken")
+            if not token:
+                return found
+
+    with aws_errors():
+        disabled = names({"SENDING_STATUS": "DISABLED"})
+        high = names({"REPUTATION_IMPACT": "HIGH"})
+        reinstated = names({"SENDING_STATUS": "REINSTATED"})
+    unhealthy = sorted((disabled | (high - reinstated)) & tenants)
+    return unhealthy, sorted(reinstated & tenants)
+
+
+def tenants_of(plan: Plan, cohorts: list[str]) -> set[str]:
+    return {s.action.tenant for s in plan.steps if s.cohort in cohorts}
+
+
+@dataclass
+class ApplyReport:
+    cohorts: list[tuple[str, RunResult]] = field(default_factory=list)
+    reinstated: list[str] = field(default_factory=list)
+    gate_skipped: bool = False
+
+
+def pending_steps(plan: Plan, cohort: str, entries: list[Entry]) -> list[Step]:
+    state = applied_state(entries)
+    return [
+        s
+        for s in plan.steps_of(cohort)
+        if state.get(s.action.key) is None or state[s.action.key].state != DONE
+    ]
+
+
+def run_apply(
+    options: RunOptions,
+    plan: Plan,
+    confirm: Callable[[list[str], list[Step]], None],
+    say: Callable[[str], None],
+    progress: Any,
+    soak: Callable[[float], None] = time.sleep,
+    stop: threading.Event | None = None,
+    probe: bool = False,
+) -> ApplyReport:
+    session = open_session(options, plan)
+    try:
+        entries = session.journal.entries()
+        chosen = cohorts_to_apply(plan, entries, options.cohort)
+        with aws_errors():
+            live = scan(session.clients, caller_identity(session.clients))
+        check_stale(plan, chosen, entries, live)
+        steps = [s for name in chosen for s in pending_steps(plan, name, entries)]
+        confirm(chosen, steps)
+        graph = dependency_graph(tuple(plan.steps))
+        report = ApplyReport()
+        order = [c.name for c in plan.cohorts]
+        for name in chosen:
+            before = [n for n in order[: order.index(name)] if n != CLEANUP]
+            if before and name != CLEANUP:
+                gate(plan, session, before, options, report, say, soak)
+            executor = Executor(
+                session.clients.ses,
+                session.journal,
+                APPLY,
+                options.parallelism,
+                progress=progress,
+                stop=stop or threading.Event(),
+            )
+            todo = {s.action.key for s in pending_steps(plan, name, session.journal.entries())}
+            cohort = next(c for c in plan.cohorts if c.name == name)
+            batches = [
+                [(plan.step(key).action, name) for key in batch if key in todo]
+                for batch in cohort.batches
+            ]
+            progress.expect(len(todo))
+            result = executor.run(batches, lambda key: graph.predecessors(key))
+            report.cohorts.append((name, result))
+            if not result.ok:
+                break
+            if probe:
+                probe_tenants(plan, session.clients.ses, name, say)
+        return report
+    finally:
+        close_session(session)
+
+
+def gate(
+    plan: Plan,
+    session: Session,
+    before: list[str],
+    options: RunOptions,
+    report: ApplyReport,
+    say: Callable[[str], None],
+    soak: Callable[[float], None],
+) -> None:
+    if options.skip_gates:
+        report.gate_skipped = True
+        say(
+            "WARNING: health gate skipped (--skip-gates): "
+            "the tenants of earlier cohorts were not checked"
+        )
+        return
+    seconds = float(plan.spec.get("gates", {}).get("soak_seconds", 0.0))
+    if seconds:
+        say(f"Soaking {seconds:g}s before the health gate")
+        soak(seconds)
+    tenants = tenants_of(plan, before)
+    unhealthy, reinstated = unhealthy_tenants(session.clients.ses, tenants)
+    report.reinstated = reinstated
+    if unhealthy:
+        raise GateFailedError(unhealthy)
+    say(f"Health gate passed for {len(tenants)} tenant(s) of {', '.join(before)}")
+
+
+@dataclass
+class RollbackReport:
+    result: RunResult
+    cohorts: list[str]
+    kept: list[str]
+    """Actions left in place because a later, still-applied cohort depends on them."""
+
+
+def rollback_cohorts(plan: Plan, entries: list[Entry], wanted: str | None) -> list[str]:
+    status = cohort_status(plan, entries)
+    names = [c.name for c in plan.cohorts]
+    touched = [n for n in names if status[n] in ("applied", "partly applied") and plan.steps_of(n)]
+    if wanted == "all":
+        return touched
+    if wanted is not None:
+        if wanted not in names:
+            raise SesmigrateError(
+                f"the plan has no cohort {wanted!r}: its cohorts are {', '.join(names)}"
+            )
+        return [wanted]
+    if not touched:
+        raise NothingToDo("nothing of this plan is applied")
+    return touched[-1:]
+
+
+def run_rollback(
+    options: RunOptions,
+    plan: Plan,
+    confirm: Callable[[list[str], list[str]], None],
+    progress: Any,
+    stop: threading.Event | None = None,
+) -> RollbackReport:
+    session = open_session(options, plan)
+    try:
+        entries = session.journal.entries()
+        chosen = rollback_cohorts(plan, entries, options.cohort)
+        state = applied_state(entries)
+        graph = dependency_graph(tuple(plan.steps))
+        still_applied = {k for k, e in state.items() if e.state == DONE and e.cohort not in chosen}
+        customers = sorted(
+            {c for cohort in plan.cohorts if cohort.name in chosen for c in cohort.customers}
+        )
+        confirm(chosen, customers)
+        undo: list[tuple[Entry, Action]] = []
+        kept = []
+        for entry in sorted(state.values(), key=lambda e: -e.seq):
+            if entry.cohort not in chosen or entry.state not in (DONE, "intent", "failed"):
+                continue
+            dependents = set(_descendants(graph, entry.key))
+            if dependents & still_applied:
+                kept.append(entry.key)
+                continue
+            undo.append((entry, plan.step(entry.key).action))
+        executor = Executor(
+            session.clients.ses,
+            session.journal,
+            ROLLBACK,
+            options.parallelism,
+            progress=progress,
+            stop=stop or threading.Event(),
+        )
+        progress.expect(len(undo))
+        batches = [[(_Inverse(action, entry), entry.cohort)] for entry, action in undo]
+        result = executor.run(batches, lambda key: ())
+        return RollbackReport(result, chosen, kept)
+    finally:
+        close_session(session)
+
+
+def _descendants(graph: Any, key: str) -> list[str]:
+    import networkx as nx
+
+    return list(nx.descendants(graph, key)) if key in graph else []
+
+
+@dataclass(frozen=True)
+class _Inverse:
+    """Undo one journaled action: its inverse, keyed like it so the journal pairs them."""
+
+    action: Action
+    entry: Entry
+
+    @property
+    def key(self) -> str:
+        return self.action.key
+
+    def apply(self, ses: Any, attempted_before: bool, memory: Any = None) -> Outcome:
+        if self.entry.state != DONE:
+            outcome = Outcome(made=True, previous=self.entry.noted)
+        else:
+            outcome = Outcome(made=self.entry.made, previous=self.entry.previous)
+        inverse = self.action.inverse(outcome)
+        if inverse is None:
+            return Outcome(made=False)
+        return inverse.apply(ses, attempted_before)
+
+
+@dataclass
+class StatusReport:
+    cohorts: dict[str, str]
+    health: dict[str, str]
+    """Tenant -> healthy, unhealthy, reinstated or missing, for tenants the plan touched."""
+    drift: list[str]
+
+    @property
+    def attention(self) -> bool:
+        return bool(self.drift) or any(v in ("unhealthy", "missing") for v in self.health.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"cohorts": self.cohorts, "tenants": self.health, "drift": self.drift}
+
+
+def run_status(options: RunOptions, plan: Plan) -> StatusReport:
+    """Progress from the journal; health and drift from the live account (read-only)."""
+    path = options.journal or journal_path(options.state_dir, plan.checksum)
+    entries: list[Entry] = []
+    if path.exists():
+        journal = SqliteJournal(path, plan.checksum)
+        entries = journal.entries()
+        journal.close()
+    clients = make_clients(options.aws)
+    RateLimiter(options.rate, options.op_rates).attach(clients.ses)
+    binding = caller_identity(clients)
+    if binding.account != plan.account:
+        raise WrongAccountError(plan.account, binding.account)
+    if binding.region != plan.region:
+        raise WrongRegionError(plan.region, binding.region)
+    status = cohort_status(plan, entries)
+    started = [n for n, s in status.items() if s in ("applied", "partly applied")]
+    with aws_errors():
+        live = scan(clients, binding)
+    tenants = tenants_of(plan, started)
+    existing = {t.name: t for t in live.tenants}
+    unhealthy, reinstated = unhealthy_tenants(clients.ses, tenants)
+    health = {}
+    for name in sorted(tenants):
+        if name not in existing:
+            health[name] = "missing"
+        elif name in unhealthy:
+            health[name] = "unhealthy"
+        else:
+            health[name] = "reinstated" if name in reinstated else "healthy"
+    drift = []
+    spec = spec_from_mapping(plan.spec, "the plan's spec")
+    rules = ownership_rules(
+        Path(spec.ownership.mapping) if spec.ownership.mapping else None,
+        list(spec.ownership.name_patterns),
+        spec.ownership.customer_tag,
+        spec.ownership.tier_tag,
+    )
+    owners = {c.id: c for c in ownership(live, rules).customers}
+    members = {c for cohort in plan.cohorts if cohort.name in started for c in cohort.customers}
+    for customer in plan.customers:
+        if customer.id not in members or customer.tenant not in existing:
+            continue
+        now = owners.get(customer.id)
+        if now is None:
+            continue
+        held = {r.arn for r in existing[customer.tenant].resources}
+        wanted = [live.arn("identity", n) for n in now.identities]
+        wanted += [live.arn("configuration-set", n) for n in now.configuration_sets]
+        wanted += [live.arn("template", n) for n in now.templates]
+        for arn in wanted:
+            if arn not in held:
+                drift.append(
+                    f"{arn.rsplit(':', 1)[-1]} of customer {customer.id!r} is not in tenant "
+                    f"{customer.tenant}"
+                )
+    return StatusReport(status, health, sorted(drift))
