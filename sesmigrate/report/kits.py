@@ -81,7 +81,7 @@ def operator_policy(plan: Plan) -> dict[str, Any]:
             else [],
             tenant_actions=[a for a in tenant_actions if "Association" not in a],
             association_actions=[a for a in tenant_actions if "Association" in a],
-            resource_arns=[f"{prefix}:tenant/*", *arns],
+            resource_arns=arns,
             adopted_arns=[f"{prefix}:tenant/{name}/*" for name in plan.adopted],
             policy_arns=(
                 [f"arn:{partition_of(plan.region)}:ses:{plan.region}:aws:reputation-policy/*"]

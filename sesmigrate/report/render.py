@@ -24,13 +24,16 @@ _TEMPLATES = {
     "markdown": "report/plan.md.j2",
     "html": "report/plan.html.j2",
 }
+_AUTOLINK_WWW = re.compile(r"(?i)\b(www)\.")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|<>~])")
 
 
 def markdown_inline(value: object) -> str:
-    """Text that Markdown shows as written: its syntax and any HTML are escaped."""
+    """Text that Markdown shows as written: its syntax, any HTML and any autolink escaped."""
     text = " ".join(str(value).split())
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text.replace("&", "&amp;"))
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text.replace("&", "&amp;"))
+    text = text.replace("://", "&#58;//").replace("@", "&#64;")
+    return _AUTOLINK_WWW.sub(r"\1&#46;", text)
 
 
 def fence(text: str) -> str:
@@ -78,4 +81,4 @@ def _helpers(data: dict[str, Any]) -> dict[str, Any]:
         (c["name"], len(c["customers"]), len(c["tenants"]), len(c["actions"]))
         for c in data["cohorts"]
     ]
-    return {"cohort_rows": rows}
+    return {"cohort_rows": rows, "listed_tenants": {t["name"] for t in data["tenants"]}}

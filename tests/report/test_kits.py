@@ -1,0 +1,398 @@
+"""What a plan asks of people outside the review: IAM policies and the sender cut-over kit."""
+
+import ast
+import dataclasses
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from markdown_it import MarkdownIt
+
+from sesmigrate.actions import AttachResource, CreateTenant
+from sesmigrate.naming import tenant_name
+from sesmigrate.plan import CustomerView, Plan, Step
+from sesmigrate.report.files import write_cutover_pages
+from sesmigrate.report.kits import (
+    EXACT_RESOURCE_LIMIT,
+    LIST_ACTIONS,
+    READ_ACTIONS,
+    TENANT_ACTIONS,
+    cutover_combined,
+    cutover_pages,
+    iam_document,
+    operator_policy,
+    tenant_policies,
+)
+from sesmigrate.report.render import markdown_inline
+
+from .conftest import (
+    MARKDOWN,
+    MIGRATION,
+    MULLER,
+    SCRIPT,
+    SCRIPT_TENANT,
+    SHARED_TENANT,
+    UNMANAGED_TENANT,
+    arn,
+    check_golden,
+    with_steps,
+)
+
+TENANTS = "arn:aws:ses:eu-west-1:123456789012:tenant/*"
+MIGRATION_TAG = {"aws:ResourceTag/sesmigrate:migration": MIGRATION}
+
+
+def statements(policy: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {s["Sid"]: s for s in policy["Statement"]}
+
+
+def actions_of(policy: dict[str, Any]) -> set[str]:
+    found: set[str] = set()
+    for statement in policy["Statement"]:
+        action = statement["Action"]
+        found |= {action} if isinstance(action, str) else set(action)
+    return found
+
+
+def resources_of(statement: dict[str, Any]) -> list[str]:
+    resource = statement["Resource"]
+    return [resource] if isinstance(resource, str) else list(resource)
+
+
+def only_attaches(plan: Plan) -> Plan:
+    return with_steps(plan, [s for s in plan.steps if s.action.kind == "attach"])
+
+
+def with_attaches(plan: Plan, count: int) -> Plan:
+    """Only attaches: `count` identities and one template, all to the shared tenant."""
+    resources = [
+        ("EMAIL_IDENTITY", arn("identity", f"id{n:03d}.example")) for n in range(count - 1)
+    ]
+    resources.append(("EMAIL_TEMPLATE", arn("template", "welcome")))
+    steps = [
+        Step(AttachResource(SHARED_TENANT, r, kind), "canary", (MULLER,), "attach", ())
+        for kind, r in resources
+    ]
+    cohort = dataclasses.replace(
+        plan.cohorts[0], batches=(tuple(sorted(s.action.key for s in steps)),)
+    )
+    return dataclasses.replace(plan, steps=tuple(steps), cohorts=(cohort,))
+
+
+def needed_actions(plan: Plan) -> set[str]:
+    kinds = {s.action.kind for s in plan.steps}
+    needed = set(LIST_ACTIONS) | set(READ_ACTIONS)
+    needed |= {a for kind in kinds for a in TENANT_ACTIONS[kind]}
+    if "create_tenant" in kinds:
+        needed |= {"ses:CreateTenant", "ses:TagResource"}
+    return needed
+
+
+def python_block(page: str) -> str:
+    return page.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def send_email_keywords(page: str) -> dict[str, Any]:
+    """The keyword arguments of the page's boto3 example, parsed as Python."""
+    [statement] = ast.parse(python_block(page)).body
+    assert isinstance(statement, ast.Expr)
+    assert isinstance(statement.value, ast.Call)
+    return {k.arg: ast.literal_eval(k.value) for k in statement.value.keywords}
+
+
+class TestOperatorPolicy:
+    def test_operator_policy_is_an_iam_policy_document(self, plan: Plan) -> None:
+        policy = operator_policy(plan)
+
+        assert policy["Version"] == "2012-10-17"
+        assert len({s["Sid"] for s in policy["Statement"]}) == len(policy["Statement"])
+        assert all(s["Effect"] == "Allow" for s in policy["Statement"])
+        assert all(re.fullmatch(r"[A-Za-z0-9]+", s["Sid"]) for s in policy["Statement"])
+        assert json.loads(json.dumps(policy)) == policy
+
+    def test_operator_policy_has_no_wildcard_action(self, plan: Plan) -> None:
+        actions = actions_of(operator_policy(plan))
+
+        assert actions
+        assert all(re.fullmatch(r"ses:[A-Za-z]+", action) for action in actions)
+
+    def test_operator_policy_allows_only_the_actions_the_plan_needs(self, plan: Plan) -> None:
+        assert actions_of(operator_policy(plan)) == needed_actions(plan)
+        assert actions_of(operator_policy(plan)) - set(LIST_ACTIONS) - set(READ_ACTIONS) == {
+            "ses:CreateTenant",
+            "ses:TagResource",
+            "ses:DeleteTenant",
+            "ses:CreateTenantResourceAssociation",
+            "ses:DeleteTenantResourceAssociation",
+            "ses:UpdateReputationEntityPolicy",
+        }
+
+    def test_operator_policy_cannot_create_tag_or_delete_when_the_plan_only_attaches(
+        self, plan: Plan
+    ) -> None:
+        policy = operator_policy(only_attaches(plan))
+        actions = actions_of(policy)
+
+        assert actions == needed_actions(only_attaches(plan))
+        assert {"ses:CreateTenant", "ses:TagResource", "ses:DeleteTenant"} & actions == set()
+        assert "ses:UpdateReputationEntityPolicy" not in actions
+        assert set(statements(policy)) == {
+            "ListForScanPlanAndStatus",
+            "ReadResourcesAndTenants",
+            "AssociateOnTenantsOfThisMigration",
+            "AssociateTheCustomersResources",
+        }
+
+    def test_operator_policy_reads_only_within_the_account_and_region(self, plan: Plan) -> None:
+        read = statements(operator_policy(plan))["ReadResourcesAndTenants"]
+
+        assert read["Resource"] == "arn:aws:ses:eu-west-1:123456789012:*"
+        assert read["Action"] == list(READ_ACTIONS)
+
+    def test_operator_policy_creates_tenants_only_with_the_migration_tag(self, plan: Plan) -> None:
+        create = statements(operator_policy(plan))["CreateTenantsOfThisMigration"]
+
+        assert create["Action"] == ["ses:CreateTenant", "ses:TagResource"]
+        assert create["Resource"] == TENANTS
+        assert create["Condition"] == {
+            "StringEquals": {"aws:RequestTag/sesmigrate:migration": MIGRATION},
+            "ForAllValues:StringEquals": {
+                "aws:TagKeys": ["sesmigrate:customer", "sesmigrate:group", "sesmigrate:migration"]
+            },
+        }
+
+    def test_operator_policy_changes_only_tenants_tagged_with_the_migration(
+        self, plan: Plan
+    ) -> None:
+        change = statements(operator_policy(plan))["ChangeTenantsOfThisMigration"]
+
+        assert change["Resource"] == TENANTS
+        assert change["Condition"] == {"StringEquals": MIGRATION_TAG}
+        assert change["Action"] == ["ses:DeleteTenant", "ses:UpdateReputationEntityPolicy"]
+
+    def test_operator_policy_reaches_tenants_only_with_the_migration_tag(self, plan: Plan) -> None:
+        untagged = [
+            s["Sid"]
+            for s in operator_policy(plan)["Statement"]
+            if TENANTS in resources_of(s)
+            and not {"aws:ResourceTag/sesmigrate:migration", "aws:RequestTag/sesmigrate:migration"}
+            & set(s.get("Condition", {}).get("StringEquals", {}))
+        ]
+
+        assert untagged == []
+
+    def test_operator_policy_names_adopted_tenants_by_arn(self, plan: Plan) -> None:
+        adopted = dataclasses.replace(plan, adopted=(UNMANAGED_TENANT,))
+        found = statements(operator_policy(adopted))
+
+        assert found["ChangeAdoptedTenants"] == {
+            "Sid": "ChangeAdoptedTenants",
+            "Effect": "Allow",
+            "Action": found["ChangeTenantsOfThisMigration"]["Action"],
+            "Resource": [f"arn:aws:ses:eu-west-1:123456789012:tenant/{UNMANAGED_TENANT}/*"],
+        }
+        assert "ChangeAdoptedTenants" not in statements(operator_policy(plan))
+
+    def test_operator_policy_names_each_moved_resource(self, plan: Plan) -> None:
+        associate = statements(operator_policy(plan))["AssociateTheCustomersResources"]
+        moved = sorted(
+            {s.action.resource_arn for s in plan.steps if hasattr(s.action, "resource_arn")}
+        )
+
+        assert associate["Action"] == [
+            "ses:CreateTenantResourceAssociation",
+            "ses:DeleteTenantResourceAssociation",
+        ]
+        assert associate["Resource"] == moved
+        assert len(moved) == 7
+        on_tenants = statements(operator_policy(plan))["AssociateOnTenantsOfThisMigration"]
+        assert on_tenants["Resource"] == TENANTS
+        assert on_tenants["Condition"] == {"StringEquals": MIGRATION_TAG}
+
+    def test_operator_policy_names_each_resource_at_the_limit(self, plan: Plan) -> None:
+        associate = statements(operator_policy(with_attaches(plan, EXACT_RESOURCE_LIMIT)))
+
+        resources = associate["AssociateTheCustomersResources"]["Resource"]
+
+        assert len(resources) == EXACT_RESOURCE_LIMIT
+        assert not any(r.endswith("/*") for r in resources)
+
+    def test_operator_policy_names_resources_by_kind_above_the_limit(self, plan: Plan) -> None:
+        associate = statements(operator_policy(with_attaches(plan, EXACT_RESOURCE_LIMIT + 1)))
+
+        assert associate["AssociateTheCustomersResources"]["Resource"] == [
+            "arn:aws:ses:eu-west-1:123456789012:identity/*",
+            "arn:aws:ses:eu-west-1:123456789012:template/*",
+        ]
+
+    def test_operator_policy_uses_reputation_policies_only_when_it_sets_them(
+        self, plan: Plan
+    ) -> None:
+        found = statements(operator_policy(plan))
+
+        assert found["UseReputationPolicies"]["Resource"] == [
+            "arn:aws:ses:eu-west-1:aws:reputation-policy/*"
+        ]
+        assert "UseReputationPolicies" not in statements(operator_policy(only_attaches(plan)))
+
+    def test_operator_policy_uses_the_partition_of_the_region(self, plan: Plan) -> None:
+        china = statements(operator_policy(dataclasses.replace(plan, region="cn-north-1")))
+
+        assert china["ChangeTenantsOfThisMigration"]["Resource"] == (
+            "arn:aws-cn:ses:cn-north-1:123456789012:tenant/*"
+        )
+        assert china["ReadResourcesAndTenants"]["Resource"] == (
+            "arn:aws-cn:ses:cn-north-1:123456789012:*"
+        )
+
+    def test_operator_policy_may_delete_what_it_creates_for_rollback(self, plan: Plan) -> None:
+        creates = with_steps(plan, [s for s in plan.steps if isinstance(s.action, CreateTenant)])
+        actions = actions_of(operator_policy(creates))
+
+        assert {"ses:CreateTenant", "ses:TagResource", "ses:DeleteTenant"} <= actions
+        assert "ses:CreateTenantResourceAssociation" not in actions
+
+
+class TestTenantPolicies:
+    def test_tenant_policies_give_one_policy_per_tenant(self, plan: Plan) -> None:
+        assert set(tenant_policies(plan)) == {SCRIPT_TENANT, SHARED_TENANT}
+
+    def test_tenant_policy_allows_only_sending_its_own_resources_as_its_tenant(
+        self, plan: Plan
+    ) -> None:
+        policies = tenant_policies(plan)
+
+        for tenant in plan.tenants:
+            policy = policies[tenant.name]
+            assert policy["Version"] == "2012-10-17"
+            [statement] = policy["Statement"]
+            assert statement["Effect"] == "Allow"
+            assert statement["Action"] == ["ses:SendEmail", "ses:SendBulkEmail"]
+            assert statement["Resource"] == list(tenant.resources)
+            assert statement["Condition"] == {"StringEquals": {"ses:TenantName": tenant.name}}
+
+    def test_tenant_policy_sid_is_alphanumeric(self, plan: Plan) -> None:
+        sids = {name: p["Statement"][0]["Sid"] for name, p in tenant_policies(plan).items()}
+
+        assert sids == {
+            SCRIPT_TENANT: "SendAsScriptAlert1Script5c140d",
+            SHARED_TENANT: "SendAsTierFree",
+        }
+
+
+class TestIamDocument:
+    def test_iam_document_matches_golden_file(self, plan: Plan) -> None:
+        check_golden("iam.json", iam_document(plan))
+
+    def test_iam_document_holds_both_kinds_of_policy(self, plan: Plan) -> None:
+        document = json.loads(iam_document(plan))
+
+        assert document == {
+            "migration": MIGRATION,
+            "operator_policy": operator_policy(plan),
+            "tenant_sending_policies": tenant_policies(plan),
+        }
+
+
+class TestCutoverKit:
+    def test_cutover_combined_matches_golden_file(self, plan: Plan) -> None:
+        check_golden("cutover.md", cutover_combined(plan))
+
+    def test_cutover_pages_give_a_page_per_customer_with_a_tenant(self, plan: Plan) -> None:
+        without = CustomerView("left-out", None, "", ("left.example",), (), ())
+        widened = dataclasses.replace(plan, customers=(*plan.customers, without))
+
+        assert set(cutover_pages(plan)) == {SCRIPT, MARKDOWN, MULLER}
+        assert set(cutover_pages(widened)) == {SCRIPT, MARKDOWN, MULLER}
+
+    @pytest.mark.parametrize("customer", [SCRIPT, MARKDOWN, MULLER])
+    def test_cutover_page_names_tenant_configuration_set_and_smtp_headers(
+        self, plan: Plan, customer: str
+    ) -> None:
+        view = next(c for c in plan.customers if c.id == customer)
+        [configuration_set] = view.configuration_sets
+        page = cutover_pages(plan)[customer]
+
+        assert page.startswith(f"## {markdown_inline(customer)}\n")
+        assert f"SES tenant **`{view.tenant}`** in `eu-west-1`" in page
+        assert f"| tenant name | `{view.tenant}` |" in page
+        assert f"| configuration set | {configuration_set} |" in page
+        assert f"X-SES-TENANT: {view.tenant}\n" in page
+        assert f"X-SES-CONFIGURATION-SET: {configuration_set}\n" in page
+
+    @pytest.mark.parametrize(
+        ("customer", "sender", "tenant", "configuration_set"),
+        [
+            (SCRIPT, "news@script.example", SCRIPT_TENANT, "script-mail"),
+            (MARKDOWN, "ops@bold.example", SHARED_TENANT, "bold-mail"),
+            (MULLER, "news@mueller.example", SHARED_TENANT, "mueller-mail"),
+        ],
+    )
+    def test_cutover_page_boto3_example_names_the_tenant(
+        self, plan: Plan, customer: str, sender: str, tenant: str, configuration_set: str
+    ) -> None:
+        page = cutover_pages(plan)[customer]
+        keywords = send_email_keywords(page)
+
+        assert python_block(page).startswith("ses.send_email(\n")
+        assert keywords["TenantName"] == tenant
+        assert keywords["ConfigurationSetName"] == configuration_set
+        assert keywords["FromEmailAddress"] == sender
+
+    def test_cutover_page_says_the_cohort_and_template(self, plan: Plan) -> None:
+        pages = cutover_pages(plan)
+
+        assert "(cohort `wave-1`)" in pages[SCRIPT]
+        assert "(cohort `canary`)" in pages[MULLER]
+        assert "| template | welcome |" in pages[SCRIPT]
+        assert "| template |" not in pages[MULLER]
+
+    @pytest.mark.parametrize("customer", [SCRIPT, MARKDOWN, MULLER])
+    def test_cutover_page_is_harmless_markdown(self, plan: Plan, customer: str) -> None:
+        html = MarkdownIt("commonmark").enable("table").render(cutover_pages(plan)[customer])
+
+        assert "<script" not in html
+        assert "<a " not in html
+        assert "<em>" not in html
+        assert all(
+            len(re.findall(r"<t[dh][ >]", row)) == 2
+            for row in re.findall(r"<tr>(.*?)</tr>", html, re.S)
+        )
+
+    def test_cutover_combined_puts_pages_in_customer_order_under_one_title(
+        self, plan: Plan
+    ) -> None:
+        combined = cutover_combined(plan)
+        headings = [line for line in combined.splitlines() if line.startswith("#")]
+
+        assert combined.startswith(f"# Sending through SES tenants: migration {MIGRATION}\n\n")
+        assert headings == [
+            f"# Sending through SES tenants: migration {MIGRATION}",
+            *(f"## {markdown_inline(c)}" for c in sorted([SCRIPT, MARKDOWN, MULLER])),
+        ]
+
+    def test_write_cutover_pages_writes_one_safe_file_per_customer(
+        self, plan: Plan, tmp_path: Path
+    ) -> None:
+        folder = tmp_path / "kit" / "customers"
+        pages = cutover_pages(plan)
+
+        written = write_cutover_pages(plan, folder)
+
+        assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in written)
+        assert len(written) == 3
+        assert all(re.fullmatch(r"[A-Za-z0-9_-]+\.md", p.name) for p in written)
+        assert {p.name: p.read_text(encoding="utf-8") for p in written} == {
+            f"{tenant_name(customer)}.md": page for customer, page in pages.items()
+        }
+        assert (folder / f"{tenant_name(SCRIPT)}.md").is_file()
+
+    def test_write_cutover_pages_writes_nothing_for_a_plan_without_customers(
+        self, plan: Plan, tmp_path: Path
+    ) -> None:
+        empty = dataclasses.replace(plan, customers=())
+
+        assert write_cutover_pages(empty, tmp_path / "kit") == []
+        assert not (tmp_path / "kit").exists()

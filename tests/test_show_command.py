@@ -1,0 +1,225 @@
+"""`sesmigrate show`: every report format, the IAM policies and the cut-over kit from a plan
+file, offline; and the one-line refusals of a tampered, missing or foreign file."""
+
+import json
+import os
+import re
+import socket
+from pathlib import Path
+
+import pytest
+
+from sesmigrate.cli import main
+from sesmigrate.naming import tenant_name
+from sesmigrate.plan import Plan, plan_to_json
+from sesmigrate.report import FORMATS, render
+from sesmigrate.report.kits import cutover_combined, cutover_pages, iam_document
+from tests.report.conftest import MULLER, SCRIPT, small_plan
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@pytest.fixture
+def plan() -> Plan:
+    return small_plan()
+
+
+@pytest.fixture
+def plan_file(tmp_path: Path, plan: Plan) -> Path:
+    path = tmp_path / "golden.plan.json"
+    path.write_text(plan_to_json(plan), encoding="utf-8")
+    return path
+
+
+def one_line(err: str) -> str:
+    """The error's only line; fails if there is none or more than one."""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+class TestShowReports:
+    @pytest.mark.parametrize("fmt", FORMATS)
+    def test_show_prints_each_format_to_stdout(
+        self, plan: Plan, plan_file: Path, fmt: str, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        assert main(["show", str(plan_file), "--format", fmt]) == 0
+
+        captured = capsys.readouterr()
+        assert ANSI.sub("", captured.out) == render(plan, fmt)
+        assert captured.err == ""
+
+    def test_show_prints_the_text_report_by_default(
+        self, plan: Plan, plan_file: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        assert main(["show", str(plan_file)]) == 0
+
+        out = ANSI.sub("", capsys.readouterr().out)
+        assert out == render(plan, "text")
+        assert "[IRREVERSIBLE]" in out
+
+    @pytest.mark.parametrize("fmt", FORMATS)
+    def test_show_writes_each_format_to_the_output_file(
+        self,
+        plan: Plan,
+        plan_file: Path,
+        tmp_path: Path,
+        fmt: str,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        target = tmp_path / "out" / f"report.{fmt}"
+
+        assert main(["show", str(plan_file), "--format", fmt, "-o", str(target)]) == 0
+
+        assert target.read_text(encoding="utf-8") == render(plan, fmt)
+        assert capsys.readouterr().out == ""
+
+    def test_show_json_report_is_machine_readable(
+        self, plan_file: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        assert main(["show", str(plan_file), "--format", "json"]) == 0
+
+        document = json.loads(capsys.readouterr().out)
+        assert document["format_version"] == 1
+        assert [c["name"] for c in document["cohorts"]] == ["canary", "wave-1", "cleanup"]
+
+
+class TestShowKits:
+    def test_show_iam_prints_the_iam_document(
+        self, plan: Plan, plan_file: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        assert main(["show", str(plan_file), "--iam"]) == 0
+
+        out = capsys.readouterr().out
+        assert out == iam_document(plan)
+        assert json.loads(out)["operator_policy"]["Version"] == "2012-10-17"
+
+    def test_show_iam_writes_the_iam_document_to_the_output_file(
+        self, plan: Plan, plan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        target = tmp_path / "iam.json"
+
+        assert main(["show", str(plan_file), "--iam", "-o", str(target)]) == 0
+
+        assert target.read_text(encoding="utf-8") == iam_document(plan)
+        assert capsys.readouterr().out == ""
+
+    def test_show_cutover_writes_one_page_per_customer_into_the_folder(
+        self, plan: Plan, plan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        folder = tmp_path / "kit"
+
+        assert main(["show", str(plan_file), "--cutover", str(folder)]) == 0
+
+        written = {p.name: p.read_text(encoding="utf-8") for p in folder.iterdir()}
+        assert written == {
+            f"{tenant_name(customer)}.md": page for customer, page in cutover_pages(plan).items()
+        }
+        assert f"{tenant_name(SCRIPT)}.md" in written
+        assert capsys.readouterr().out == ""
+
+    def test_show_cutover_file_writes_the_combined_kit(
+        self, plan: Plan, plan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        target = tmp_path / "cutover.md"
+
+        assert main(["show", str(plan_file), "--cutover-file", str(target)]) == 0
+
+        text = target.read_text(encoding="utf-8")
+        assert text == cutover_combined(plan)
+        assert "## Müller &amp; Söhne" in text
+        assert MULLER not in capsys.readouterr().out
+
+    def test_show_cutover_with_a_format_also_prints_that_report(
+        self, plan: Plan, plan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        folder = tmp_path / "kit"
+
+        assert main(["show", str(plan_file), "--cutover", str(folder), "--format", "markdown"]) == 0
+
+        assert capsys.readouterr().out == render(plan, "markdown")
+        assert len(list(folder.iterdir())) == 3
+
+
+class TestShowRefusals:
+    def test_show_refuses_a_plan_changed_by_one_byte(
+        self, plan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        text = plan_file.read_text(encoding="utf-8")
+        tampered = text.replace("2026-01-01T00:00:00", "2026-01-02T00:00:00", 1)
+        assert len(tampered) == len(text)
+        assert sum(a != b for a, b in zip(text, tampered, strict=True)) == 1
+        plan_file.write_text(tampered, encoding="utf-8")
+        target = tmp_path / "report.html"
+
+        assert main(["show", str(plan_file), "--format", "html", "-o", str(target)]) == 1
+
+        captured = capsys.readouterr()
+        assert "checksum does not match" in one_line(captured.err)
+        assert str(plan_file) in captured.err
+        assert captured.out == ""
+        assert not target.exists()
+
+    def test_show_refuses_a_missing_plan_file(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        missing = tmp_path / "nowhere.plan.json"
+
+        assert main(["show", str(missing)]) == 1
+
+        assert f"plan {missing} does not exist" in one_line(capsys.readouterr().err)
+
+    def test_show_refuses_json_that_is_not_a_plan(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        other = tmp_path / "inventory.json"
+        other.write_text('{"format": "sesmigrate-inventory", "resources": []}\n', "utf-8")
+
+        assert main(["show", str(other)]) == 1
+
+        assert "not a sesmigrate plan" in one_line(capsys.readouterr().err)
+
+    def test_show_refuses_a_file_that_is_not_json(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        other = tmp_path / "notes.txt"
+        other.write_text("plan: yes\n", "utf-8")
+
+        assert main(["show", str(other)]) == 1
+
+        assert "not valid JSON" in one_line(capsys.readouterr().err)
+
+    def test_show_refuses_an_unknown_format(
+        self, plan_file: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        assert main(["show", str(plan_file), "--format", "pdf"]) == 1
+
+        captured = capsys.readouterr()
+        line = one_line(captured.err)
+        assert "'pdf' is not one of" in line
+        assert "--format" in line
+        assert captured.out == ""
+
+
+def test_show_needs_no_aws_credentials_or_network(
+    plan: Plan, plan_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for key in [k for k in os.environ if k.startswith("AWS_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("HOME", str(plan_file.parent))
+    connections: list[object] = []
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        connections.append(args)
+        raise OSError("network is off in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+    for argv in (["--format", "html"], ["--iam"], ["--format", "json"]):
+        assert main(["show", str(plan_file), *argv]) == 0
+
+    captured = capsys.readouterr()
+    assert captured.out == render(plan, "html") + iam_document(plan) + render(plan, "json")
+    assert captured.err == ""
+    assert connections == []
