@@ -38,6 +38,17 @@ TRANSIENT_CODES = frozenset(
 )
 
 
+THROTTLING_CODES = frozenset({"TooManyRequestsException", "ThrottlingException"})
+
+
+def is_throttling(exc: BaseException) -> bool:
+    """SES refused the call before acting on it: the attempt never reached the account."""
+    return (
+        isinstance(exc, ClientError)
+        and exc.response.get("Error", {}).get("Code") in THROTTLING_CODES
+    )
+
+
 def is_transient(exc: BaseException) -> bool:
     """Worth another try: throttling, a 5xx, a dropped or timed-out connection."""
     if isinstance(exc, ClientError):
@@ -141,6 +152,8 @@ class Executor:
                     continue
                 tries[action.key] = tries.get(action.key, 0) + 1
                 if is_transient(error) and tries[action.key] <= self.requeues:
+                    if is_throttling(error):
+                        self.journal.retract(action.key, self.direction)
                     queue.append((action, cohort))
                     continue
                 message = describe_error(error)

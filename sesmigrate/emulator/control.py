@@ -81,7 +81,8 @@ def handle(command: str, region: str, account: str, body: dict[str, Any]) -> Any
     elif command == "account/load":
         load_account(backend, realistic_account(int(body["customers"]), int(body["seed"])))
     elif command == "stats":
-        return dict(active_policy().counts)
+        policy = active_policy()
+        return {**policy.counts, "by_operation": dict(sorted(policy.admitted.items()))}
     elif command == "sent":
         return [asdict(message) for message in backend.sent]
     else:
@@ -168,7 +169,7 @@ class HttpControl:
             seed=settings.seed,
         )
 
-    def stats(self) -> dict[str, int]:
+    def stats(self) -> dict[str, Any]:
         """Calls the server has seen since its traffic policy was last set, and how many failed."""
         return self._do("stats")
 

@@ -38,6 +38,8 @@ class TrafficPolicy:
         self._op_buckets: dict[tuple[str, str], TokenBucket] = {}
         self._lock = threading.Lock()
         self.counts: dict[str, int] = {"calls": 0, "throttled": 0, "faults": 0}
+        self.admitted: dict[str, int] = {}
+        """Calls let through to the backend, per operation."""
 
     def admit(self, account: str, operation: str) -> None:
         """Delay the call as a network would, then throttle or fail it, or let it through."""
@@ -56,6 +58,8 @@ class TrafficPolicy:
             if not bucket.try_take():
                 self._count("throttled")
                 raise TooManyRequestsException("Too many requests.")
+        with self._lock:
+            self.admitted[operation] = self.admitted.get(operation, 0) + 1
 
     def _count(self, what: str) -> None:
         with self._lock:

@@ -1,0 +1,453 @@
+"""The executor against the emulator (in-process and over HTTP), with a real journal."""
+
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
+
+from sesmigrate.actions import Action, AttachResource, CreateTenant, Memory, Outcome
+from sesmigrate.emulator.control import TrafficSettings
+from sesmigrate.executor import Executor, Progress, RunResult, describe_error, is_transient
+from sesmigrate.journal import APPLY, DONE, FAILED, SqliteJournal
+from sesmigrate.snapshot import CUSTOMER_TAG, MANAGED_TAG
+from tests.conftest import Emulator
+
+ARN = "arn:aws:ses:us-east-1:123456789012"
+CHECKSUM = "sha256:" + "c3" * 32
+TAGS = tuple(sorted(((MANAGED_TAG, "acme-move"), (CUSTOMER_TAG, "acme"))))
+
+Batch = list[tuple[Action, str]]
+
+
+def no_dependencies(key: str) -> Iterable[str]:
+    return ()
+
+
+def identities(ses: Any, count: int) -> list[str]:
+    arns = []
+    for n in range(count):
+        ses.create_email_identity(EmailIdentity=f"c{n}.example.com")
+        arns.append(f"{ARN}:identity/c{n}.example.com")
+    return arns
+
+
+def attachments(ses: Any, count: int, tenant: str = "acme") -> list[AttachResource]:
+    ses.create_tenant(TenantName=tenant)
+    return [AttachResource(tenant, arn, "EMAIL_IDENTITY") for arn in identities(ses, count)]
+
+
+def resources_of(ses: Any, tenant: str = "acme") -> list[str]:
+    listed = ses.list_tenant_resources(TenantName=tenant)["TenantResources"]
+    return sorted(r["ResourceArn"] for r in listed)
+
+
+def states(journal: SqliteJournal) -> dict[str, tuple[str, bool]]:
+    return {e.key: (e.state, e.made) for e in journal.entries() if e.direction == APPLY}
+
+
+def one_batch(actions: Iterable[Action], cohort: str = "canary") -> list[Batch]:
+    return [[(action, cohort) for action in actions]]
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Iterator[SqliteJournal]:
+    opened = SqliteJournal(tmp_path / "journal.sqlite", CHECKSUM)
+    yield opened
+    opened.close()
+
+
+class CountingJournal(SqliteJournal):
+    """A real journal that also remembers which actions came back for another try (re-queues)."""
+
+    def __init__(
+        self, path: Path, plan_checksum: str, on_retry: Callable[[str], None] = lambda key: None
+    ) -> None:
+        super().__init__(path, plan_checksum)
+        self.retried: list[str] = []
+        self._seen: set[str] = set()
+        self._on_retry = on_retry
+
+    def intent(self, key: str, direction: str, cohort: str) -> bool:
+        if key in self._seen:
+            self.retried.append(key)
+            self._on_retry(key)
+        self._seen.add(key)
+        return super().intent(key, direction, cohort)
+
+
+@dataclass
+class StopAfter(Progress):
+    """Progress that sets the stop event (as Ctrl-C would) once `after` actions completed."""
+
+    stop: threading.Event
+    after: int = 1
+    advanced: int = 0
+
+    def advance(self, calls: int = 1) -> None:
+        self.advanced += calls
+        if self.advanced >= self.after:
+            self.stop.set()
+
+
+@dataclass(frozen=True, slots=True)
+class Broken(Action):
+    """An action with a bug in it: it raises something that is not an AWS error."""
+
+    kind: ClassVar[str] = "broken"
+
+    def describe(self) -> str:
+        return f"break {self.tenant}"
+
+    def apply(self, ses: Any, attempted_before: bool, memory: Memory | None = None) -> Outcome:
+        raise RuntimeError(f"bug while applying to {self.tenant}")
+
+    def inverse(self, outcome: Outcome) -> Action | None:
+        return None
+
+
+class TestBatches:
+    def test_executor_makes_and_journals_a_batch_of_attachments(
+        self, emulator: Emulator, journal: SqliteJournal
+    ) -> None:
+        actions = attachments(emulator.ses, 6)
+
+        result = Executor(emulator.ses, journal, APPLY, parallelism=4).run(
+            one_batch(actions), no_dependencies
+        )
+
+        keys = sorted(a.key for a in actions)
+        assert result.ok
+        assert sorted(result.made) == keys
+        assert (result.found, result.failed, result.skipped) == ([], [], [])
+        assert states(journal) == {key: (DONE, True) for key in keys}
+        assert {e.cohort for e in journal.entries()} == {"canary"}
+        assert resources_of(emulator.ses) == sorted(a.resource_arn for a in actions)
+
+    def test_executor_finds_effects_already_there_when_run_again_with_a_fresh_journal(
+        self, emulator: Emulator, journal: SqliteJournal, tmp_path: Path
+    ) -> None:
+        actions = attachments(emulator.ses, 5)
+        Executor(emulator.ses, journal, APPLY).run(one_batch(actions), no_dependencies)
+        fresh = SqliteJournal(tmp_path / "fresh.sqlite", CHECKSUM)
+
+        try:
+            again = Executor(emulator.ses, fresh, APPLY).run(one_batch(actions), no_dependencies)
+            found = states(fresh)
+        finally:
+            fresh.close()
+
+        keys = sorted(a.key for a in actions)
+        assert again.ok
+        assert again.made == []
+        assert sorted(again.found) == keys
+        assert found == {key: (DONE, False) for key in keys}
+        assert resources_of(emulator.ses) == sorted(a.resource_arn for a in actions)
+
+    def test_executor_keeps_made_when_run_again_with_the_same_journal(
+        self, emulator: Emulator, journal: SqliteJournal
+    ) -> None:
+        actions = attachments(emulator.ses, 3)
+        Executor(emulator.ses, journal, APPLY).run(one_batch(actions), no_dependencies)
+
+        again = Executor(emulator.ses, journal, APPLY).run(one_batch(actions), no_dependencies)
+
+        # the journal holds our intent, so the effect is still ours for rollback to undo
+        keys = sorted(a.key for a in actions)
+        assert again.ok
+        assert sorted(again.made) == keys
+        assert states(journal) == {key: (DONE, True) for key in keys}
+        assert resources_of(emulator.ses) == sorted(a.resource_arn for a in actions)
+
+    def test_executor_runs_batches_in_order_with_their_cohorts(
+        self, emulator: Emulator, journal: SqliteJournal
+    ) -> None:
+        create = CreateTenant("acme", TAGS)
+        arns = identities(emulator.ses, 2)
+        attach = [AttachResource("acme", arn, "EMAIL_IDENTITY") for arn in arns]
+        batches: list[Batch] = [[(create, "canary")], [(a, "canary") for a in attach]]
+
+        result = Executor(emulator.ses, journal, APPLY).run(
+            batches, lambda key: [create.key] if key != create.key else []
+        )
+
+        assert result.ok
+        assert result.made[0] == create.key
+        assert sorted(result.made[1:]) == sorted(a.key for a in attach)
+        assert journal.entries()[0].key == create.key
+        assert resources_of(emulator.ses) == sorted(arns)
+
+
+class TestFailures:
+    def test_executor_reports_a_failure_once_and_skips_its_dependents(
+        self, emulator: Emulator, journal: SqliteJournal
+    ) -> None:
+        ok_first, ok_second, dependent, transitive = attachments(emulator.ses, 4)
+        ghost = AttachResource("ghost", ok_first.resource_arn, "EMAIL_IDENTITY")
+        needs = {
+            dependent.key: [ghost.key],
+            ok_second.key: [ok_first.key],
+            transitive.key: [dependent.key],
+        }
+        batches: list[Batch] = [
+            [(ghost, "canary"), (ok_first, "canary")],
+            [(dependent, "canary"), (ok_second, "canary")],
+            [(transitive, "canary")],
+        ]
+
+        result = Executor(emulator.ses, journal, APPLY).run(batches, lambda k: needs.get(k, []))
+
+        assert not result.ok
+        assert len(result.failed) == 1
+        failed_key, message = result.failed[0]
+        assert failed_key == ghost.key
+        assert message == "NotFoundException: Tenant ghost does not exist."
+        assert result.skipped == [(dependent.key, ghost.key), (transitive.key, ghost.key)]
+        assert sorted(result.made) == sorted([ok_first.key, ok_second.key])
+        assert states(journal) == {
+            ghost.key: (FAILED, False),
+            ok_first.key: (DONE, True),
+            ok_second.key: (DONE, True),
+        }
+        assert [e.error for e in journal.entries() if e.key == ghost.key] == [message]
+        assert resources_of(emulator.ses) == sorted([ok_first.resource_arn, ok_second.resource_arn])
+
+    def test_executor_leaves_a_failed_action_resumable(
+        self, emulator: Emulator, journal: SqliteJournal
+    ) -> None:
+        (later,) = identities(emulator.ses, 1)
+        action = AttachResource("late-tenant", later, "EMAIL_IDENTITY")
+        first = Executor(emulator.ses, journal, APPLY).run(one_batch([action]), no_dependencies)
+        emulator.ses.create_tenant(TenantName="late-tenant")
+
+        resumed = Executor(emulator.ses, journal, APPLY).run(one_batch([action]), no_dependencies)
+
+        assert [key for key, _ in first.failed] == [action.key]
+        assert resumed.ok
+        assert resumed.made == [action.key]
+        assert states(journal) == {action.key: (DONE, True)}
+        assert [e.error for e in journal.entries()] == [None]
+
+    def test_executor_reports_a_conflict_with_an_unmanaged_tenant_and_skips_dependents(
+        self, emulator: Emulator, journal: SqliteJournal
+    ) -> None:
+        emulator.ses.create_tenant(TenantName="acme")  # made by hand: no migration tags
+        (arn,) = identities(emulator.ses, 1)
+        create = CreateTenant("acme", TAGS)
+        attach = AttachResource("acme", arn, "EMAIL_IDENTITY")
+
+        result = Executor(emulator.ses, journal, APPLY).run(
+            [[(create, "canary")], [(attach, "canary")]],
+            lambda key: [create.key] if key == attach.key else [],
+        )
+
+        assert len(result.failed) == 1
+        failed_key, message = result.failed[0]
+        assert failed_key == create.key
+        assert message.startswith("ActionConflict: tenant acme already exists")
+        assert "--adopt acme" in message
+        assert result.skipped == [(attach.key, create.key)]
+        assert states(journal) == {create.key: (FAILED, False)}
+        assert emulator.ses.get_tenant(TenantName="acme")["Tenant"].get("Tags", []) == []
+        assert resources_of(emulator.ses) == []
+
+    def test_executor_raises_a_bug_after_journaling_it_failed(
+        self, emulator: Emulator, journal: SqliteJournal
+    ) -> None:
+        broken = Broken("acme")
+
+        with pytest.raises(RuntimeError, match="bug while applying to acme"):
+            Executor(emulator.ses, journal, APPLY).run(one_batch([broken]), no_dependencies)
+
+        assert states(journal) == {broken.key: (FAILED, False)}
+        assert [e.error for e in journal.entries()] == ["RuntimeError: bug while applying to acme"]
+
+
+class TestTransientFaults:
+    def test_executor_requeues_transient_faults_until_every_action_is_done(
+        self, emulator: Emulator, tmp_path: Path
+    ) -> None:
+        actions = attachments(emulator.ses, 8)
+        emulator.control.set_traffic(TrafficSettings(fault_rate=0.5, seed=20261124))
+        no_retries = emulator.client("sesv2", retries={"total_max_attempts": 1})
+        journal = CountingJournal(tmp_path / "journal.sqlite", CHECKSUM)
+
+        try:
+            result = Executor(no_retries, journal, APPLY, parallelism=1, requeues=20).run(
+                one_batch(actions), no_dependencies
+            )
+            done = states(journal)
+        finally:
+            journal.close()
+            emulator.control.set_traffic(TrafficSettings())
+
+        keys = sorted(a.key for a in actions)
+        assert result.ok, result.failed
+        assert sorted(result.made) == keys
+        assert journal.retried, "the seed should have injected at least one fault"
+        assert done == {key: (DONE, True) for key in keys}
+        assert resources_of(emulator.ses) == sorted(a.resource_arn for a in actions)
+
+    def test_executor_fails_a_transient_fault_once_its_requeues_run_out(
+        self, emulator: Emulator, journal: SqliteJournal
+    ) -> None:
+        actions = attachments(emulator.ses, 8)
+        emulator.control.set_traffic(TrafficSettings(fault_rate=0.5, seed=20261124))
+        no_retries = emulator.client("sesv2", retries={"total_max_attempts": 1})
+
+        try:
+            result = Executor(no_retries, journal, APPLY, parallelism=1, requeues=0).run(
+                one_batch(actions), no_dependencies
+            )
+        finally:
+            emulator.control.set_traffic(TrafficSettings())
+
+        assert result.failed, "the seed should have injected at least one fault"
+        assert all(
+            message.startswith(("InternalFailure:", "ServiceUnavailable:"))
+            for _, message in result.failed
+        )
+        failed = {key for key, _ in result.failed}
+        assert failed | set(result.made) == {a.key for a in actions}
+        assert {k for k, (state, _) in states(journal).items() if state == FAILED} == failed
+
+    def test_executor_finds_an_effect_made_by_someone_else_when_first_throttled(
+        self, emulator: Emulator, tmp_path: Path
+    ) -> None:
+        drain, theirs = identities(emulator.ses, 2)
+        emulator.ses.create_tenant(TenantName="acme")
+        emulator.ses.create_tenant_resource_association(TenantName="acme", ResourceArn=theirs)
+        rate = (("CreateTenantResourceAssociation", 0.001),)
+        emulator.control.set_traffic(TrafficSettings(op_rates=rate))
+        # the bucket's one token goes to another caller, so our first call gets a 429
+        emulator.ses.create_tenant_resource_association(TenantName="acme", ResourceArn=drain)
+        no_retries = emulator.client("sesv2", retries={"total_max_attempts": 1})
+        journal = CountingJournal(
+            tmp_path / "journal.sqlite",
+            CHECKSUM,
+            on_retry=lambda key: emulator.control.set_traffic(TrafficSettings()),
+        )
+        action = AttachResource("acme", theirs, "EMAIL_IDENTITY")
+
+        try:
+            result = Executor(no_retries, journal, APPLY, parallelism=1).run(
+                one_batch([action]), no_dependencies
+            )
+            done = states(journal)
+        finally:
+            journal.close()
+            emulator.control.set_traffic(TrafficSettings())
+
+        assert journal.retried == [action.key]
+        assert result.found == [action.key]
+        assert done == {action.key: (DONE, False)}
+
+
+class TestStop:
+    def test_executor_runs_nothing_when_stopped_before_it_starts(
+        self, emulator: Emulator, journal: SqliteJournal
+    ) -> None:
+        actions = attachments(emulator.ses, 3)
+        stop = threading.Event()
+        stop.set()
+
+        result = Executor(emulator.ses, journal, APPLY, stop=stop).run(
+            [[(actions[0], "canary")], [(a, "wave-1") for a in actions[1:]]], no_dependencies
+        )
+
+        assert result.interrupted
+        assert not result.ok
+        assert (result.made, result.found, result.failed, result.skipped) == ([], [], [], [])
+        assert journal.entries() == []
+        assert resources_of(emulator.ses) == []
+
+    def test_executor_starts_nothing_more_once_stopped_after_the_first_completion(
+        self, emulator: Emulator, journal: SqliteJournal
+    ) -> None:
+        actions = attachments(emulator.ses, 4)
+        stop = threading.Event()
+        executor = Executor(
+            emulator.ses, journal, APPLY, parallelism=1, progress=StopAfter(stop), stop=stop
+        )
+
+        result = executor.run(
+            [[(a, "canary") for a in actions[:3]], [(actions[3], "wave-1")]], no_dependencies
+        )
+
+        assert result.interrupted
+        assert result.made == [actions[0].key]
+        assert [e.key for e in journal.entries()] == [actions[0].key]
+        assert resources_of(emulator.ses) == [actions[0].resource_arn]
+
+
+class TestIsTransient:
+    @staticmethod
+    def client_error(code: str, status: int) -> ClientError:
+        response: Any = {
+            "Error": {"Code": code, "Message": f"{code} happened"},
+            "ResponseMetadata": {"HTTPStatusCode": status},
+        }
+        return ClientError(response, "CreateTenantResourceAssociation")
+
+    @pytest.mark.parametrize(
+        ("code", "status"),
+        [
+            ("TooManyRequestsException", 429),
+            ("ThrottlingException", 400),
+            ("InternalFailure", 500),
+            ("ServiceUnavailable", 503),
+            ("SomethingNew", 502),
+        ],
+    )
+    def test_is_transient_accepts_throttling_and_server_errors(
+        self, code: str, status: int
+    ) -> None:
+        assert is_transient(self.client_error(code, status))
+
+    @pytest.mark.parametrize(
+        ("code", "status"),
+        [
+            ("NotFoundException", 404),
+            ("BadRequestException", 400),
+            ("AlreadyExistsException", 400),
+            ("LimitExceededException", 400),
+        ],
+    )
+    def test_is_transient_rejects_client_mistakes(self, code: str, status: int) -> None:
+        assert not is_transient(self.client_error(code, status))
+
+    @pytest.mark.parametrize(
+        "error",
+        [
+            EndpointConnectionError(endpoint_url="http://127.0.0.1:1"),
+            ReadTimeoutError(endpoint_url="http://127.0.0.1:1"),
+            ConnectionClosedError(endpoint_url="http://127.0.0.1:1"),
+        ],
+    )
+    def test_is_transient_accepts_connection_errors(self, error: Exception) -> None:
+        assert is_transient(error)
+
+    def test_is_transient_rejects_errors_that_are_not_aws_ones(self) -> None:
+        assert not is_transient(ValueError("bad value"))
+
+    def test_describe_error_gives_the_code_and_message(self) -> None:
+        error = self.client_error("NotFoundException", 404)
+
+        assert describe_error(error) == "NotFoundException: NotFoundException happened"
+        assert describe_error(ValueError("bad value")) == "ValueError: bad value"
+
+
+class TestRunResult:
+    def test_run_result_is_ok_only_with_no_failure_skip_or_interruption(self) -> None:
+        assert RunResult(made=["a"], found=["b"]).ok
+        assert not RunResult(failed=[("a", "NotFoundException: gone")]).ok
+        assert not RunResult(skipped=[("b", "a")]).ok
+        assert not RunResult(interrupted=True).ok

@@ -1,0 +1,190 @@
+"""The apply lock: one apply or rollback per account and region, its holder named."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sesmigrate.lock import ApplyLock, ApplyLockedError
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+
+HOLD = """
+import sys
+from pathlib import Path
+from sesmigrate.lock import ApplyLock
+
+with ApplyLock(Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]):
+    sys.stdin.read()
+"""
+"""Hold the lock until stdin closes (or the process is killed)."""
+
+TRY = """
+import sys
+from pathlib import Path
+from sesmigrate.lock import ApplyLock, ApplyLockedError
+
+try:
+    with ApplyLock(Path(sys.argv[1]), sys.argv[2], sys.argv[3], "plan-other"):
+        print("acquired")
+except ApplyLockedError as exc:
+    print(exc)
+    sys.exit(3)
+"""
+"""Try the lock once from another process; print the refusal."""
+
+
+def wait_for(path: Path, present: bool = True, deadline_s: float = 30.0) -> None:
+    """Poll for a file to appear (or go) until a deadline: a real condition, not a sleep."""
+    tick = threading.Event()
+    deadline = time.monotonic() + deadline_s
+    while path.exists() != present:
+        assert time.monotonic() < deadline, f"{path} did not {'appear' if present else 'go'}"
+        tick.wait(0.01)
+
+
+@pytest.fixture
+def holder_process(tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
+    """Another process that holds the lock for plan-held until stdin closes."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(tmp_path), ACCOUNT, REGION, "plan-held"],
+        stdin=subprocess.PIPE,
+        text=True,
+    )
+    wait_for(ApplyLock(tmp_path, ACCOUNT, REGION).holder_file)
+    yield process
+    if process.poll() is None:
+        assert process.stdin is not None
+        process.stdin.close()
+        process.wait(timeout=30)
+
+
+def try_from_another_process(state_dir: Path, region: str = REGION) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", TRY, str(state_dir), ACCOUNT, region],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+class TestHolding:
+    def test_lock_writes_a_holder_record_naming_host_pid_and_plan(self, tmp_path: Path) -> None:
+        lock = ApplyLock(tmp_path, ACCOUNT, REGION, "sha256:abcdef")
+
+        with lock:
+            record = json.loads(lock.holder_file.read_text())
+
+        assert record["host"] == socket.gethostname()
+        assert record["pid"] == os.getpid()
+        assert record["plan"] == "sha256:abcdef"
+        assert isinstance(record["started"], float)
+
+    def test_lock_removes_its_holder_record_on_exit(self, tmp_path: Path) -> None:
+        lock = ApplyLock(tmp_path, ACCOUNT, REGION, "plan-a")
+
+        with lock:
+            assert lock.holder_file.exists()
+
+        assert not lock.holder_file.exists()
+        with ApplyLock(tmp_path, ACCOUNT, REGION, "plan-b") as again:
+            assert json.loads(again.holder_file.read_text())["plan"] == "plan-b"
+
+    def test_lock_removes_its_holder_record_when_the_body_raises(self, tmp_path: Path) -> None:
+        lock = ApplyLock(tmp_path, ACCOUNT, REGION, "plan-a")
+
+        with pytest.raises(RuntimeError, match="boom"), lock:
+            raise RuntimeError("boom")
+
+        assert not lock.holder_file.exists()
+        with ApplyLock(tmp_path, ACCOUNT, REGION, "plan-b"):
+            assert lock.holder_file.exists()
+
+
+class TestRefusal:
+    def test_lock_refuses_a_second_holder_in_the_same_process(self, tmp_path: Path) -> None:
+        first = ApplyLock(tmp_path, ACCOUNT, REGION, "plan-first")
+        second = ApplyLock(tmp_path, ACCOUNT, REGION, "plan-second")
+
+        with first, pytest.raises(ApplyLockedError) as caught, second:
+            pass
+
+        error = caught.value
+        assert (error.account, error.region) == (ACCOUNT, REGION)
+        message = str(error)
+        assert "\n" not in message
+        assert f"account {ACCOUNT} in {REGION}" in message
+        assert f"pid {os.getpid()} on {socket.gethostname()}" in message
+        assert "plan plan-first" in message
+        assert "sesmigrate unlock" in message
+
+    def test_lock_refuses_another_process_while_held(self, tmp_path: Path) -> None:
+        with ApplyLock(tmp_path, ACCOUNT, REGION, "plan-first"):
+            refused = try_from_another_process(tmp_path)
+
+        assert refused.returncode == 3, refused.stderr
+        assert f"pid {os.getpid()}" in refused.stdout
+        assert "plan plan-first" in refused.stdout
+        assert "sesmigrate unlock" in refused.stdout
+
+    def test_lock_does_not_block_another_region(self, tmp_path: Path) -> None:
+        with ApplyLock(tmp_path, ACCOUNT, REGION, "plan-east"):
+            other = try_from_another_process(tmp_path, region="eu-west-1")
+            with ApplyLock(tmp_path, ACCOUNT, "eu-west-1", "plan-west") as west:
+                assert json.loads(west.holder_file.read_text())["plan"] == "plan-west"
+
+        assert other.returncode == 0, other.stdout + other.stderr
+        assert other.stdout.strip() == "acquired"
+
+
+class TestClear:
+    def test_clear_refuses_while_another_process_holds_the_lock(
+        self, tmp_path: Path, holder_process: subprocess.Popen[str]
+    ) -> None:
+        lock = ApplyLock(tmp_path, ACCOUNT, REGION)
+
+        with pytest.raises(ApplyLockedError) as caught:
+            lock.clear()
+
+        assert f"pid {holder_process.pid}" in str(caught.value)
+        assert "plan plan-held" in str(caught.value)
+        assert lock.holder_file.exists()
+
+    def test_clear_removes_a_stale_record_left_by_a_dead_holder(self, tmp_path: Path) -> None:
+        lock = ApplyLock(tmp_path, ACCOUNT, REGION)
+        stale = {"host": "gone-host", "pid": 999999, "plan": "plan-dead", "started": 0.0}
+        lock.holder_file.write_text(json.dumps(stale))
+
+        said = lock.clear()
+
+        assert said == "cleared a stale lock record"
+        assert not lock.holder_file.exists()
+
+    def test_clear_says_so_when_no_lock_was_held(self, tmp_path: Path) -> None:
+        assert ApplyLock(tmp_path, ACCOUNT, REGION).clear() == "no lock was held"
+
+
+class TestKilledHolder:
+    def test_lock_is_released_when_its_holder_is_killed(
+        self, tmp_path: Path, holder_process: subprocess.Popen[str]
+    ) -> None:
+        lock = ApplyLock(tmp_path, ACCOUNT, REGION, "plan-after")
+        with pytest.raises(ApplyLockedError):
+            lock.clear()
+
+        os.kill(holder_process.pid, signal.SIGKILL)
+        assert holder_process.wait(timeout=30) == -signal.SIGKILL
+
+        assert lock.holder_file.exists()  # the dead holder could not clean up its record
+        with lock:
+            record = json.loads(lock.holder_file.read_text())
+        assert (record["pid"], record["plan"]) == (os.getpid(), "plan-after")
