@@ -28,7 +28,7 @@ from .lock import ApplyLock
 from .operations import NothingToDo, RunOptions, load_plan, run_apply, run_rollback, run_status
 from .ownership import ownership
 from .plan import Step, plan_to_json, read_plan
-from .planning import PlanRequest, default_plan_path, make_plan
+from .planning import PlanRequest, check_overwrite, default_plan_path, make_plan
 from .progress import call_progress
 from .report import render
 from .report.files import write_cutover_pages
@@ -79,6 +79,10 @@ Profile = Annotated[str | None, typer.Option(help="AWS profile from ~/.aws/confi
 EndpointUrl = Annotated[
     str | None,
     typer.Option(envvar="AWS_ENDPOINT_URL", help="SES/STS endpoint, e.g. the emulator's URL."),
+]
+StateDir = Annotated[
+    Path,
+    typer.Option(envvar="SESMIGRATE_STATE_DIR", help="Where journals and locks live."),
 ]
 Rate = Annotated[float | None, typer.Option(help="Cap on all SES calls, per second.")]
 OpRate = Annotated[
@@ -165,6 +169,7 @@ def plan(
     detailed_exitcode: Annotated[
         bool, typer.Option(help="Exit 0 without changes, 2 with changes, 1 on error.")
     ] = False,
+    state_dir: StateDir = Path(".sesmigrate"),
     region: Region = None,
     profile: Profile = None,
     endpoint_url: EndpointUrl = None,
@@ -192,6 +197,7 @@ def plan(
     with call_progress(stderr, "Scanning SES") as progress:
         result = make_plan(request, progress)
     target = output or default_plan_path(result.spec)
+    check_overwrite(target, state_dir)
     write_atomically(target, plan_to_json(result.plan))
     stdout.print(
         plan_text(result.plan, result.ownership, str(target)), end="", markup=False, highlight=False
@@ -254,10 +260,6 @@ def print_diff(text: str) -> None:
         stdout.print(Text(line, style=style), highlight=False)
 
 
-StateDir = Annotated[
-    Path,
-    typer.Option(envvar="SESMIGRATE_STATE_DIR", help="Where journals and locks live."),
-]
 JournalPath = Annotated[
     Path | None, typer.Option("--journal", help="Journal file (default: in the state directory).")
 ]

@@ -14,11 +14,13 @@ from typing import Any
 from . import __version__
 from .aws import AwsSettings
 from .diff import diff
+from .errors import SesmigrateError
 from .files import read_text
 from .graph import cohorts
 from .inventory import ScanProgress, scan_account
+from .journal import journal_path
 from .ownership import Ownership, ownership
-from .plan import DEFAULT_RATE, Plan, build_plan
+from .plan import DEFAULT_RATE, Plan, build_plan, read_plan
 from .rules import ownership_rules
 from .snapshot import Inventory, read_inventory
 from .spec import MigrationSpec, default_name, parse_spec
@@ -93,3 +95,19 @@ def make_plan(
 
 def default_plan_path(spec: MigrationSpec) -> Path:
     return Path("plans") / f"{spec.name}.plan.json"
+
+
+def check_overwrite(target: Path, state_dir: Path) -> None:
+    """Refuse to replace a plan that an apply has started: its journal would lose its plan."""
+    if not target.exists():
+        return
+    try:
+        existing = read_plan(target.read_text(encoding="utf-8"), str(target))
+    except (OSError, SesmigrateError):
+        return
+    journal = journal_path(state_dir, existing.checksum)
+    if journal.exists():
+        raise SesmigrateError(
+            f"{target} has a journal ({journal}): an apply started from it; write the new plan "
+            "elsewhere with -o, or finish or roll back that plan first"
+        )

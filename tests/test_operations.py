@@ -410,3 +410,71 @@ def test_apply_killed_mid_cohort_resumes_then_rollback_restores_exactly(
         journey.send_as(customer.id)
     assert journey.run("rollback", "--cohort", "all", "--auto-approve") == 0
     assert journey.tenants() == journey.before
+
+
+def test_plan_refuses_to_overwrite_a_plan_that_has_a_journal(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journey = Journey(emulator, tmp_path)
+    assert journey.run("apply", "--auto-approve") == 0
+    sealed = journey.path.read_text()
+
+    code = main(
+        [
+            "plan",
+            "-o",
+            str(journey.path),
+            "--state-dir",
+            str(journey.state),
+            "--endpoint-url",
+            emulator.endpoint_url,
+            "--region",
+            "us-east-1",
+        ]
+    )
+
+    assert code == 1
+    assert "has a journal" in one_line(capsys.readouterr().err)
+    assert journey.path.read_text() == sealed
+
+
+def test_ctrl_c_stops_after_in_flight_calls_and_apply_resumes(
+    emulator: Any, tmp_path: Path
+) -> None:
+    journey = Journey(emulator, tmp_path)
+    journal = journal_path(journey.state, journey.plan.checksum)
+    emulator.control.set_traffic(TrafficSettings(latency_ms=40))
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    command = [
+        sys.executable,
+        "-m",
+        "sesmigrate.cli",
+        "apply",
+        str(journey.path),
+        "--auto-approve",
+        "--cohort",
+        "all",
+        "--parallelism",
+        "2",
+        "--endpoint-url",
+        emulator.endpoint_url,
+        "--region",
+        "us-east-1",
+        "--state-dir",
+        str(journey.state),
+    ]
+    child = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    wait_for(lambda: done_count(journal) >= 5)
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=60)
+    emulator.control.set_traffic(TrafficSettings())
+
+    with sqlite3.connect(journal) as db:
+        unfinished = db.execute("SELECT count(*) FROM entries WHERE state='intent'").fetchone()[0]
+    assert child.returncode == 1
+    assert "interrupted; the journal is intact" in err
+    assert unfinished == 0
+    assert journey.run("apply", "--auto-approve", "--cohort", "all") == 0
+    assert set(journey.tenants()) - set(journey.before) == {t.name for t in journey.plan.tenants}
