@@ -497,12 +497,24 @@ def unlock(
 @app.command()
 def demo(
     customers: Annotated[int, typer.Option(min=1, help="Customers in the generated account.")] = 40,
+    strategy: Annotated[str, typer.Option(help="Strategy to plan with.")] = "tiered",
+    dir: Annotated[
+        Path, typer.Option("--dir", help="Where the demo writes everything (nothing elsewhere).")
+    ] = Path("sesmigrate-demo"),
     seed: Annotated[int, typer.Option(help="Seed of the generated account.")] = 7,
 ) -> None:
-    """Run the migration journey on the embedded emulator (no AWS account needed)."""
+    """Run the whole migration journey on the embedded emulator (no AWS account needed)."""
     from .demo import run_demo
 
-    run_demo(customers=customers, seed=seed, say=stdout.print)
+    result = run_demo(
+        customers,
+        seed,
+        strategy,
+        dir,
+        lambda text: stdout.print(text, markup=False, highlight=False),
+    )
+    if not result.restored:
+        raise SesmigrateError("the demo's rollback did not restore the account's tenants")
 
 
 @app.command()

@@ -1,48 +1,161 @@
-"""`sesmigrate demo`: the migration journey on the embedded emulator, narrated.
+"""`sesmigrate demo`: the whole journey on the embedded emulator, narrated step by step.
 
-It starts the emulator in this process on a loopback port, loads the realistic account
-and reads it back through the SES v2 API with the same clients a real run uses. The later
-steps (scan, plan, show, apply, gate, status, rollback) join the journey as they land;
-until then the demo says what each will do. Nothing is written to disk.
+It starts the emulator in this process on a loopback port, loads the realistic ISV
+account, and runs the real commands' code paths against it over HTTP with the same
+clients a real run uses: scan, plan, show (every format, IAM policies and the cut-over
+kit to files), apply the canary, the health gate, apply the waves, status, and a full
+rollback, then checks that the account's tenants are exactly as they began. Nothing is
+written outside the demo folder.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+from moto.core.base_backend import BackendDict
+
+from . import __version__
 from .aws import AwsSettings, make_clients
-from .emulator.accounts import realistic_account
 from .emulator.server import EmulatorServer, ServerOptions, prepare
+from .executor import Progress
+from .files import write_atomically
+from .inventory import scan_account
+from .operations import RunOptions, run_apply, run_rollback, run_status
+from .ownership import ownership
+from .plan import plan_to_json, read_plan
+from .planning import PlanRequest, make_plan
+from .report import render
+from .report.files import write_cutover_pages
+from .report.kits import iam_document
+from .rules import ownership_rules
+from .summary import ScanSummary, plan_text
 
-_JOURNEY = (
-    "scan: inventory identities, configuration sets, pools, templates and tenants",
-    "plan: choose a strategy (isolated, tiered, shared) and seal a reviewable plan",
-    "show: render the plan for reviewers (text, Markdown, HTML, JSON)",
-    "apply: create tenants cohort by cohort, canary first, with health gates",
-    "status and rollback: watch the tenants' health and undo a cohort from its journal",
-)
+REGION = "us-east-1"
 
 
-def run_demo(customers: int, seed: int, say: Callable[[str], None]) -> None:
-    """Stand up the emulated account, show what is in it, and narrate the journey."""
-    region = "us-east-1"
-    account = realistic_account(customers, seed)
-    prepare(ServerOptions(demo_account=True, customers=customers, seed=seed, region=region))
+@dataclass(frozen=True)
+class DemoResult:
+    folder: Path
+    files: tuple[Path, ...]
+    tenants_before: dict[str, frozenset[str]]
+    tenants_after: dict[str, frozenset[str]]
+
+    @property
+    def restored(self) -> bool:
+        return self.tenants_before == self.tenants_after
+
+
+def _tenants(ses: Any) -> dict[str, frozenset[str]]:
+    result = {}
+    for tenant in ses.list_tenants()["Tenants"]:
+        resources = ses.list_tenant_resources(TenantName=tenant["TenantName"])["TenantResources"]
+        result[tenant["TenantName"]] = frozenset(r["ResourceArn"] for r in resources)
+    return result
+
+
+def run_demo(
+    customers: int,
+    seed: int,
+    strategy: str,
+    folder: Path,
+    say: Callable[[str], None],
+) -> DemoResult:
+    """Run the journey and return what it wrote and the tenants before and after."""
+    BackendDict.reset()
+    prepare(ServerOptions(demo_account=True, customers=customers, seed=seed, region=REGION))
+    files: list[Path] = []
     with EmulatorServer() as server:
-        say(f"Started the SES emulator at {server.url}: an ISV account of {customers} customers.")
-        ses = make_clients(
-            AwsSettings(region=region, endpoint_url=server.url, emulator_credentials=True)
-        ).ses
-        identities = ses.list_email_identities(PageSize=1000)["EmailIdentities"]
-        config_sets = ses.list_configuration_sets(PageSize=1000)["ConfigurationSets"]
-        tenants = ses.list_tenants()["Tenants"]
-        tiers = {
-            tier: sum(c.tier == tier for c in account.customers) for tier in ("free", "pro", "vip")
-        }
+        aws = AwsSettings(region=REGION, endpoint_url=server.url, emulator_credentials=True)
+        ses = make_clients(aws).ses
+        before = _tenants(ses)
         say(
-            f"Through the SES v2 API it holds {len(identities)} identities, "
-            f"{len(config_sets)} configuration sets and {len(tenants)} pre-existing tenant(s); "
-            f"customers per tier: {tiers}."
+            f"1. Started the SES emulator at {server.url} with an ISV account of {customers} "
+            f"customers (free, pro and vip) and one hand-made tenant."
         )
-    say("The full journey runs here as each step lands in sesmigrate:")
-    for step in _JOURNEY:
-        say(f"  - {step}")
-    say("Stopped the emulator; nothing was written to disk.")
+
+        inventory = scan_account(aws)
+        inventory_file = folder / "inventory.json"
+        write_atomically(inventory_file, inventory.to_json(__version__))
+        files.append(inventory_file)
+        owners = ownership(inventory, ownership_rules(None, [], "customer", "tier"))
+        summary = ScanSummary(inventory, owners, str(inventory_file))
+        say(
+            f"2. Scanned it: {len(inventory.identities)} identities, "
+            f"{len(inventory.configuration_sets)} configuration sets, {len(inventory.pools)} "
+            f"pools, {len(inventory.templates)} templates, {len(owners.customers)} customers; "
+            f"{len(owners.shared)} shared and {len(owners.unowned)} unowned resources "
+            f"({inventory_file.name})."
+        )
+        say(summary.to_text())
+
+        waves = {"canary": 3, "wave_size": max(5, customers // 3)}
+        request = PlanRequest(None, {"strategy": strategy, **waves}, inventory_file, aws)
+        result = make_plan(request)
+        plan_file = folder / "plans" / f"{result.spec.name}.plan.json"
+        write_atomically(plan_file, plan_to_json(result.plan))
+        plan = read_plan(plan_file.read_text(encoding="utf-8"), str(plan_file))
+        files.append(plan_file)
+        say(f"3. Planned a {strategy} migration, sealed in {plan_file.relative_to(folder)}:")
+        say(plan_text(plan, result.ownership, str(plan_file)))
+
+        for name, text in (
+            ("report.md", render(plan, "markdown")),
+            ("report.html", render(plan, "html")),
+            ("report.json", render(plan, "json")),
+            ("report.txt", render(plan, "text")),
+            ("iam.json", iam_document(plan)),
+        ):
+            write_atomically(folder / name, text)
+            files.append(folder / name)
+        files += write_cutover_pages(plan, folder / "cutover")
+        say(
+            "4. Rendered the review reports (Markdown for a pull request, HTML, JSON, text), "
+            "the IAM policies and one cut-over page per customer."
+        )
+
+        options = RunOptions(plan_path=plan_file, aws=aws, state_dir=folder / ".sesmigrate")
+        canary = run_apply(options, plan, lambda *_: None, say, Progress())
+        made = sum(len(r.made) for _, r in canary.cohorts)
+        say(f"5. Applied the canary cohort: {made} changes, journaled.")
+        rest = run_apply(
+            RunOptions(
+                plan_path=plan_file, aws=aws, state_dir=folder / ".sesmigrate", cohort="all"
+            ),
+            plan,
+            lambda *_: None,
+            say,
+            Progress(),
+        )
+        say(
+            "6. The health gate checked the canary's tenants, then the waves were applied: "
+            + ", ".join(f"{name} {len(r.made)} made" for name, r in rest.cohorts)
+            + "."
+        )
+
+        status = run_status(options, plan)
+        unhealthy = [t for t, h in status.health.items() if h != "healthy"]
+        say(
+            f"7. Status: {', '.join(f'{c} {s}' for c, s in status.cohorts.items())}; "
+            f"{len(status.health)} tenants, {len(unhealthy)} unhealthy, {len(status.drift)} drift."
+        )
+
+        back = run_rollback(
+            RunOptions(
+                plan_path=plan_file, aws=aws, state_dir=folder / ".sesmigrate", cohort="all"
+            ),
+            plan,
+            lambda *_: None,
+            Progress(),
+        )
+        after = _tenants(ses)
+        say(
+            f"8. Rolled everything back from the journal: {len(back.result.made)} undone; the "
+            "account's tenants are "
+            + ("exactly as they began." if after == before else "NOT as they began.")
+        )
+    say(
+        f"Reports and files are in {folder}: report.html, report.md, report.json, report.txt, "
+        "iam.json, cutover/, inventory.json, plans/."
+    )
+    return DemoResult(folder, tuple(files), before, after)

@@ -192,15 +192,18 @@ def cohort_status(plan: Plan, entries: list[Entry]) -> dict[str, str]:
 
 def cohorts_to_apply(plan: Plan, entries: list[Entry], wanted: str | None) -> list[str]:
     names = [c.name for c in plan.cohorts]
+    status = cohort_status(plan, entries)
     if wanted == "all":
-        return [n for n in names if n != CLEANUP]
+        pending = [n for n in names if n != CLEANUP and status[n] != "applied"]
+        if not pending:
+            raise NothingToDo("every cohort is applied")
+        return pending
     if wanted is not None:
         if wanted not in names:
             raise SesmigrateError(
                 f"the plan has no cohort {wanted!r}: its cohorts are {', '.join(names)}"
             )
         return [wanted]
-    status = cohort_status(plan, entries)
     pending = [n for n in names if n != CLEANUP and status[n] != "applied"]
     if not pending:
         raise NothingToDo(

@@ -65,17 +65,6 @@ def test_console_script_maps_errors_to_exit_1() -> None:
     assert one_line(result.stderr).startswith("Error:")
 
 
-def test_demo_reads_the_generated_account_through_the_api(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    assert main(["demo", "--customers", "8", "--seed", "2"]) == 0
-
-    out = capsys.readouterr().out
-    assert "8 customers" in out
-    assert "1 pre-existing tenant(s)" in out
-    assert "nothing was written to disk" in out
-
-
 class TestScan:
     pytestmark = pytest.mark.parametrize("emulator", ["http"], indirect=True)
 
