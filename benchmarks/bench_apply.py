@@ -10,7 +10,7 @@ operation, scaled up here so the run stays short. The floor is the calls the ser
 divided by the rate, or with per-operation limits the slowest operation's calls divided by
 its rate. Target: within 1.2x the floor. Run:
 
-    python benchmarks/bench_apply.py [--customers 300 1000]
+    python -m benchmarks.bench_apply [--customers 300 1000]
 """
 
 import argparse
@@ -25,6 +25,7 @@ from typing import Any
 
 import boto3
 
+from benchmarks.table import Table
 from sesmigrate.emulator.accounts import realistic_account
 from sesmigrate.emulator.control import HttpControl, TrafficSettings
 from sesmigrate.naming import tenant_name
@@ -128,6 +129,7 @@ def measure(customers: int, traffic: TrafficSettings, run: Any) -> tuple[float, 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, nargs="+", default=[300, 1000])
+    parser.add_argument("--markdown", action="store_true", help="Print a Markdown table.")
     args = parser.parse_args()
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
@@ -135,15 +137,14 @@ def main() -> None:
     account_wide = TrafficSettings(latency_ms=50, rate_limit=rate)
     per_op = TrafficSettings(latency_ms=50, rate_limit=rate, op_rates=tuple(OP_RATES.items()))
     op_flags = [f"--op-rate={op}={r:g}" for op, r in OP_RATES.items()]
-    print("latency 50 ms, account limit 100 calls/s; apply includes its staleness scan")
-    print(f"{'customers':>9} {'run':>22} {'calls':>6} {'seconds':>8} {'floor s':>8} {'x floor':>8}")
+    table = Table(["customers", "run", "calls", "seconds", "floor s", "x floor"])
     for customers in args.customers:
         with tempfile.TemporaryDirectory() as folder:
             elapsed, stats = measure(
                 customers, account_wide, lambda url, n=customers: sequential_blog_script(url, n)
             )
             calls = stats["calls"] - stats["throttled"] - stats["faults"]
-            print(f"{customers:>9} {'blog, sequential':>22} {calls:>6} {elapsed:>8.1f}")
+            table.row(customers, "blog, sequential", calls, elapsed)
             for label, traffic, flags in (
                 ("sesmigrate --rate 100", account_wide, ["--rate", "100"]),
                 ("sesmigrate --op-rate", per_op, ["--rate", "100", *op_flags]),
@@ -159,11 +160,11 @@ def main() -> None:
                 if traffic.op_rates:
                     ops = Counter(dict(stats.get("by_operation", {})))
                     floor = max([floor, *(ops[op] / r for op, r in OP_RATES.items() if op in ops)])
-                print(
-                    f"{customers:>9} {label:>22} {calls:>6} {seconds[0]:>8.1f} {floor:>8.1f} "
-                    f"{seconds[0] / floor:>8.2f}"
-                )
-    print("target: sesmigrate within 1.2x the floor")
+                table.row(customers, label, calls, seconds[0], floor, seconds[0] / floor)
+    table.note(
+        "latency 50 ms, account limit 100 calls/s; apply includes its staleness scan; "
+        "target: sesmigrate within 1.2x the floor"
+    )
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ tenant quota raised so that 100,000 tenants are allowed) and writes the plan, re
 wall time and peak RSS, so that sizes do not share memory.
 Target: 10,000 customers in <= 2 s and <= 300 MB, growing linearly. Run:
 
-    python benchmarks/bench_plan.py [--customers 1000 10000 100000] [--strategy isolated]
+    python -m benchmarks.bench_plan [--customers 1000 10000 100000] [--strategy isolated]
 """
 
 import argparse
@@ -16,6 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from benchmarks.table import Table
 from sesmigrate import __version__
 from sesmigrate.emulator.accounts import as_inventory, realistic_account
 
@@ -39,9 +40,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, nargs="+", default=[1000, 10_000, 100_000])
     parser.add_argument("--strategy", default="isolated")
+    parser.add_argument("--markdown", action="store_true", help="Print a Markdown table.")
     args = parser.parse_args()
-    print(f"strategy {args.strategy}; plan from an inventory file and write it, fresh process each")
-    print(f"{'customers':>9} {'actions':>8} {'seconds':>8} {'peak MB':>8} {'us/customer':>12}")
+    table = Table(["customers", "actions", "seconds", "peak MB", "us/customer"])
     with tempfile.TemporaryDirectory() as folder:
         for customers in args.customers:
             inventory = Path(folder) / f"inventory-{customers}.json"
@@ -57,11 +58,17 @@ def main() -> None:
             if child.returncode:
                 raise SystemExit(f"planning {customers} customers failed: {child.stderr}")
             figures = json.loads(child.stdout)
-            print(
-                f"{customers:>9} {figures['actions']:>8} {figures['seconds']:>8.2f} "
-                f"{figures['peak_mb']:>8.0f} {1e6 * figures['seconds'] / customers:>12.1f}"
+            table.row(
+                customers,
+                figures["actions"],
+                figures["seconds"],
+                round(figures["peak_mb"]),
+                round(1e6 * figures["seconds"] / customers, 1),
             )
-    print("target: 10,000 customers <= 2 s and <= 300 MB, growing linearly")
+    table.note(
+        f"strategy {args.strategy}, plan from an inventory file and write it, fresh process "
+        "each; target: 10,000 customers <= 2 s and <= 300 MB, growing linearly"
+    )
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ The plan is made once per size from a synthetic inventory (isolated strategy, on
 per customer); then each format is rendered three times and the best time printed, next
 to the output's size. Target: 10,000 customers to HTML in <= 2 s. Run:
 
-    python benchmarks/bench_render.py [--customers 1000 10000]
+    python -m benchmarks.bench_render [--customers 1000 10000]
 """
 
 import argparse
@@ -12,6 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.table import Table
 from sesmigrate.aws import AwsSettings
 from sesmigrate.emulator.accounts import as_inventory, realistic_account
 from sesmigrate.plan import plan_to_json, read_plan
@@ -22,8 +23,9 @@ from sesmigrate.report import FORMATS, render
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, nargs="+", default=[1000, 10_000])
+    parser.add_argument("--markdown", action="store_true", help="Print a Markdown table.")
     args = parser.parse_args()
-    print(f"{'customers':>9} {'format':>9} {'best s':>7} {'MB':>6}")
+    table = Table(["customers", "format", "best s", "MB"])
     with tempfile.TemporaryDirectory() as folder:
         for customers in args.customers:
             inventory = Path(folder) / "inventory.json"
@@ -38,8 +40,8 @@ def main() -> None:
                     started = time.perf_counter()
                     size = len(render(plan, fmt).encode())
                     best = min(best, time.perf_counter() - started)
-                print(f"{customers:>9} {fmt:>9} {best:>7.2f} {size / 1e6:>6.1f}")
-    print("target: 10,000 customers to HTML <= 2 s")
+                table.row(customers, fmt, best, round(size / 1e6, 1))
+    table.note("target: 10,000 customers to HTML <= 2 s")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ times three reads of the same facts:
 The floor is the scanner's successful calls divided by the rate limit. Targets: the scan
 within 1.2x the floor and at least 4x faster than the sequential read. Run:
 
-    python benchmarks/bench_scan.py [--customers 500 2000] [--latency-ms 50] [--rate-limit 100]
+    python -m benchmarks.bench_scan [--customers 500 2000] [--latency-ms 50] [--rate-limit 100]
 """
 
 import argparse
@@ -24,6 +24,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from benchmarks.table import Table
 from sesmigrate.aws import AwsSettings
 from sesmigrate.emulator.control import HttpControl, TrafficSettings
 from sesmigrate.inventory import scan_account
@@ -108,16 +109,24 @@ def main() -> None:
     parser.add_argument("--customers", type=int, nargs="+", default=[500, 2000])
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--rate-limit", type=float, default=100.0)
+    parser.add_argument("--markdown", action="store_true", help="Print a Markdown table.")
     args = parser.parse_args()
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
     traffic = TrafficSettings(latency_ms=args.latency_ms, rate_limit=args.rate_limit)
-    print(
-        f"latency {args.latency_ms:.0f} ms, account rate limit {args.rate_limit:.0f}/s, 16 workers"
-    )
-    print(
-        f"{'customers':>9} {'calls':>6} {'floor s':>8} {'sequential s':>13} {'rated s':>8} "
-        f"{'x floor':>8} {'x faster':>9} {'adaptive s':>11} {'x floor':>8} {'429s':>6}"
+    table = Table(
+        [
+            "customers",
+            "calls",
+            "floor s",
+            "sequential s",
+            "rated s",
+            "x floor",
+            "x faster",
+            "adaptive s",
+            "adaptive x floor",
+            "429s",
+        ]
     )
     for customers in args.customers:
         process, url = start_emulator(customers)
@@ -133,12 +142,22 @@ def main() -> None:
             process.terminate()
             process.wait()
         floor = calls / args.rate_limit
-        print(
-            f"{customers:>9} {calls:>6} {floor:>8.1f} {sequential:>13.1f} {rated:>8.1f} "
-            f"{rated / floor:>8.2f} {sequential / rated:>9.1f} {adaptive:>11.1f} "
-            f"{adaptive / floor:>8.2f} {throttled:>6}"
+        table.row(
+            customers,
+            calls,
+            floor,
+            sequential,
+            rated,
+            rated / floor,
+            sequential / rated,
+            adaptive,
+            adaptive / floor,
+            throttled,
         )
-    print("targets: rated scan <= 1.20x floor, >= 4x faster than sequential")
+    table.note(
+        f"latency {args.latency_ms:.0f} ms, account limit {args.rate_limit:.0f}/s, 16 workers; "
+        "targets: rated scan <= 1.20x floor, >= 4x faster than sequential"
+    )
 
 
 if __name__ == "__main__":
