@@ -18,7 +18,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .actions import Action, Outcome
-from .aws import AwsSettings, Clients, aws_errors, caller_identity, make_clients
+from .aws import AccountBinding, AwsSettings, Clients, aws_errors, caller_identity, make_clients
 from .errors import SesmigrateError
 from .executor import Executor, RunResult
 from .files import read_text
@@ -26,7 +26,7 @@ from .graph import CLEANUP, dependency_graph
 from .inventory import scan
 from .journal import APPLY, DONE, ROLLBACK, UNDONE, Entry, SqliteJournal, journal_path
 from .lock import ApplyLock
-from .ownership import ownership
+from .ownership import OwnershipRules, ownership
 from .plan import Plan, Step, read_plan
 from .ratelimit import RateLimiter
 from .rules import ownership_rules
@@ -138,6 +138,27 @@ class Session:
     lock: ApplyLock
 
 
+def check_binding(plan: Plan, clients: Clients) -> AccountBinding:
+    """The caller's account and region, if they are the plan's; else one line saying so."""
+    binding = caller_identity(clients)
+    if binding.account != plan.account:
+        raise WrongAccountError(plan.account, binding.account)
+    if binding.region != plan.region:
+        raise WrongRegionError(plan.region, binding.region)
+    return binding
+
+
+def plan_rules(plan: Plan) -> OwnershipRules:
+    """The ownership rules the plan was made with (its spec), to judge the live account."""
+    spec = spec_from_mapping(plan.spec, "the plan's spec")
+    return ownership_rules(
+        Path(spec.ownership.mapping) if spec.ownership.mapping else None,
+        list(spec.ownership.name_patterns),
+        spec.ownership.customer_tag,
+        spec.ownership.tier_tag,
+    )
+
+
 def load_plan(path: Path) -> Plan:
     return read_plan(read_text(path, "plan"), str(path))
 
@@ -146,11 +167,7 @@ def open_session(options: RunOptions, plan: Plan) -> Session:
     settings = replace(options.aws, max_pool_connections=max(options.parallelism, 10))
     clients = make_clients(settings)
     RateLimiter(options.rate, options.op_rates).attach(clients.ses)
-    binding = caller_identity(clients)
-    if binding.account != plan.account:
-        raise WrongAccountError(plan.account, binding.account)
-    if binding.region != plan.region:
-        raise WrongRegionError(plan.region, binding.region)
+    check_binding(plan, clients)
     lock = ApplyLock(options.state_dir, plan.account, plan.region, plan.checksum[:19])
     lock.__enter__()
     try:
@@ -215,14 +232,7 @@ def cohorts_to_apply(plan: Plan, entries: list[Entry], wanted: str | None) -> li
 
 def check_stale(plan: Plan, cohorts: list[str], entries: list[Entry], live: Inventory) -> None:
     """Refuse if the live account no longer meets what the cohorts' pending actions expect."""
-    spec = spec_from_mapping(plan.spec, "the plan's spec")
-    rules = ownership_rules(
-        Path(spec.ownership.mapping) if spec.ownership.mapping else None,
-        list(spec.ownership.name_patterns),
-        spec.ownership.customer_tag,
-        spec.ownership.tier_tag,
-    )
-    owners = {c.id: c for c in ownership(live, rules).customers}
+    owners = {c.id: c for c in ownership(live, plan_rules(plan)).customers}
     ours = {e.key for e in entries if e.direction == APPLY}
     problems = []
     members = {c for cohort in plan.cohorts if cohort.name in cohorts for c in cohort.customers}
@@ -509,11 +519,7 @@ def run_status(options: RunOptions, plan: Plan) -> StatusReport:
         journal.close()
     clients = make_clients(options.aws)
     RateLimiter(options.rate, options.op_rates).attach(clients.ses)
-    binding = caller_identity(clients)
-    if binding.account != plan.account:
-        raise WrongAccountError(plan.account, binding.account)
-    if binding.region != plan.region:
-        raise WrongRegionError(plan.region, binding.region)
+    binding = check_binding(plan, clients)
     status = cohort_status(plan, entries)
     started = [n for n, s in status.items() if s in ("applied", "partly applied")]
     with aws_errors():
@@ -530,14 +536,7 @@ def run_status(options: RunOptions, plan: Plan) -> StatusReport:
         else:
             health[name] = "reinstated" if name in reinstated else "healthy"
     drift = []
-    spec = spec_from_mapping(plan.spec, "the plan's spec")
-    rules = ownership_rules(
-        Path(spec.ownership.mapping) if spec.ownership.mapping else None,
-        list(spec.ownership.name_patterns),
-        spec.ownership.customer_tag,
-        spec.ownership.tier_tag,
-    )
-    owners = {c.id: c for c in ownership(live, rules).customers}
+    owners = {c.id: c for c in ownership(live, plan_rules(plan)).customers}
     members = {c for cohort in plan.cohorts if cohort.name in started for c in cohort.customers}
     for customer in plan.customers:
         if customer.id not in members or customer.tenant not in existing:

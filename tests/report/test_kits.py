@@ -284,7 +284,8 @@ class TestTenantPolicies:
 
 class TestIamDocument:
     def test_iam_document_matches_golden_file(self, plan: Plan) -> None:
-        check_golden("iam.json", iam_document(plan))
+        text = iam_document(plan)
+        assert text == check_golden("iam.json", text), "SESMIGRATE_UPDATE_GOLDEN=1 rewrites it"
 
     def test_iam_document_holds_both_kinds_of_policy(self, plan: Plan) -> None:
         document = json.loads(iam_document(plan))
@@ -298,7 +299,8 @@ class TestIamDocument:
 
 class TestCutoverKit:
     def test_cutover_combined_matches_golden_file(self, plan: Plan) -> None:
-        check_golden("cutover.md", cutover_combined(plan))
+        text = cutover_combined(plan)
+        assert text == check_golden("cutover.md", text), "SESMIGRATE_UPDATE_GOLDEN=1 rewrites it"
 
     def test_cutover_pages_give_a_page_per_customer_with_a_tenant(self, plan: Plan) -> None:
         without = CustomerView("left-out", None, "", ("left.example",), (), ())

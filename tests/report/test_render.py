@@ -98,7 +98,8 @@ class TestGoldenFiles:
         ("fmt", "name"), [("text", "plan.txt"), ("markdown", "plan.md"), ("html", "plan.html")]
     )
     def test_render_matches_golden_file(self, plan: Plan, fmt: str, name: str) -> None:
-        check_golden(name, render(plan, fmt))
+        text = render(plan, fmt)
+        assert text == check_golden(name, text), "SESMIGRATE_UPDATE_GOLDEN=1 rewrites it"
 
     @pytest.mark.parametrize("fmt", FORMATS)
     def test_render_gives_the_same_report_for_a_rebuilt_plan(self, plan: Plan, fmt: str) -> None:
