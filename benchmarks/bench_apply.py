@@ -1,6 +1,6 @@
 """Apply speed at the API's rate: `sesmigrate apply` vs the blog's sequential script vs the floor.
 
-For each size two emulators are started with the same realistic account, 50 ms latency
+For each size emulators are started with the same realistic account, 50 ms latency
 and an account-wide limit of 100 calls a second (HTTP 429 beyond it). On one, the AWS
 blog's script runs one call after another: for each customer create its tenant and
 associate its identities and configuration sets. On the other, `sesmigrate plan` then
@@ -8,7 +8,8 @@ associate its identities and configuration sets. On the other, `sesmigrate plan`
 adds per-operation limits (`--op-rate`), as real SES may impose about one call a second per
 operation, scaled up here so the run stays short. The floor is the calls the server saw
 divided by the rate, or with per-operation limits the slowest operation's calls divided by
-its rate. Target: within 1.2x the floor. Run:
+its rate. Last, a full `sesmigrate rollback` of an applied plan is timed the same way
+(the counters restart when it begins). Target: within 1.2x the floor. Run:
 
     python -m benchmarks.bench_apply [--customers 300 1000]
 """
@@ -112,6 +113,34 @@ def sesmigrate_apply(url: str, folder: Path, rates: list[str]) -> float:
     return time.perf_counter() - started
 
 
+def sesmigrate_rollback(url: str, folder: Path, rates: list[str]) -> float:
+    """Roll the applied plan back entirely; its wall time."""
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sesmigrate.cli",
+            "rollback",
+            str(folder / "bench.plan.json"),
+            "--auto-approve",
+            "--cohort",
+            "all",
+            "--state-dir",
+            str(folder / "state"),
+            "--endpoint-url",
+            url,
+            "--region",
+            "us-east-1",
+            *rates,
+        ],
+        check=True,
+        capture_output=True,
+        env={**os.environ},
+    )
+    return time.perf_counter() - started
+
+
 def measure(customers: int, traffic: TrafficSettings, run: Any) -> tuple[float, dict[str, int]]:
     process, url = start(customers)
     try:
@@ -161,6 +190,23 @@ def main() -> None:
                     ops = Counter(dict(stats.get("by_operation", {})))
                     floor = max([floor, *(ops[op] / r for op, r in OP_RATES.items() if op in ops)])
                 table.row(customers, label, calls, seconds[0], floor, seconds[0] / floor)
+            rollback = [0.0]
+
+            def apply_then_rollback(url: str, spent: list[float] = rollback) -> None:
+                sesmigrate_apply(url, Path(folder), ["--rate", "100"])
+                HttpControl(url).set_traffic(account_wide)
+                spent[0] = sesmigrate_rollback(url, Path(folder), ["--rate", "100"])
+
+            _, stats = measure(customers, account_wide, apply_then_rollback)
+            calls = stats["calls"] - stats["throttled"] - stats["faults"]
+            table.row(
+                customers,
+                "rollback --rate 100",
+                calls,
+                rollback[0],
+                calls / rate,
+                rollback[0] / (calls / rate),
+            )
     table.note(
         "latency 50 ms, account limit 100 calls/s; apply includes its staleness scan; "
         "target: sesmigrate within 1.2x the floor"

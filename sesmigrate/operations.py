@@ -353,8 +353,9 @@ def run_apply(
             )
             todo = {s.action.key for s in pending_steps(plan, name, session.journal.entries())}
             cohort = next(c for c in plan.cohorts if c.name == name)
+            by_key = {step.action.key: step for step in plan.steps_of(name)}
             batches = [
-                [(plan.step(key).action, name) for key in batch if key in todo]
+                [(by_key[key].action, name) for key in batch if key in todo]
                 for batch in cohort.batches
             ]
             progress.expect(len(todo))
@@ -442,6 +443,7 @@ def run_rollback(
         confirm(chosen, customers)
         undo: list[tuple[Entry, Action]] = []
         kept = []
+        by_key = {step.action.key: step for step in plan.steps}
         for entry in sorted(state.values(), key=lambda e: -e.seq):
             if entry.cohort not in chosen or entry.state not in (DONE, "intent", "failed"):
                 continue
@@ -449,7 +451,7 @@ def run_rollback(
             if dependents & still_applied:
                 kept.append(entry.key)
                 continue
-            undo.append((entry, plan.step(entry.key).action))
+            undo.append((entry, by_key[entry.key].action))
         executor = Executor(
             session.clients.ses,
             session.journal,
@@ -459,11 +461,30 @@ def run_rollback(
             stop=stop or threading.Event(),
         )
         progress.expect(len(undo))
-        batches = [[(_Inverse(action, entry), entry.cohort)] for entry, action in undo]
+        batches = _reverse_batches(plan, undo)
         result = executor.run(batches, lambda key: ())
         return RollbackReport(result, chosen, kept)
     finally:
         close_session(session)
+
+
+def _reverse_batches(plan: Plan, undo: list[tuple[Entry, Action]]) -> list[list[tuple[Any, str]]]:
+    """Inverses grouped by the batch their actions ran in, latest batch first.
+
+    Actions of one batch were independent, so their inverses are too and run side by side;
+    a batch is undone only after every later batch, so nothing is removed before what
+    depends on it.
+    """
+    position = {
+        key: (c, b)
+        for c, cohort in enumerate(plan.cohorts)
+        for b, batch in enumerate(cohort.batches)
+        for key in batch
+    }
+    groups: dict[tuple[int, int], list[tuple[Any, str]]] = {}
+    for entry, action in undo:
+        groups.setdefault(position[entry.key], []).append((_Inverse(action, entry), entry.cohort))
+    return [groups[place] for place in sorted(groups, reverse=True)]
 
 
 def _descendants(graph: Any, key: str) -> list[str]:
