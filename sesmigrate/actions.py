@@ -21,6 +21,7 @@ from functools import cache
 from typing import Any, ClassVar
 
 from .errors import SesmigrateError
+from .naming import TENANT_NAME
 from .snapshot import MANAGED_TAG
 
 
@@ -398,14 +399,37 @@ KINDS: dict[str, type[Action]] = {
 def action_from_dict(data: dict[str, Any]) -> Action:
     """Rebuild an action from its plan form; a malformed one raises ValueError."""
     kind = data.get("kind")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise ValueError(f"unknown action kind {kind!r}")
     cls = KINDS[kind]
     names = set(_field_names(cls))
     values = {k: v for k, v in data.items() if k != "kind"}
     if set(values) != names:
         raise ValueError(f"action {kind} needs fields {sorted(names)}, got {sorted(values)}")
-    for name, value in values.items():
-        if isinstance(value, list):
-            values[name] = tuple(tuple(v) if isinstance(v, list) else v for v in value)
+    for f in fields(cls):
+        if f.init:
+            values[f.name] = _checked(kind, f.name, f.type, values[f.name])
+    if not TENANT_NAME.match(values["tenant"]):
+        raise ValueError(f"action {kind} names an invalid tenant {values['tenant']!r}")
     return cls(**values)
+
+
+def _strings(kind: str, name: str, values: list[Any]) -> tuple[str, ...]:
+    if not all(isinstance(v, str) for v in values):
+        raise ValueError(f"action {kind}: field {name} must hold strings")
+    return tuple(values)
+
+
+def _checked(kind: str, name: str, annotation: Any, value: Any) -> Any:
+    """A field's value from JSON, if it has the field's type (tuples arrive as lists)."""
+    if annotation is str and isinstance(value, str):
+        return value
+    if annotation == (str | None) and (value is None or isinstance(value, str)):
+        return value
+    if isinstance(value, list) and annotation == tuple[str, ...]:
+        return _strings(kind, name, value)
+    if isinstance(value, list) and annotation == tuple[tuple[str, str], ...]:
+        pairs = [v for v in value if isinstance(v, list) and len(v) == 2]
+        if len(pairs) == len(value):
+            return tuple(_strings(kind, name, pair) for pair in pairs)
+    raise ValueError(f"action {kind}: field {name} has the wrong type")

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import boto3
 import botocore.session
@@ -133,9 +134,9 @@ def aws_errors() -> Iterator[None]:
     except NoRegionError:
         raise AwsConfigError("no AWS region: use --region or set AWS_REGION") from None
     except EndpointConnectionError as exc:
+        endpoint = redacted(str(exc.kwargs.get("endpoint_url", "the AWS endpoint")))
         raise AwsConfigError(
-            f"cannot reach {exc.kwargs.get('endpoint_url', 'the AWS endpoint')}: "
-            "check --endpoint-url, AWS_ENDPOINT_URL and the network"
+            f"cannot reach {endpoint}: check --endpoint-url, AWS_ENDPOINT_URL and the network"
         ) from None
     except ClientError as exc:
         error = exc.response.get("Error", {})
@@ -144,6 +145,14 @@ def aws_errors() -> Iterator[None]:
         ) from None
     except BotoCoreError as exc:
         raise AwsConfigError(f"AWS call failed: {exc}") from None
+
+
+def redacted(url: str) -> str:
+    """`url` without any user name or password it carries, for messages."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]))
 
 
 def parse_op_rates(values: list[str]) -> tuple[tuple[str, float], ...]:

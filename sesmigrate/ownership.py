@@ -152,8 +152,9 @@ def parse_pattern(text: str) -> re.Pattern[str]:
     """A name pattern: a regex with a named group `customer` and optionally `tier`."""
     try:
         pattern = re.compile(text)
-    except re.error as exc:
-        raise OwnershipRuleError(f"name pattern {text!r} is not a valid regex: {exc}") from None
+    except (re.error, OverflowError, RecursionError, ValueError) as exc:
+        problem = " ".join(str(exc).split()) or type(exc).__name__
+        raise OwnershipRuleError(f"name pattern {text!r} is not a valid regex: {problem}") from None
     if "customer" not in pattern.groupindex:
         raise OwnershipRuleError(
             f"name pattern {text!r} has no named group 'customer': write (?P<customer>...)"

@@ -9,7 +9,6 @@ fails with one line; it needs no network, so `show` can use it.
 """
 
 import hashlib
-import json
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -18,9 +17,10 @@ from .actions import Action, action_from_dict
 from .diff import Changes, Expectation
 from .errors import SesmigrateError
 from .graph import Cohort
+from .jsondoc import Fields, load
 from .ownership import Ownership
 from .snapshot import Inventory, canonical_json
-from .spec import MigrationSpec
+from .spec import MigrationSpec, spec_from_mapping
 
 FORMAT = "sesmigrate-plan"
 FORMAT_VERSION = 1
@@ -274,9 +274,9 @@ def plan_to_json(plan: Plan) -> str:
 def read_plan(text: str, source: str = "plan") -> Plan:
     """The plan in `text`, or one line saying why it cannot be trusted."""
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PlanFileError(source, f"not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        document = load(text)
+    except ValueError as exc:
+        raise PlanFileError(source, str(exc)) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise PlanFileError(source, "not a sesmigrate plan")
     if (
@@ -289,79 +289,111 @@ def read_plan(text: str, source: str = "plan") -> Plan:
             "re-run sesmigrate plan with this version",
         )
     body = {k: v for k, v in document.items() if k != "checksum"}
-    if document.get("checksum") != checksum_of(body):
+    try:
+        sealed = document.get("checksum") == checksum_of(body)
+    except (ValueError, UnicodeEncodeError, RecursionError):
+        sealed = False
+    if not sealed:
         raise PlanFileError(
             source,
             "checksum does not match: the plan was changed after it was written; "
             "re-run sesmigrate plan",
         )
     try:
-        return _plan_from(body, str(document["checksum"]))
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-        raise PlanFileError(source, f"malformed plan ({type(exc).__name__}: {exc})") from None
+        return _plan_from(Fields(body, "plan"), str(document["checksum"]))
+    except (ValueError, SesmigrateError) as exc:
+        raise PlanFileError(source, f"malformed plan: {' '.join(str(exc).split())}") from None
 
 
-def _plan_from(body: dict[str, Any], checksum: str) -> Plan:
-    estimate_doc = body["estimate"]
+def _plan_from(body: Fields, checksum: str) -> Plan:
+    """Build the plan, checking every value's type and every cross-reference."""
+    spec = spec_from_mapping(body.object("spec").data, "plan.spec").to_dict()
     steps = tuple(
-        Step(
-            action=action_from_dict(s["action"]),
-            cohort=s["cohort"],
-            customers=tuple(s["customers"]),
-            reason=s["reason"],
-            expectations=tuple(Expectation(*e) for e in s["expectations"]),
-        )
-        for s in body["steps"]
+        _step(Fields(raw, f"plan.steps[{n}]")) for n, raw in enumerate(body.list("steps"))
     )
+    cohorts = []
+    placed: set[int] = set()
+    for n, raw in enumerate(body.list("cohorts")):
+        cohort = Fields(raw, f"plan.cohorts[{n}]")
+        batches = []
+        for batch in cohort.list("batches"):
+            if not isinstance(batch, list) or not all(
+                type(i) is int and 0 <= i < len(steps) and i not in placed for i in batch
+            ):
+                raise ValueError(f"plan.cohorts[{n}] has a batch with an invalid step index")
+            placed.update(batch)
+            batches.append(tuple(steps[i].action.key for i in batch))
+        name = cohort.str("name")
+        if any(steps[i].cohort != name for batch in cohort.list("batches") for i in batch):
+            raise ValueError(f"plan.cohorts[{n}] holds steps of another cohort")
+        cohorts.append(Cohort(name, cohort.strs("customers"), tuple(batches)))
+    if len(placed) != len(steps):
+        raise ValueError("some steps are in no batch")
+    estimate_doc = body.object("estimate")
     return Plan(
-        tool_version=str(body["tool_version"]),
-        created_at=str(body["created_at"]),
-        account=str(body["account"]),
-        region=str(body["region"]),
-        fingerprint=str(body["inventory_fingerprint"]),
-        spec=dict(body["spec"]),
-        cohorts=tuple(
-            Cohort(
-                c["name"],
-                tuple(c["customers"]),
-                tuple(tuple(steps[n].action.key for n in batch) for batch in c["batches"]),
-            )
-            for c in body["cohorts"]
-        ),
+        tool_version=body.str("tool_version"),
+        created_at=body.str("created_at"),
+        account=body.str("account"),
+        region=body.str("region"),
+        fingerprint=body.str("inventory_fingerprint"),
+        spec=dict(spec),
+        cohorts=tuple(cohorts),
         steps=steps,
-        tenants=tuple(
-            TenantView(
-                t["name"],
-                t["kind"],
-                t["key"],
-                tuple(t["customers"]),
-                t["tier"],
-                t["policy"],
-                tuple(t["resources"]),
-                t["cohort"],
-            )
-            for t in body["tenants"]
-        ),
-        customers=tuple(
-            CustomerView(
-                c["id"],
-                c["tier"],
-                c["tenant"],
-                tuple(c["identities"]),
-                tuple(c["configuration_sets"]),
-                tuple(c["templates"]),
-            )
-            for c in body["customers"]
-        ),
-        unmanaged=tuple(body["unmanaged_tenants"]),
-        adopted=tuple(body["adopted_tenants"]),
-        warnings=tuple(body["warnings"]),
+        tenants=tuple(_tenant(Fields(t, "plan.tenants[]")) for t in body.list("tenants")),
+        customers=tuple(_customer(Fields(c, "plan.customers[]")) for c in body.list("customers")),
+        unmanaged=body.strs("unmanaged_tenants"),
+        adopted=body.strs("adopted_tenants"),
+        warnings=body.strs("warnings"),
         estimate=Estimate(
-            calls=int(estimate_doc["calls"]),
-            by_operation=tuple(sorted(estimate_doc["by_operation"].items())),
-            seconds=float(estimate_doc["seconds"]),
-            rates=tuple(sorted(estimate_doc["rates"].items())),
-            default_rate=float(estimate_doc["default_rate"]),
+            calls=estimate_doc.int("calls"),
+            by_operation=tuple(
+                sorted(
+                    (k, estimate_doc.object("by_operation").int(k))
+                    for k in estimate_doc.object("by_operation").data
+                )
+            ),
+            seconds=estimate_doc.number("seconds"),
+            rates=tuple(sorted(estimate_doc.numbers("rates").items())),
+            default_rate=estimate_doc.number("default_rate"),
         ),
         checksum=checksum,
+    )
+
+
+def _step(step: Fields) -> Step:
+    expectations = []
+    for raw in step.list("expectations"):
+        if not isinstance(raw, list) or len(raw) != 3 or not all(isinstance(v, str) for v in raw):
+            raise ValueError(f"{step.where}.expectations must hold [kind, subject, detail] strings")
+        expectations.append(Expectation(*raw))
+    return Step(
+        action=action_from_dict(step.object("action").data),
+        cohort=step.str("cohort"),
+        customers=step.strs("customers"),
+        reason=step.str("reason"),
+        expectations=tuple(expectations),
+    )
+
+
+def _tenant(tenant: Fields) -> TenantView:
+    return TenantView(
+        tenant.str("name"),
+        tenant.str("kind"),
+        tenant.str("key"),
+        tenant.strs("customers"),
+        tenant.optional_str("tier"),
+        tenant.optional_str("policy"),
+        tenant.strs("resources"),
+        tenant.str("cohort"),
+    )
+
+
+def _customer(customer: Fields) -> CustomerView:
+    return CustomerView(
+        customer.str("id"),
+        customer.optional_str("tier"),
+        customer.str("tenant"),
+        customer.strs("identities"),
+        customer.strs("configuration_sets"),
+        customer.strs("templates"),
     )

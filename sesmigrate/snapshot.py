@@ -18,6 +18,7 @@ from functools import cached_property
 from typing import Any
 
 from .errors import SesmigrateError
+from .jsondoc import load
 
 FORMAT = "sesmigrate-inventory"
 FORMAT_VERSION = 1
@@ -212,11 +213,14 @@ def _encode(item: Any) -> dict[str, Any]:
 def read_inventory(text: str, source: str = "inventory") -> Inventory:
     """Parse an inventory file, refusing anything malformed with one line naming the problem."""
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InventoryError(source, f"not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        document = load(text)
+    except ValueError as exc:
+        raise InventoryError(source, str(exc)) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise InventoryError(source, "not a sesmigrate inventory")
+    notes = document.get("notes") or []
+    if not isinstance(notes, list) or not all(isinstance(note, str) for note in notes):
+        raise InventoryError(source, "'notes' must be a list of strings")
     if (
         type(document.get("format_version")) is not int
         or document["format_version"] != FORMAT_VERSION
@@ -235,12 +239,15 @@ def read_inventory(text: str, source: str = "inventory") -> Inventory:
         templates=reader.build_all(EmailTemplate, document, "templates"),
         tenants=reader.build_all(ExistingTenant, document, "tenants"),
         scanned_at=str(document.get("scanned_at", "")),
-        notes=tuple(str(note) for note in document.get("notes") or ()),
+        notes=tuple(notes),
     )
     # The file's facts are canonical when sesmigrate wrote them, so hashing them as read
     # gives the fingerprint without re-encoding every item; any edit changes that hash.
     facts = {key: document[key] for key in _FACT_KEYS}
-    fingerprint = "sha256:" + hashlib.sha256(canonical_json(facts).encode()).hexdigest()
+    try:
+        fingerprint = "sha256:" + hashlib.sha256(canonical_json(facts).encode()).hexdigest()
+    except UnicodeEncodeError:
+        raise InventoryError(source, "it holds text that is not valid unicode") from None
     if document.get("fingerprint") != fingerprint:
         raise InventoryError(source, "its fingerprint does not match its content (edited?)")
     inventory.__dict__["_fingerprint"] = fingerprint

@@ -213,7 +213,10 @@ class TestRoundTrip:
 
     def test_plan_round_trip_keeps_every_action_kind(self) -> None:
         extra = Step(SetCustomerManagedStatus("tier-free", "REINSTATED"), "canary", ("a",), "", ())
-        plan = dataclasses.replace(PLAN, steps=(*PLAN.steps, extra))
+        canary, *rest = PLAN.cohorts
+        assert canary.name == "canary"
+        placed = dataclasses.replace(canary, batches=(*canary.batches, (extra.action.key,)))
+        plan = dataclasses.replace(PLAN, steps=(*PLAN.steps, extra), cohorts=(placed, *rest))
 
         read = read_plan(plan_to_json(plan))
 
@@ -368,9 +371,7 @@ class TestRefusals:
         with pytest.raises(PlanFileError) as exc:
             read_plan(resealed(document), "x.json")
 
-        assert str(exc.value) == (
-            "x.json: malformed plan (ValueError: unknown action kind 'frobnicate')"
-        )
+        assert str(exc.value) == ("x.json: malformed plan: unknown action kind 'frobnicate'")
 
     @pytest.mark.parametrize("missing", ["estimate", "steps", "cohorts", "tenants"])
     def test_read_plan_refuses_resealed_plan_missing_a_section(self, missing: str) -> None:
@@ -379,7 +380,7 @@ class TestRefusals:
         with pytest.raises(PlanFileError) as exc:
             read_plan(resealed(document), "x.json")
 
-        assert str(exc.value) == f"x.json: malformed plan (KeyError: '{missing}')"
+        assert str(exc.value) == f"x.json: malformed plan: plan has no '{missing}'"
 
     def test_read_plan_refuses_resealed_action_missing_a_field(self) -> None:
         document = edited()
@@ -389,7 +390,7 @@ class TestRefusals:
         with pytest.raises(PlanFileError) as exc:
             read_plan(resealed(document), "x.json")
 
-        assert str(exc.value).startswith("x.json: malformed plan (ValueError: action detach needs")
+        assert str(exc.value).startswith("x.json: malformed plan: action detach needs")
         assert "\n" not in str(exc.value)
 
 

@@ -30,10 +30,21 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|<>~])")
 
 def markdown_inline(value: object) -> str:
     """Text that Markdown shows as written: its syntax, any HTML and any autolink escaped."""
-    text = " ".join(str(value).split())
+    text = str(visible(" ".join(str(value).split())))
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", text.replace("&", "&amp;"))
     text = text.replace("://", "&#58;//").replace("@", "&#64;")
     return _AUTOLINK_WWW.sub(r"\1&#46;", text)
+
+
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(value: object) -> object:
+    """Control and bidirectional-override characters shown as `\\uXXXX`, never emitted raw:
+    they could drive a terminal (ANSI escapes) or make a name read as another (U+202E)."""
+    if isinstance(value, str):
+        return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
+    return value
 
 
 def fence(text: str) -> str:
@@ -58,6 +69,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=visible,
     )
     env.filters["md"] = markdown_inline
     env.filters["duration"] = duration
