@@ -25,7 +25,7 @@ from .executor import RunResult
 from .files import read_text, write_atomically
 from .inventory import scan_account
 from .lock import ApplyLock
-from .operations import NothingToDo, RunOptions, load_plan, run_apply, run_rollback, run_status
+from .operations import NothingToDo, RunOptions, load_plan, run_apply
 from .ownership import ownership
 from .plan import Step, plan_to_json, read_plan
 from .planning import PlanRequest, check_overwrite, default_plan_path, make_plan
@@ -33,7 +33,9 @@ from .progress import call_progress
 from .report import render
 from .report.files import write_cutover_pages
 from .report.kits import cutover_combined, iam_document
+from .rollback import run_rollback
 from .rules import ownership_rules
+from .status import run_status
 from .summary import ScanSummary, plan_text
 
 app = typer.Typer(

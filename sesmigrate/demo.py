@@ -21,14 +21,16 @@ from .emulator.server import EmulatorServer, ServerOptions, prepare
 from .executor import Progress
 from .files import write_atomically
 from .inventory import scan_account
-from .operations import RunOptions, run_apply, run_rollback, run_status
+from .operations import RunOptions, run_apply
 from .ownership import ownership
 from .plan import plan_to_json, read_plan
 from .planning import PlanRequest, make_plan
 from .report import render
 from .report.files import write_cutover_pages
 from .report.kits import iam_document
+from .rollback import run_rollback
 from .rules import ownership_rules
+from .status import run_status
 from .summary import ScanSummary, plan_text
 
 REGION = "us-east-1"

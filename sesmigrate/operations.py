@@ -1,4 +1,4 @@
-"""`apply`, `rollback` and `status` of a sealed plan against the live account.
+"""`apply` of a sealed plan, and the checks every operation on the live account shares.
 
 Before anything changes: the plan's checksum and version (read_plan), its account and
 region against the caller's (STS), the apply lock, and staleness -- a fresh scan must
@@ -15,16 +15,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from .actions import Action, Outcome
 from .aws import AccountBinding, AwsSettings, Clients, aws_errors, caller_identity, make_clients
 from .errors import SesmigrateError
 from .executor import Executor, RunResult
 from .files import read_text
+from .gates import GateFailedError, probe_tenants, tenants_of, unhealthy_tenants
 from .graph import CLEANUP, dependency_graph
 from .inventory import scan
-from .journal import APPLY, DONE, ROLLBACK, UNDONE, Entry, SqliteJournal, journal_path
+from .journal import APPLY, DONE, UNDONE, Entry, SqliteJournal, journal_path
 from .lock import ApplyLock
 from .ownership import OwnershipRules, ownership
 from .plan import Plan, Step, read_plan
@@ -57,58 +55,6 @@ class StalePlanError(SesmigrateError):
             f"; and {len(problems) - 3} more" if len(problems) > 3 else ""
         )
         super().__init__(f"the plan is stale: {shown}; re-run sesmigrate plan")
-
-
-class GateFailedError(SesmigrateError):
-    def __init__(self, unhealthy: list[str]) -> None:
-        super().__init__(
-            f"health gate failed, {len(unhealthy)} tenant(s) unhealthy: "
-            f"{', '.join(unhealthy[:5])}; investigate, roll back, or pass --skip-gates"
-        )
-
-
-class ProbeFailedError(SesmigrateError):
-    def __init__(self, failures: list[str]) -> None:
-        super().__init__(
-            f"probe failed for {len(failures)} tenant(s): {'; '.join(failures[:3])}; "
-            "fix the tenant or roll the cohort back before the next one"
-        )
-
-
-PROBE_RECIPIENT = "success@simulator.amazonses.com"
-
-
-def probe_tenants(plan: Plan, ses: Any, cohort: str, say: Callable[[str], None]) -> None:
-    """Send one message through each tenant of the cohort to the SES mailbox simulator."""
-    names = {s.action.tenant for s in plan.steps_of(cohort)}
-    failures = []
-    for tenant in (t for t in plan.tenants if t.name in names):
-        kinds = {
-            arn.split(":")[-1].split("/", 1)[0]: arn.split("/", 1)[1] for arn in tenant.resources
-        }
-        identity, config_set = kinds.get("identity"), kinds.get("configuration-set")
-        if identity is None or config_set is None:
-            failures.append(f"{tenant.name} has no identity or configuration set to send with")
-            continue
-        sender = identity if "@" in identity else f"sesmigrate-probe@{identity}"
-        try:
-            ses.send_email(
-                FromEmailAddress=sender,
-                Destination={"ToAddresses": [PROBE_RECIPIENT]},
-                Content={
-                    "Simple": {
-                        "Subject": {"Data": "sesmigrate probe"},
-                        "Body": {"Text": {"Data": f"Probe of tenant {tenant.name}"}},
-                    }
-                },
-                ConfigurationSetName=config_set,
-                TenantName=tenant.name,
-            )
-        except ClientError as exc:
-            failures.append(f"{tenant.name}: {exc.response.get('Error', {}).get('Code')}")
-    if failures:
-        raise ProbeFailedError(failures)
-    say(f"Probe sent through {len(names)} tenant(s) of {cohort}")
 
 
 class NothingToDo(SesmigrateError):
@@ -272,35 +218,6 @@ def check_stale(plan: Plan, cohorts: list[str], entries: list[Entry], live: Inve
         raise StalePlanError(sorted(set(problems)))
 
 
-def unhealthy_tenants(ses: Any, tenants: set[str]) -> tuple[list[str], list[str]]:
-    """(unhealthy, reinstated) among `tenants`, read in bulk with ListReputationEntities."""
-
-    def names(filters: dict[str, str]) -> set[str]:
-        found, token = set(), None
-        while True:
-            page = ses.list_reputation_entities(
-                Filter=filters, PageSize=100, **({"NextToken": token} if token else {})
-            )
-            for entity in page.get("ReputationEntities", []):
-                reference = entity["ReputationEntityReference"]
-                if ":tenant/" in reference:
-                    found.add(reference.split(":tenant/", 1)[1].split("/", 1)[0])
-            token = page.get("NextToken")
-            if not token:
-                return found
-
-    with aws_errors():
-        disabled = names({"SENDING_STATUS": "DISABLED"})
-        high = names({"REPUTATION_IMPACT": "HIGH"})
-        reinstated = names({"SENDING_STATUS": "REINSTATED"})
-    unhealthy = sorted((disabled | (high - reinstated)) & tenants)
-    return unhealthy, sorted(reinstated & tenants)
-
-
-def tenants_of(plan: Plan, cohorts: list[str]) -> set[str]:
-    return {s.action.tenant for s in plan.steps if s.cohort in cohorts}
-
-
 @dataclass
 class ApplyReport:
     cohorts: list[tuple[str, RunResult]] = field(default_factory=list)
@@ -396,183 +313,3 @@ def gate(
     if unhealthy:
         raise GateFailedError(unhealthy)
     say(f"Health gate passed for {len(tenants)} tenant(s) of {', '.join(before)}")
-
-
-@dataclass
-class RollbackReport:
-    result: RunResult
-    cohorts: list[str]
-    kept: list[str]
-    """Actions left in place because a later, still-applied cohort depends on them."""
-
-
-def rollback_cohorts(plan: Plan, entries: list[Entry], wanted: str | None) -> list[str]:
-    status = cohort_status(plan, entries)
-    names = [c.name for c in plan.cohorts]
-    touched = [n for n in names if status[n] in ("applied", "partly applied") and plan.steps_of(n)]
-    if wanted == "all":
-        return touched
-    if wanted is not None:
-        if wanted not in names:
-            raise SesmigrateError(
-                f"the plan has no cohort {wanted!r}: its cohorts are {', '.join(names)}"
-            )
-        return [wanted]
-    if not touched:
-        raise NothingToDo("nothing of this plan is applied")
-    return touched[-1:]
-
-
-def run_rollback(
-    options: RunOptions,
-    plan: Plan,
-    confirm: Callable[[list[str], list[str]], None],
-    progress: Any,
-    stop: threading.Event | None = None,
-) -> RollbackReport:
-    session = open_session(options, plan)
-    try:
-        entries = session.journal.entries()
-        chosen = rollback_cohorts(plan, entries, options.cohort)
-        state = applied_state(entries)
-        graph = dependency_graph(tuple(plan.steps))
-        still_applied = {k for k, e in state.items() if e.state == DONE and e.cohort not in chosen}
-        customers = sorted(
-            {c for cohort in plan.cohorts if cohort.name in chosen for c in cohort.customers}
-        )
-        confirm(chosen, customers)
-        undo: list[tuple[Entry, Action]] = []
-        kept = []
-        by_key = {step.action.key: step for step in plan.steps}
-        for entry in sorted(state.values(), key=lambda e: -e.seq):
-            if entry.cohort not in chosen or entry.state not in (DONE, "intent", "failed"):
-                continue
-            dependents = set(_descendants(graph, entry.key))
-            if dependents & still_applied:
-                kept.append(entry.key)
-                continue
-            undo.append((entry, by_key[entry.key].action))
-        executor = Executor(
-            session.clients.ses,
-            session.journal,
-            ROLLBACK,
-            options.parallelism,
-            progress=progress,
-            stop=stop or threading.Event(),
-        )
-        progress.expect(len(undo))
-        batches = _reverse_batches(plan, undo)
-        result = executor.run(batches, lambda key: ())
-        return RollbackReport(result, chosen, kept)
-    finally:
-        close_session(session)
-
-
-def _reverse_batches(plan: Plan, undo: list[tuple[Entry, Action]]) -> list[list[tuple[Any, str]]]:
-    """Inverses grouped by the batch their actions ran in, latest batch first.
-
-    Actions of one batch were independent, so their inverses are too and run side by side;
-    a batch is undone only after every later batch, so nothing is removed before what
-    depends on it.
-    """
-    position = {
-        key: (c, b)
-        for c, cohort in enumerate(plan.cohorts)
-        for b, batch in enumerate(cohort.batches)
-        for key in batch
-    }
-    groups: dict[tuple[int, int], list[tuple[Any, str]]] = {}
-    for entry, action in undo:
-        groups.setdefault(position[entry.key], []).append((_Inverse(action, entry), entry.cohort))
-    return [groups[place] for place in sorted(groups, reverse=True)]
-
-
-def _descendants(graph: Any, key: str) -> list[str]:
-    import networkx as nx
-
-    return list(nx.descendants(graph, key)) if key in graph else []
-
-
-@dataclass(frozen=True)
-class _Inverse:
-    """Undo one journaled action: its inverse, keyed like it so the journal pairs them."""
-
-    action: Action
-    entry: Entry
-
-    @property
-    def key(self) -> str:
-        return self.action.key
-
-    def apply(self, ses: Any, attempted_before: bool, memory: Any = None) -> Outcome:
-        if self.entry.state != DONE:
-            outcome = Outcome(made=True, previous=self.entry.noted)
-        else:
-            outcome = Outcome(made=self.entry.made, previous=self.entry.previous)
-        inverse = self.action.inverse(outcome)
-        if inverse is None:
-            return Outcome(made=False)
-        return inverse.apply(ses, attempted_before)
-
-
-@dataclass
-class StatusReport:
-    cohorts: dict[str, str]
-    health: dict[str, str]
-    """Tenant -> healthy, unhealthy, reinstated or missing, for tenants the plan touched."""
-    drift: list[str]
-
-    @property
-    def attention(self) -> bool:
-        return bool(self.drift) or any(v in ("unhealthy", "missing") for v in self.health.values())
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"cohorts": self.cohorts, "tenants": self.health, "drift": self.drift}
-
-
-def run_status(options: RunOptions, plan: Plan) -> StatusReport:
-    """Progress from the journal; health and drift from the live account (read-only)."""
-    path = options.journal or journal_path(options.state_dir, plan.checksum)
-    entries: list[Entry] = []
-    if path.exists():
-        journal = SqliteJournal(path, plan.checksum)
-        entries = journal.entries()
-        journal.close()
-    clients = make_clients(options.aws)
-    RateLimiter(options.rate, options.op_rates).attach(clients.ses)
-    binding = check_binding(plan, clients)
-    status = cohort_status(plan, entries)
-    started = [n for n, s in status.items() if s in ("applied", "partly applied")]
-    with aws_errors():
-        live = scan(clients, binding)
-    tenants = tenants_of(plan, started)
-    existing = {t.name: t for t in live.tenants}
-    unhealthy, reinstated = unhealthy_tenants(clients.ses, tenants)
-    health = {}
-    for name in sorted(tenants):
-        if name not in existing:
-            health[name] = "missing"
-        elif name in unhealthy:
-            health[name] = "unhealthy"
-        else:
-            health[name] = "reinstated" if name in reinstated else "healthy"
-    drift = []
-    owners = {c.id: c for c in ownership(live, plan_rules(plan)).customers}
-    members = {c for cohort in plan.cohorts if cohort.name in started for c in cohort.customers}
-    for customer in plan.customers:
-        if customer.id not in members or customer.tenant not in existing:
-            continue
-        now = owners.get(customer.id)
-        if now is None:
-            continue
-        held = {r.arn for r in existing[customer.tenant].resources}
-        wanted = [live.arn("identity", n) for n in now.identities]
-        wanted += [live.arn("configuration-set", n) for n in now.configuration_sets]
-        wanted += [live.arn("template", n) for n in now.templates]
-        for arn in wanted:
-            if arn not in held:
-                drift.append(
-                    f"{arn.rsplit(':', 1)[-1]} of customer {customer.id!r} is not in tenant "
-                    f"{customer.tenant}"
-                )
-    return StatusReport(status, health, sorted(drift))

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from sesmigrate.aws import AwsSettings
 from sesmigrate.cli import main
-from sesmigrate.operations import ProbeFailedError, probe_tenants
+from sesmigrate.gates import ProbeFailedError, probe_tenants
 from sesmigrate.plan import plan_to_json, read_plan
 from sesmigrate.planning import PlanRequest, make_plan
 

@@ -1,0 +1,143 @@
+"""`rollback`: the journal's inverses, newest first, never what later cohorts still need.
+
+Each applied action of the chosen cohorts is undone by its inverse (with the value it
+replaced, as journaled); an action a later, still-applied cohort depends on (a shared tier
+tenant the canary uses) is kept. Rollback is itself journaled and resumable.
+"""
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+from .actions import Action, Outcome
+from .errors import SesmigrateError
+from .executor import Executor, RunResult
+from .graph import dependency_graph
+from .journal import DONE, ROLLBACK, Entry
+from .operations import (
+    NothingToDo,
+    RunOptions,
+    applied_state,
+    close_session,
+    cohort_status,
+    open_session,
+)
+from .plan import Plan
+
+
+@dataclass
+class RollbackReport:
+    result: RunResult
+    cohorts: list[str]
+    kept: list[str]
+    """Actions left in place because a later, still-applied cohort depends on them."""
+
+
+def rollback_cohorts(plan: Plan, entries: list[Entry], wanted: str | None) -> list[str]:
+    status = cohort_status(plan, entries)
+    names = [c.name for c in plan.cohorts]
+    touched = [n for n in names if status[n] in ("applied", "partly applied") and plan.steps_of(n)]
+    if wanted == "all":
+        return touched
+    if wanted is not None:
+        if wanted not in names:
+            raise SesmigrateError(
+                f"the plan has no cohort {wanted!r}: its cohorts are {', '.join(names)}"
+            )
+        return [wanted]
+    if not touched:
+        raise NothingToDo("nothing of this plan is applied")
+    return touched[-1:]
+
+
+def run_rollback(
+    options: RunOptions,
+    plan: Plan,
+    confirm: Callable[[list[str], list[str]], None],
+    progress: Any,
+    stop: threading.Event | None = None,
+) -> RollbackReport:
+    session = open_session(options, plan)
+    try:
+        entries = session.journal.entries()
+        chosen = rollback_cohorts(plan, entries, options.cohort)
+        state = applied_state(entries)
+        graph = dependency_graph(tuple(plan.steps))
+        still_applied = {k for k, e in state.items() if e.state == DONE and e.cohort not in chosen}
+        customers = sorted(
+            {c for cohort in plan.cohorts if cohort.name in chosen for c in cohort.customers}
+        )
+        confirm(chosen, customers)
+        undo: list[tuple[Entry, Action]] = []
+        kept = []
+        by_key = {step.action.key: step for step in plan.steps}
+        for entry in sorted(state.values(), key=lambda e: -e.seq):
+            if entry.cohort not in chosen or entry.state not in (DONE, "intent", "failed"):
+                continue
+            dependents = set(_descendants(graph, entry.key))
+            if dependents & still_applied:
+                kept.append(entry.key)
+                continue
+            undo.append((entry, by_key[entry.key].action))
+        executor = Executor(
+            session.clients.ses,
+            session.journal,
+            ROLLBACK,
+            options.parallelism,
+            progress=progress,
+            stop=stop or threading.Event(),
+        )
+        progress.expect(len(undo))
+        batches = _reverse_batches(plan, undo)
+        result = executor.run(batches, lambda key: ())
+        return RollbackReport(result, chosen, kept)
+    finally:
+        close_session(session)
+
+
+def _reverse_batches(plan: Plan, undo: list[tuple[Entry, Action]]) -> list[list[tuple[Any, str]]]:
+    """Inverses grouped by the batch their actions ran in, latest batch first.
+
+    Actions of one batch were independent, so their inverses are too and run side by side;
+    a batch is undone only after every later batch, so nothing is removed before what
+    depends on it.
+    """
+    position = {
+        key: (c, b)
+        for c, cohort in enumerate(plan.cohorts)
+        for b, batch in enumerate(cohort.batches)
+        for key in batch
+    }
+    groups: dict[tuple[int, int], list[tuple[Any, str]]] = {}
+    for entry, action in undo:
+        groups.setdefault(position[entry.key], []).append((_Inverse(action, entry), entry.cohort))
+    return [groups[place] for place in sorted(groups, reverse=True)]
+
+
+def _descendants(graph: Any, key: str) -> list[str]:
+    return list(nx.descendants(graph, key)) if key in graph else []
+
+
+@dataclass(frozen=True)
+class _Inverse:
+    """Undo one journaled action: its inverse, keyed like it so the journal pairs them."""
+
+    action: Action
+    entry: Entry
+
+    @property
+    def key(self) -> str:
+        return self.action.key
+
+    def apply(self, ses: Any, attempted_before: bool, memory: Any = None) -> Outcome:
+        if self.entry.state != DONE:
+            outcome = Outcome(made=True, previous=self.entry.noted)
+        else:
+            outcome = Outcome(made=self.entry.made, previous=self.entry.previous)
+        inverse = self.action.inverse(outcome)
+        if inverse is None:
+            return Outcome(made=False)
+        return inverse.apply(ses, attempted_before)

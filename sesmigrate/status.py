@@ -1,0 +1,81 @@
+"""`status`: each cohort's progress from the journal, live tenant health and drift.
+
+Read-only: it opens the journal without the apply lock and changes nothing in the account.
+Drift is a resource of a customer the plan moved that is not in the customer's tenant now
+(an identity onboarded after the apply), found by scanning with the plan's ownership rules.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from .aws import aws_errors, make_clients
+from .gates import tenants_of, unhealthy_tenants
+from .inventory import scan
+from .journal import Entry, SqliteJournal, journal_path
+from .operations import RunOptions, check_binding, cohort_status, plan_rules
+from .ownership import ownership
+from .plan import Plan
+from .ratelimit import RateLimiter
+
+
+@dataclass
+class StatusReport:
+    cohorts: dict[str, str]
+    health: dict[str, str]
+    """Tenant -> healthy, unhealthy, reinstated or missing, for tenants the plan touched."""
+    drift: list[str]
+
+    @property
+    def attention(self) -> bool:
+        return bool(self.drift) or any(v in ("unhealthy", "missing") for v in self.health.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"cohorts": self.cohorts, "tenants": self.health, "drift": self.drift}
+
+
+def run_status(options: RunOptions, plan: Plan) -> StatusReport:
+    """Progress from the journal; health and drift from the live account (read-only)."""
+    path = options.journal or journal_path(options.state_dir, plan.checksum)
+    entries: list[Entry] = []
+    if path.exists():
+        journal = SqliteJournal(path, plan.checksum)
+        entries = journal.entries()
+        journal.close()
+    clients = make_clients(options.aws)
+    RateLimiter(options.rate, options.op_rates).attach(clients.ses)
+    binding = check_binding(plan, clients)
+    status = cohort_status(plan, entries)
+    started = [n for n, s in status.items() if s in ("applied", "partly applied")]
+    with aws_errors():
+        live = scan(clients, binding)
+    tenants = tenants_of(plan, started)
+    existing = {t.name: t for t in live.tenants}
+    unhealthy, reinstated = unhealthy_tenants(clients.ses, tenants)
+    health = {}
+    for name in sorted(tenants):
+        if name not in existing:
+            health[name] = "missing"
+        elif name in unhealthy:
+            health[name] = "unhealthy"
+        else:
+            health[name] = "reinstated" if name in reinstated else "healthy"
+    drift = []
+    owners = {c.id: c for c in ownership(live, plan_rules(plan)).customers}
+    members = {c for cohort in plan.cohorts if cohort.name in started for c in cohort.customers}
+    for customer in plan.customers:
+        if customer.id not in members or customer.tenant not in existing:
+            continue
+        now = owners.get(customer.id)
+        if now is None:
+            continue
+        held = {r.arn for r in existing[customer.tenant].resources}
+        wanted = [live.arn("identity", n) for n in now.identities]
+        wanted += [live.arn("configuration-set", n) for n in now.configuration_sets]
+        wanted += [live.arn("template", n) for n in now.templates]
+        for arn in wanted:
+            if arn not in held:
+                drift.append(
+                    f"{arn.rsplit(':', 1)[-1]} of customer {customer.id!r} is not in tenant "
+                    f"{customer.tenant}"
+                )
+    return StatusReport(status, health, sorted(drift))
