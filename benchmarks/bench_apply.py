@@ -26,6 +26,7 @@ from typing import Any
 
 import boto3
 
+from benchmarks.emulator_process import emulator_process
 from benchmarks.table import Table
 from sesmigrate.emulator.accounts import realistic_account
 from sesmigrate.emulator.control import HttpControl, TrafficSettings
@@ -38,29 +39,6 @@ OP_RATES = {
     "GetReputationEntity": 30.0,
     "UpdateReputationEntityPolicy": 30.0,
 }
-
-
-def start(customers: int) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sesmigrate.cli",
-            "emulator",
-            "--port",
-            "0",
-            "--demo-account",
-            "--customers",
-            str(customers),
-            "--tenant-quota",
-            "100000",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stdout is not None
-    return process, process.stdout.readline().strip()
 
 
 def sequential_blog_script(url: str, customers: int) -> int:
@@ -142,7 +120,7 @@ def sesmigrate_rollback(url: str, folder: Path, rates: list[str]) -> float:
 
 
 def measure(customers: int, traffic: TrafficSettings, run: Any) -> tuple[float, dict[str, int]]:
-    process, url = start(customers)
+    process, url = emulator_process(customers, "--tenant-quota", "100000")
     try:
         control = HttpControl(url)
         control.set_traffic(traffic)

@@ -16,41 +16,19 @@ within 1.2x the floor and at least 4x faster than the sequential read. Run:
 
 import argparse
 import os
-import subprocess
-import sys
 import time
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
+from benchmarks.emulator_process import emulator_process
 from benchmarks.table import Table
 from sesmigrate.aws import AwsSettings
 from sesmigrate.emulator.control import HttpControl, TrafficSettings
 from sesmigrate.inventory import scan_account
 
 REGION = "us-east-1"
-
-
-def start_emulator(customers: int) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sesmigrate.cli",
-            "emulator",
-            "--port",
-            "0",
-            "--demo-account",
-            "--customers",
-            str(customers),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stdout is not None
-    return process, process.stdout.readline().strip()
 
 
 def sequential_read(url: str) -> int:
@@ -129,7 +107,7 @@ def main() -> None:
         ]
     )
     for customers in args.customers:
-        process, url = start_emulator(customers)
+        process, url = emulator_process(customers)
         try:
             control = HttpControl(url)
             control.set_traffic(traffic)

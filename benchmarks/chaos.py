@@ -30,6 +30,8 @@ from typing import Any
 
 import boto3
 
+from benchmarks.emulator_process import emulator_process
+
 REGION = "us-east-1"
 
 
@@ -53,18 +55,6 @@ def _env() -> dict[str, str]:
 
 def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "sesmigrate.cli", *args]
-
-
-def start_emulator(customers: int, extra: list[str]) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        _cli("emulator", "--port", "0", "--demo-account", "--customers", str(customers), *extra),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=_env(),
-    )
-    assert process.stdout is not None
-    return process, process.stdout.readline().strip()
 
 
 def tenants(url: str) -> dict[str, frozenset[str]]:
@@ -130,7 +120,7 @@ def chaos(
 ) -> ChaosResult:
     rng = random.Random(seed)
     extra = ["--latency-ms", "15", "--fault-rate", str(fault_rate), "--seed", str(seed)]
-    server, url = start_emulator(customers, extra)
+    server, url = emulator_process(customers, *extra)
     try:
         common = ["--endpoint-url", url, "--region", REGION, "--state-dir", str(folder / "state")]
         plan = folder / "chaos.plan.json"

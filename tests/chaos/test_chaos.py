@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.chaos import chaos, run_to_end, start_emulator, tenants
+from benchmarks.chaos import chaos, run_to_end, tenants
+from benchmarks.emulator_process import emulator_process
 from sesmigrate.journal import journal_path
 from sesmigrate.plan import read_plan
 
@@ -37,7 +38,7 @@ def test_emulator_restarted_mid_apply_keeps_the_account_and_apply_resumes(
     tmp_path: Path,
 ) -> None:
     state_file = tmp_path / "emulator.state"
-    server, url = start_emulator(8, ["--state-file", str(state_file), "--latency-ms", "100"])
+    server, url = emulator_process(8, "--state-file", str(state_file), "--latency-ms", "100")
     plan = tmp_path / "p.plan.json"
     state = tmp_path / "state"
     common = ["--region", "us-east-1", "--state-dir", str(state)]
@@ -70,7 +71,7 @@ def test_emulator_restarted_mid_apply_keeps_the_account_and_apply_resumes(
     server.terminate()
     assert server.wait(timeout=60) == 0
     _, err = applying.communicate(timeout=300)
-    restarted, new_url = start_emulator(8, ["--state-file", str(state_file)])
+    restarted, new_url = emulator_process(8, "--state-file", str(state_file))
     try:
         run_to_end(
             [
@@ -113,7 +114,7 @@ def test_emulator_restarted_mid_apply_keeps_the_account_and_apply_resumes(
 def test_unreachable_emulator_is_one_clear_error_and_the_apply_resumes_later(
     tmp_path: Path,
 ) -> None:
-    server, url = start_emulator(6, [])
+    server, url = emulator_process(6)
     plan = tmp_path / "p.plan.json"
     state = tmp_path / "state"
     common = ["--region", "us-east-1", "--state-dir", str(state)]
