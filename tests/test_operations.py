@@ -66,6 +66,31 @@ class Journey:
             ]
         )
 
+    def apply_process(self) -> subprocess.Popen[str]:
+        """`sesmigrate apply --cohort all` of this journey as its own process (to kill)."""
+        env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+        command = [
+            sys.executable,
+            "-m",
+            "sesmigrate.cli",
+            "apply",
+            str(self.path),
+            "--auto-approve",
+            "--cohort",
+            "all",
+            "--parallelism",
+            "2",
+            "--endpoint-url",
+            self.emulator.endpoint_url,
+            "--region",
+            "us-east-1",
+            "--state-dir",
+            str(self.state),
+        ]
+        return subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+
     def tenants(self) -> dict[str, tuple[str, frozenset[str]]]:
         """Every tenant with its id and its resources."""
         found = {}
@@ -379,26 +404,7 @@ def test_apply_killed_mid_cohort_resumes_then_rollback_restores_exactly(
     journey = Journey(emulator, tmp_path)
     journal = journal_path(journey.state, journey.plan.checksum)
     emulator.control.set_traffic(TrafficSettings(latency_ms=40))
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-    command = [
-        sys.executable,
-        "-m",
-        "sesmigrate.cli",
-        "apply",
-        str(journey.path),
-        "--auto-approve",
-        "--cohort",
-        "all",
-        "--parallelism",
-        "2",
-        "--endpoint-url",
-        emulator.endpoint_url,
-        "--region",
-        "us-east-1",
-        "--state-dir",
-        str(journey.state),
-    ]
-    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    child = journey.apply_process()
     wait_for(lambda: done_count(journal) >= kill_after or child.poll() is not None)
     child.send_signal(signal.SIGKILL)
     child.wait()
@@ -444,28 +450,7 @@ def test_ctrl_c_stops_after_in_flight_calls_and_apply_resumes(
     journey = Journey(emulator, tmp_path)
     journal = journal_path(journey.state, journey.plan.checksum)
     emulator.control.set_traffic(TrafficSettings(latency_ms=40))
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-    command = [
-        sys.executable,
-        "-m",
-        "sesmigrate.cli",
-        "apply",
-        str(journey.path),
-        "--auto-approve",
-        "--cohort",
-        "all",
-        "--parallelism",
-        "2",
-        "--endpoint-url",
-        emulator.endpoint_url,
-        "--region",
-        "us-east-1",
-        "--state-dir",
-        str(journey.state),
-    ]
-    child = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    )
+    child = journey.apply_process()
     wait_for(lambda: done_count(journal) >= 5)
     child.send_signal(signal.SIGINT)
     _, err = child.communicate(timeout=60)
