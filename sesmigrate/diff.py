@@ -10,7 +10,6 @@ an error. Moves are make-before-break: a resource gets its new association in it
 customer's cohort, and its old association is removed only in the `cleanup` cohort.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from .actions import (
@@ -23,7 +22,7 @@ from .actions import (
     SetSuppressionAttributes,
 )
 from .errors import SesmigrateError
-from .ownership import Ownership
+from .ownership import Ownership, holders
 from .snapshot import CUSTOMER_TAG, GROUP_TAG, ExistingTenant, Inventory
 from .spec import MigrationSpec
 from .strategies import DesiredState, DesiredTenant
@@ -95,15 +94,7 @@ def diff(
         for tenant in inventory.tenants
         if tenant.migration == spec.name and (key := _key_of(tenant)) is not None
     }
-    users: dict[str, set[str]] = defaultdict(set)
-    for customer in owners.customers:
-        for kind, names in (
-            ("identity", customer.identities),
-            ("configuration-set", customer.configuration_sets),
-            ("template", customer.templates),
-        ):
-            for name in names:
-                users[inventory.arn(kind, name)].add(customer.id)
+    users = holders(owners.customers, inventory)
 
     problems: list[str] = []
     actions: list[PlannedAction] = []

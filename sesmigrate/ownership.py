@@ -396,3 +396,17 @@ def _tier_of(customer: str, counts: Counter[str], conflicts: list[Finding]) -> s
             )
         )
     return ranked[0][0]
+
+
+def holders(customers: tuple[Customer, ...], inventory: Inventory) -> dict[str, set[str]]:
+    """Each identity, configuration set and template ARN with the customers that use it."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for customer in customers:
+        for kind, names in (
+            (IDENTITY, customer.identities),
+            (CONFIGURATION_SET, customer.configuration_sets),
+            (TEMPLATE, customer.templates),
+        ):
+            for name in names:
+                found[inventory.arn(kind, name)].add(customer.id)
+    return found

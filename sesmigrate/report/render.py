@@ -40,8 +40,9 @@ _INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u
 
 
 def visible(value: object) -> object:
-    """Control and bidirectional-override characters shown as `\\uXXXX`, never emitted raw:
-    they could drive a terminal (ANSI escapes) or make a name read as another (U+202E)."""
+    """Control and bidirectional-override characters shown as `\\u` and four hex digits,
+    never emitted raw: they could drive a terminal (ANSI escapes) or make a name read as
+    another (U+202E)."""
     if isinstance(value, str):
         return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
     return value

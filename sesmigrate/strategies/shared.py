@@ -9,7 +9,7 @@ migration stays there, so a new customer never moves anyone else to another tena
 from collections import defaultdict
 from typing import ClassVar
 
-from ..ownership import Customer, Ownership
+from ..ownership import Customer, Ownership, holders
 from ..snapshot import GROUP_TAG, Inventory
 from ..spec import MigrationSpec
 from .base import StrategyError, TenantGroup
@@ -72,16 +72,8 @@ def _existing_groups(
     A customer is recognised by any resource that is its alone (an identity, or a set or
     template no other customer uses), so one without identities is not moved either.
     """
-    holders: dict[str, set[str]] = defaultdict(set)
-    for customer in owners.customers:
-        for kind, names in (
-            ("identity", customer.identities),
-            ("configuration-set", customer.configuration_sets),
-            ("template", customer.templates),
-        ):
-            for name in names:
-                holders[inventory.arn(kind, name)].add(customer.id)
-    identity_owner = {arn: next(iter(ids)) for arn, ids in holders.items() if len(ids) == 1}
+    used_by = holders(owners.customers, inventory)
+    identity_owner = {arn: next(iter(ids)) for arn, ids in used_by.items() if len(ids) == 1}
     placed: dict[str, str] = {}
     for tenant in inventory.tenants:
         if tenant.migration != spec.name:

@@ -498,6 +498,7 @@ class TestShowCommand:
 
         status, _, err = show(path)
 
+        assert status == 1
         assert_refused_with_one_line(status, err)
 
     @FUZZ
@@ -531,6 +532,7 @@ class TestShowCommand:
 
         status, _, err = show(path)
 
+        assert status == 1
         assert_refused_with_one_line(status, err)
 
 
