@@ -152,8 +152,6 @@ class Executor:
                     continue
                 tries[action.key] = tries.get(action.key, 0) + 1
                 if is_transient(error) and tries[action.key] <= self.requeues:
-                    if is_throttling(error):
-                        self.journal.retract(action.key, self.direction)
                     queue.append((action, cohort))
                     continue
                 message = describe_error(error)
@@ -166,6 +164,13 @@ class Executor:
 
     def _one(self, action: Action, cohort: str) -> bool:
         attempted = self.journal.intent(action.key, self.direction, cohort)
-        outcome = action.apply(self.ses, attempted, self.journal.memory(action.key, self.direction))
+        memory = self.journal.memory(action.key, self.direction)
+        try:
+            outcome = action.apply(self.ses, attempted, memory)
+        except ClientError as exc:
+            if is_throttling(exc) and not attempted and memory.recalled is None:
+                # SES refused this first attempt before acting: it never was an attempt
+                self.journal.retract(action.key, self.direction)
+            raise
         self.journal.done(action.key, self.direction, outcome)
         return outcome.made

@@ -168,10 +168,11 @@ class SqliteJournal:
             self._db.execute("COMMIT")
 
     def retract(self, key: str, direction: str) -> None:
-        """Forget an intent whose call SES refused before acting (throttled): not an attempt."""
+        """Forget a first intent whose call SES refused before acting (throttled): it was no
+        attempt. A row with a noted value is kept: something was read for it already."""
         with self._lock:
             self._db.execute(
-                "DELETE FROM entries WHERE key=? AND direction=? AND state=?",
+                "DELETE FROM entries WHERE key=? AND direction=? AND state=? AND noted IS NULL",
                 (key, direction, INTENT),
             )
 

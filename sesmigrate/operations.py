@@ -22,7 +22,7 @@ from .files import read_text
 from .gates import GateFailedError, probe_tenants, tenants_of, unhealthy_tenants
 from .graph import CLEANUP, dependency_graph
 from .inventory import scan
-from .journal import APPLY, DONE, UNDONE, Entry, SqliteJournal, journal_path
+from .journal import APPLY, DONE, INTENT, UNDONE, Entry, SqliteJournal, journal_path
 from .lock import ApplyLock
 from .ownership import OwnershipRules, ownership
 from .plan import Plan, Step, read_plan
@@ -140,11 +140,12 @@ def cohort_status(plan: Plan, entries: list[Entry]) -> dict[str, str]:
     result = {}
     for cohort in plan.cohorts:
         keys = [s.action.key for s in plan.steps_of(cohort.name)]
-        done = sum(state.get(k) is not None and state[k].state == DONE for k in keys)
-        undone = sum(state.get(k) is not None and state[k].state == UNDONE for k in keys)
+        states = [state[k].state for k in keys if k in state]
+        done = states.count(DONE)
+        undone = states.count(UNDONE)
         if keys and done == len(keys):
             result[cohort.name] = "applied"
-        elif done:
+        elif done or len(states) > done + undone:
             result[cohort.name] = "partly applied"
         elif undone:
             result[cohort.name] = "rolled back"
@@ -179,7 +180,7 @@ def cohorts_to_apply(plan: Plan, entries: list[Entry], wanted: str | None) -> li
 def check_stale(plan: Plan, cohorts: list[str], entries: list[Entry], live: Inventory) -> None:
     """Refuse if the live account no longer meets what the cohorts' pending actions expect."""
     owners = {c.id: c for c in ownership(live, plan_rules(plan)).customers}
-    ours = {e.key for e in entries if e.direction == APPLY}
+    ours = {e.key for e in entries if e.direction == APPLY and e.state in (DONE, INTENT)}
     problems = []
     members = {c for cohort in plan.cohorts if cohort.name in cohorts for c in cohort.customers}
     for customer in plan.customers:
@@ -276,7 +277,8 @@ def run_apply(
                 for batch in cohort.batches
             ]
             progress.expect(len(todo))
-            result = executor.run(batches, lambda key: graph.predecessors(key))
+            with aws_errors():
+                result = executor.run(batches, lambda key: graph.predecessors(key))
             report.cohorts.append((name, result))
             if not result.ok:
                 break

@@ -13,6 +13,7 @@ from typing import Any
 import networkx as nx
 
 from .actions import Action, Outcome
+from .aws import aws_errors
 from .errors import SesmigrateError
 from .executor import Executor, RunResult
 from .graph import dependency_graph
@@ -92,7 +93,8 @@ def run_rollback(
         )
         progress.expect(len(undo))
         batches = _reverse_batches(plan, undo)
-        result = executor.run(batches, lambda key: ())
+        with aws_errors():
+            result = executor.run(batches, lambda key: ())
         return RollbackReport(result, chosen, kept)
     finally:
         close_session(session)
