@@ -17,10 +17,11 @@ from .plan import Plan
 
 
 class GateFailedError(SesmigrateError):
-    def __init__(self, unhealthy: list[str]) -> None:
+    def __init__(self, unhealthy: list[str], what: str = "") -> None:
+        problem = what or f"{len(unhealthy)} tenant(s) unhealthy"
         super().__init__(
-            f"health gate failed, {len(unhealthy)} tenant(s) unhealthy: "
-            f"{', '.join(unhealthy[:5])}; investigate, roll back, or pass --skip-gates"
+            f"health gate failed, {problem}: {', '.join(unhealthy[:5])}; "
+            "investigate, roll back, or pass --skip-gates"
         )
 
 
@@ -95,3 +96,27 @@ def unhealthy_tenants(ses: Any, tenants: set[str]) -> tuple[list[str], list[str]
 
 def tenants_of(plan: Plan, cohorts: list[str]) -> set[str]:
     return {s.action.tenant for s in plan.steps if s.cohort in cohorts}
+
+
+def live_tenants(plan: Plan, done: set[str]) -> set[str]:
+    """Tenants the applied steps (`done` keys) leave in place: touched, not deleted."""
+    touched = {s.action.tenant for s in plan.steps if s.action.key in done}
+    deleted = {
+        s.action.tenant
+        for s in plan.steps
+        if s.action.key in done and s.action.kind == "delete_tenant"
+    }
+    return touched - deleted
+
+
+def missing_tenants(ses: Any, tenants: set[str]) -> list[str]:
+    """Those of `tenants` that do not exist, from ListTenants in bulk."""
+    existing, token = set(), None
+    with aws_errors():
+        while True:
+            page = ses.list_tenants(PageSize=100, **({"NextToken": token} if token else {}))
+            existing |= {t["TenantName"] for t in page.get("Tenants", [])}
+            token = page.get("NextToken")
+            if not token:
+                break
+    return sorted(tenants - existing)

@@ -19,7 +19,14 @@ from .aws import AccountBinding, AwsSettings, Clients, aws_errors, caller_identi
 from .errors import SesmigrateError
 from .executor import Executor, RunResult
 from .files import read_text
-from .gates import GateFailedError, probe_tenants, tenants_of, unhealthy_tenants
+from .gates import (
+    GateFailedError,
+    live_tenants,
+    missing_tenants,
+    probe_tenants,
+    tenants_of,
+    unhealthy_tenants,
+)
 from .graph import CLEANUP, dependency_graph
 from .inventory import scan
 from .journal import APPLY, DONE, INTENT, UNDONE, Entry, SqliteJournal, journal_path
@@ -305,13 +312,23 @@ def gate(
             "the tenants of earlier cohorts were not checked"
         )
         return
+    entries = session.journal.entries()
+    status = cohort_status(plan, entries)
+    pending = [name for name in before if status[name] != "applied"]
+    if pending:
+        raise GateFailedError(
+            [f"cohort {name} is {status[name]}" for name in pending],
+            what="earlier cohort(s) not applied: apply the cohorts in order",
+        )
     seconds = float(plan.spec.get("gates", {}).get("soak_seconds", 0.0))
     if seconds:
         say(f"Soaking {seconds:g}s before the health gate")
         soak(seconds)
-    tenants = tenants_of(plan, before)
+    done = {e.key for e in entries if e.direction == APPLY and e.state == DONE}
+    tenants = live_tenants(plan, done) & tenants_of(plan, before)
     unhealthy, reinstated = unhealthy_tenants(session.clients.ses, tenants)
+    missing = missing_tenants(session.clients.ses, tenants)
     report.reinstated = reinstated
-    if unhealthy:
-        raise GateFailedError(unhealthy)
+    if unhealthy or missing:
+        raise GateFailedError(unhealthy + [f"{name} (missing)" for name in missing])
     say(f"Health gate passed for {len(tenants)} tenant(s) of {', '.join(before)}")

@@ -12,7 +12,7 @@ from typing import Any
 
 import networkx as nx
 
-from .actions import Action, Outcome
+from .actions import Action, CreateTenant, Outcome
 from .aws import aws_errors
 from .errors import SesmigrateError
 from .executor import Executor, RunResult
@@ -68,6 +68,13 @@ def run_rollback(
         state = applied_state(entries)
         graph = dependency_graph(tuple(plan.steps))
         still_applied = {k for k, e in state.items() if e.state == DONE and e.cohort not in chosen}
+        status = cohort_status(plan, entries)
+        staying = {
+            customer
+            for cohort in plan.cohorts
+            if cohort.name not in chosen and status[cohort.name] in ("applied", "partly applied")
+            for customer in cohort.customers
+        }
         customers = sorted(
             {c for cohort in plan.cohorts if cohort.name in chosen for c in cohort.customers}
         )
@@ -78,11 +85,14 @@ def run_rollback(
         for entry in sorted(state.values(), key=lambda e: -e.seq):
             if entry.cohort not in chosen or entry.state not in (DONE, "intent", "failed"):
                 continue
-            dependents = set(_descendants(graph, entry.key))
-            if dependents & still_applied:
+            step = by_key[entry.key]
+            needed_later = set(_descendants(graph, entry.key)) & still_applied
+            if needed_later or set(step.customers) & staying:
                 kept.append(entry.key)
                 continue
-            undo.append((entry, by_key[entry.key].action))
+            if entry.state == "failed" and (entry.error or "").startswith("ActionConflict"):
+                continue
+            undo.append((entry, step.action))
         executor = Executor(
             session.clients.ses,
             session.journal,
@@ -136,6 +146,8 @@ class _Inverse:
 
     def apply(self, ses: Any, attempted_before: bool, memory: Any = None) -> Outcome:
         if self.entry.state != DONE:
+            if isinstance(self.action, CreateTenant) and not _ours(ses, self.action):
+                return Outcome(made=False)
             outcome = Outcome(made=True, previous=self.entry.noted)
         else:
             outcome = Outcome(made=self.entry.made, previous=self.entry.previous)
@@ -143,3 +155,13 @@ class _Inverse:
         if inverse is None:
             return Outcome(made=False)
         return inverse.apply(ses, attempted_before)
+
+
+def _ours(ses: Any, create: CreateTenant) -> bool:
+    """Whether an interrupted creation's tenant exists with every tag we would have set."""
+    try:
+        tags = ses.get_tenant(TenantName=create.tenant)["Tenant"].get("Tags", [])
+    except ses.exceptions.NotFoundException:
+        return False
+    present = {t["Key"]: t["Value"] for t in tags}
+    return all(present.get(key) == value for key, value in create.tags)

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .aws import aws_errors, make_clients
-from .gates import tenants_of, unhealthy_tenants
+from .gates import live_tenants, tenants_of, unhealthy_tenants
 from .inventory import scan
-from .journal import Entry, SqliteJournal, journal_path
+from .journal import APPLY, DONE, Entry, SqliteJournal, journal_path
 from .operations import RunOptions, check_binding, cohort_status, plan_rules
 from .ownership import ownership
 from .plan import Plan
@@ -48,7 +48,8 @@ def run_status(options: RunOptions, plan: Plan) -> StatusReport:
     started = [n for n, s in status.items() if s in ("applied", "partly applied")]
     with aws_errors():
         live = scan(clients, binding)
-    tenants = tenants_of(plan, started)
+    done = {e.key for e in entries if e.direction == APPLY and e.state == DONE}
+    tenants = live_tenants(plan, done) & tenants_of(plan, started)
     existing = {t.name: t for t in live.tenants}
     unhealthy, reinstated = unhealthy_tenants(clients.ses, tenants)
     health = {}

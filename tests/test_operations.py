@@ -17,7 +17,7 @@ from sesmigrate.aws import AwsSettings
 from sesmigrate.cli import main
 from sesmigrate.emulator.accounts import HANDMADE_TENANT
 from sesmigrate.emulator.control import TrafficSettings
-from sesmigrate.journal import journal_path
+from sesmigrate.journal import APPLY, SqliteJournal, journal_path
 from sesmigrate.lock import ApplyLock
 from sesmigrate.plan import checksum_of, plan_to_json, read_plan
 from sesmigrate.planning import PlanRequest, make_plan
@@ -463,3 +463,50 @@ def test_ctrl_c_stops_after_in_flight_calls_and_apply_resumes(
     assert unfinished == 0
     assert journey.run("apply", "--auto-approve", "--cohort", "all") == 0
     assert set(journey.tenants()) - set(journey.before) == {t.name for t in journey.plan.tenants}
+
+
+def test_rolling_back_the_canary_keeps_what_a_still_applied_wave_shares(
+    emulator: Any, tmp_path: Path
+) -> None:
+    journey = Journey(emulator, tmp_path, customers=12, strategy="tiered")
+    assert journey.run("apply", "--auto-approve", "--cohort", "all") == 0
+    wave = journey.cohort("wave-1")
+
+    assert journey.run("rollback", "--cohort", "canary", "--auto-approve") == 0
+
+    for customer in wave:
+        journey.send_as(customer)
+
+
+def test_a_later_cohort_is_refused_while_an_earlier_one_is_pending(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journey = Journey(emulator, tmp_path)
+
+    assert journey.run("apply", "--auto-approve", "--cohort", "wave-1") == 1
+
+    message = one_line(capsys.readouterr().err)
+    assert "earlier cohort(s) not applied" in message
+    assert "cohort canary is pending" in message
+    assert journey.tenants() == journey.before
+
+
+@pytest.mark.parametrize("state", ["failed", "intent"])
+def test_rollback_never_deletes_a_tenant_an_interrupted_creation_did_not_make(
+    emulator: Any, tmp_path: Path, state: str
+) -> None:
+    journey = Journey(emulator, tmp_path)
+    taken = journey.tenant_of(journey.cohort("canary")[0])
+    journey.ses.create_tenant(TenantName=taken, Tags=[{"Key": "team", "Value": "other"}])
+    journal = SqliteJournal(
+        journal_path(journey.state, journey.plan.checksum), journey.plan.checksum
+    )
+    key = f"create_tenant:{taken}"
+    journal.intent(key, APPLY, "canary")  # the race: another team took the name mid-apply
+    if state == "failed":
+        journal.failed(key, APPLY, f"ActionConflict: tenant {taken} already exists")
+    journal.close()
+
+    assert journey.run("rollback", "--cohort", "canary", "--auto-approve") == 0
+
+    assert taken in journey.tenants()
