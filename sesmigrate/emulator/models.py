@@ -27,6 +27,7 @@ import uuid
 from moto.core.base_backend import BackendDict
 from moto.sesv2.models import SESV2Backend
 
+from . import events
 from .corrections import ResourceCorrections
 from .exceptions import (
     AlreadyExistsException,
@@ -327,7 +328,18 @@ class EmulatorBackend(ResourceCorrections, TenantSending, SESV2Backend):
         entity = self._entity_to_update(entity_type, reference)
         if sending_status not in SENDING_STATUSES:
             raise BadRequestException(f"SendingStatus must be one of {SENDING_STATUSES}.")
+        before = entity.aggregate
         entity.customer = StatusRecord(sending_status, None, time.time())
+        self._announce(entity, before, "CUSTOMER_MANAGED", None)
+
+    def _announce(
+        self, entity: ReputationEntity, before: str, origin: str, cause: str | None
+    ) -> None:
+        """Put a status event on the bus when the aggregate status changed."""
+        if entity.aggregate != before:
+            events.status_changed(
+                self.account_id, self.region_name, entity.reference, entity.aggregate, origin, cause
+            )
 
     # --- operator knobs (not SES operations) ---------------------------------------
 
@@ -336,29 +348,35 @@ class EmulatorBackend(ResourceCorrections, TenantSending, SESV2Backend):
         if impact not in IMPACTS:
             raise ValueError(f"impact must be one of {IMPACTS}, not {impact!r}")
         entity = self.reputation[self.get_tenant(tenant_name).arn]
+        before = entity.aggregate
         entity.findings.append(impact)
+        events.finding(self.account_id, self.region_name, entity.reference, impact, open_=True)
         policy = entity.policy.rsplit("/", 1)[-1]
         pauses = policy == "strict" or (policy == "standard" and impact == "HIGH")
         if pauses and entity.customer.status != "REINSTATED":
-            entity.customer = StatusRecord(
-                "DISABLED",
-                f"Paused by the {policy} reputation policy: {impact} finding",
-                time.time(),
-            )
+            cause = f"Paused by the {policy} reputation policy: {impact} finding"
+            entity.customer = StatusRecord("DISABLED", cause, time.time())
+            self._announce(entity, before, "REPUTATION_POLICY", cause)
 
     def clear_reputation_findings(self, tenant_name: str) -> None:
         """Close every finding; a reinstated tenant goes back to ENABLED, as SES does."""
         entity = self.reputation[self.get_tenant(tenant_name).arn]
+        before = entity.aggregate
+        for impact in entity.findings:
+            events.finding(self.account_id, self.region_name, entity.reference, impact, False)
         entity.findings.clear()
         if entity.customer.status == "REINSTATED":
             entity.customer = StatusRecord("ENABLED", None, time.time())
+        self._announce(entity, before, "CUSTOMER_MANAGED", None)
 
     def set_aws_managed_status(self, tenant_name: str, status: str, cause: str | None) -> None:
         """What AWS Trust & Safety would do; the customer cannot change this side."""
         if status not in SENDING_STATUSES:
             raise ValueError(f"status must be one of {SENDING_STATUSES}, not {status!r}")
         entity = self.reputation[self.get_tenant(tenant_name).arn]
+        before = entity.aggregate
         entity.aws = StatusRecord(status, cause, time.time())
+        self._announce(entity, before, "AWS_SES_MANAGED", cause)
 
     # --- v2 email templates ----------------------------------------------------------
 
