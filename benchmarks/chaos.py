@@ -150,19 +150,26 @@ def chaos(
         )
         rollback = _cli("rollback", str(plan), "--auto-approve", "--cohort", "all", *common)
         rollback_kills = max(1, kills // 5)
-        for _ in range(kills - rollback_kills):
-            done = journal_rows(journal, "done", "apply")
-            kill_at(apply, journal, "apply", "done", rng.randint(min(done + 1, total), total))
+        made = 0
+        for target in _targets(rng, kills - rollback_kills, total):
+            kill_at(apply, journal, "apply", "done", target)
+            made += 1
         run_to_end(apply)
         lost, doubled = compare(sealed, journal, tenants(url), before)
-        for _ in range(rollback_kills):
-            done = journal_rows(journal, "done", "rollback")
-            kill_at(rollback, journal, "rollback", "done", rng.randint(min(done + 1, total), total))
+        for target in _targets(rng, rollback_kills, journal_rows(journal, "done", "apply")):
+            kill_at(rollback, journal, "rollback", "done", target)
+            made += 1
         run_to_end(rollback)
-        return ChaosResult(kills, lost, doubled, tenants(url) == before)
+        return ChaosResult(made, lost, doubled, tenants(url) == before)
     finally:
         server.terminate()
         server.wait()
+
+
+def _targets(rng: random.Random, kills: int, total: int) -> list[int]:
+    """Distinct journal counts, in order, at which to kill: each run dies mid-way, later
+    than the one before, and never after the last action."""
+    return sorted(rng.sample(range(1, total), min(kills, max(total - 1, 0))))
 
 
 def compare(
@@ -188,7 +195,7 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=50)
     parser.add_argument("--fault-rate", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--customers", type=int, default=10)
+    parser.add_argument("--customers", type=int, default=30)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         result = chaos(args.kills, args.seed, Path(folder), args.customers, args.fault_rate)

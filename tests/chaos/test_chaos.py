@@ -31,7 +31,9 @@ def test_killed_apply_and_rollback_lose_and_double_nothing_and_restore_exactly(
 ) -> None:
     result = chaos(kills, seed, tmp_path, customers=8, fault_rate=fault_rate)
 
-    assert (result.lost, result.doubled, result.exact) == (0, 0, True), result.line()
+    assert (result.kills, result.lost, result.doubled, result.exact) == (kills, 0, 0, True), (
+        result.line()
+    )
 
 
 def test_emulator_restarted_mid_apply_keeps_the_account_and_apply_resumes(
