@@ -510,3 +510,30 @@ def test_rollback_never_deletes_a_tenant_an_interrupted_creation_did_not_make(
     assert journey.run("rollback", "--cohort", "canary", "--auto-approve") == 0
 
     assert taken in journey.tenants()
+
+
+def test_unlock_clears_a_stale_record_and_refuses_a_live_holder(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = tmp_path / "state"
+    args = [
+        "unlock",
+        "--state-dir",
+        str(state),
+        "--endpoint-url",
+        emulator.endpoint_url,
+        "--region",
+        "us-east-1",
+    ]
+    lock = ApplyLock(state, "123456789012", "us-east-1", "some-plan")
+    lock.holder_file.write_text('{"pid": 999999, "host": "gone", "plan": "old"}')
+
+    assert main(args) == 0
+    assert "cleared a stale lock record" in capsys.readouterr().out
+    with lock:
+        assert main(args) == 1
+    assert "another apply or rollback holds account 123456789012" in one_line(
+        capsys.readouterr().err
+    )
+    assert main(args) == 0
+    assert "no lock was held" in capsys.readouterr().out
