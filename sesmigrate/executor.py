@@ -79,11 +79,13 @@ class RunResult:
 
 
 class Progress:
+    """Progress nobody watches (a pipe, a test): the calls are counted nowhere."""
+
     def expect(self, calls: int) -> None:
-        """Nothing to show by default."""
+        """Nothing to show."""
 
     def advance(self, calls: int = 1) -> None:
-        """Nothing to show by default."""
+        """Nothing to show."""
 
 
 @dataclass

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from botocore.exceptions import ClientError
 
 from .aws import AccountBinding, AwsSettings, Clients, aws_errors, caller_identity, make_clients
+from .executor import Progress
 from .ratelimit import RateLimiter
 from .snapshot import (
     AccountInfo,
@@ -51,14 +52,6 @@ class ScanProgress(Protocol):
 
     def expect(self, calls: int) -> None: ...
     def advance(self, calls: int = 1) -> None: ...
-
-
-class _Silent:
-    def expect(self, calls: int) -> None:
-        """Nothing to show when nobody is watching."""
-
-    def advance(self, calls: int = 1) -> None:
-        """Nothing to show when nobody is watching."""
 
 
 def _listed_name(item: dict[str, Any]) -> str:
@@ -234,7 +227,7 @@ def scan(
         return f"arn:{partition}:ses:{binding.region}:{binding.account}:dedicated-ip-pool/{name}"
 
     with aws_errors(), ThreadPoolExecutor(max_workers=parallelism) as pool:
-        run = _Scan(clients.ses, pool, progress or _Silent())
+        run = _Scan(clients.ses, pool, progress or Progress())
         lists = {
             "account": pool.submit(run.account, binding),
             "identities": pool.submit(

@@ -14,6 +14,7 @@ from tabulate import tabulate
 
 from .ownership import Finding, Ownership
 from .plan import Plan
+from .report.render import duration
 from .snapshot import Inventory
 
 SUMMARY_FORMAT_VERSION = 1
@@ -165,7 +166,7 @@ def plan_text(plan: Plan, owners: Ownership, output: str) -> str:
     lines += [
         "",
         f"{len(plan.steps)} actions, {plan.estimate.calls} SES calls; about "
-        f"{_duration(plan.estimate.seconds)} at {plan.estimate.default_rate:g} call/s per "
+        f"{duration(plan.estimate.seconds)} at {plan.estimate.default_rate:g} call/s per "
         "operation (operations run side by side).",
     ]
     if not plan.has_changes:
@@ -184,11 +185,3 @@ def plan_text(plan: Plan, owners: Ownership, output: str) -> str:
     if notes:
         lines += ["", "Warnings:"] + [f"  {note}" for note in notes]
     return "\n".join(lines) + "\n"
-
-
-def _duration(seconds: float) -> str:
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return (
-        f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
-    )
