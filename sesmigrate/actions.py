@@ -1,4 +1,4 @@
-"""The action kinds: each applies itself through the SES client and knows its inverse.
+"""The tenant action kinds: each applies itself through the SES client and knows its inverse.
 
 An action is a frozen value in the plan. The plan holds only actions whose effect was
 absent at scan time, so when `apply` finds the effect already there, two cases remain and
@@ -9,8 +9,9 @@ status or suppression attributes returns the value it read just before the chang
 inverse restores exactly that value. Deleting a tenant cannot be undone (a new tenant gets
 a new id and no reputation history): it is `irreversible`.
 
-The client is passed in (a boto3 SES v2 client, or anything with its methods and
-`exceptions`), so this module imports no AWS SDK.
+The client is passed in (a boto3 client of the action's `service`, or anything with its
+methods and `exceptions`), so this module imports no AWS SDK. The monitoring kinds live in
+`monitoring_actions`, and `action_kinds` reads any kind back from a plan.
 """
 
 import json
@@ -21,7 +22,6 @@ from functools import cache
 from typing import Any, ClassVar
 
 from .errors import SesmigrateError
-from .naming import TENANT_NAME
 from .snapshot import MANAGED_TAG
 
 
@@ -30,7 +30,7 @@ class ActionConflict(SesmigrateError):
 
 
 @cache
-def _field_names(cls: type) -> tuple[str, ...]:
+def field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls) if f.init)
 
 
@@ -72,7 +72,6 @@ def _policy_arn(tenant_arn: str, policy: str) -> str:
 class Action(ABC):
     """Base of the action kinds: a stable key, the API calls it costs, and its inverse."""
 
-    tenant: str
     _key: str = field(init=False, repr=False, compare=False, default="")
 
     kind: ClassVar[str] = ""
@@ -81,6 +80,8 @@ class Action(ABC):
     operations: ClassVar[tuple[str, ...]] = ()
     """The SES operations one application calls, for the plan's call count and duration."""
     irreversible: ClassVar[bool] = False
+    service: ClassVar[str] = "sesv2"
+    """The botocore service whose client `apply` is given."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_key", self.make_key())
@@ -91,16 +92,22 @@ class Action(ABC):
         return self._key
 
     def make_key(self) -> str:
-        values = [str(getattr(self, name)) for name in _field_names(type(self))]
+        values = [str(getattr(self, name)) for name in field_names(type(self))]
         return f"{self.kind}:{'|'.join(values)}"
 
     @abstractmethod
     def describe(self) -> str:
         """One line for the diff and the journal."""
 
+    @property
+    def tenant_name(self) -> str | None:
+        """The tenant this action changes; None for the migration's own resources."""
+        return None
+
     @abstractmethod
     def apply(self, ses: Any, attempted_before: bool, memory: "Memory | None" = None) -> Outcome:
-        """Make the effect through `ses`; `attempted_before` if the journal holds our intent.
+        """Make the effect through the client of `service`; `attempted_before` if the journal
+        holds our intent.
 
         A change reads the value it replaces and hands it to `memory.note` before writing,
         so the journal holds it even if the run dies right after the write; a resumed run
@@ -111,9 +118,17 @@ class Action(ABC):
     def inverse(self, outcome: Outcome) -> "Action | None":
         """The action that undoes `outcome`, or None if there is nothing of ours to undo."""
 
+    def is_ours(self, client: Any) -> bool:
+        """After an interrupted attempt (intent journaled, no outcome): is the effect ours?
+
+        A change notes what it replaces before writing, so its noted value answers that;
+        only a creation, which notes nothing, has to look at what it would have made.
+        """
+        return True
+
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"kind": self.kind}
-        for name in _field_names(type(self)):
+        for name in field_names(type(self)):
             value = getattr(self, name)
             if isinstance(value, tuple):
                 value = [list(v) if isinstance(v, tuple) else v for v in value]
@@ -122,7 +137,18 @@ class Action(ABC):
 
 
 @dataclass(frozen=True, slots=True)
-class CreateTenant(Action):
+class TenantAction(Action, ABC):
+    """An action on one tenant of the account."""
+
+    tenant: str
+
+    @property
+    def tenant_name(self) -> str | None:
+        return self.tenant
+
+
+@dataclass(frozen=True, slots=True)
+class CreateTenant(TenantAction):
     """Create a managed tenant, tagged with its migration and its customer or group."""
 
     tags: tuple[tuple[str, str], ...] = ()
@@ -164,12 +190,22 @@ class CreateTenant(Action):
             return Outcome(made=attempted_before)
         return Outcome(made=True)
 
+    def is_ours(self, client: Any) -> bool:
+        """Whether the tenant exists with every tag we would have set."""
+        ses = client
+        try:
+            tags = ses.get_tenant(TenantName=self.tenant)["Tenant"].get("Tags", [])
+        except ses.exceptions.NotFoundException:
+            return False
+        present = {t["Key"]: t["Value"] for t in tags}
+        return all(present.get(key) == value for key, value in self.tags)
+
     def inverse(self, outcome: Outcome) -> Action | None:
         return DeleteTenant(self.tenant) if outcome.made else None
 
 
 @dataclass(frozen=True, slots=True)
-class DeleteTenant(Action):
+class DeleteTenant(TenantAction):
     """Delete a managed tenant: its associations go with it, never the resources."""
 
     kind: ClassVar[str] = "delete_tenant"
@@ -192,7 +228,7 @@ class DeleteTenant(Action):
 
 
 @dataclass(frozen=True, slots=True)
-class AttachResource(Action):
+class AttachResource(TenantAction):
     """Associate one resource with one tenant; undone by removing exactly that pair."""
 
     resource_arn: str = ""
@@ -221,7 +257,7 @@ class AttachResource(Action):
 
 
 @dataclass(frozen=True, slots=True)
-class DetachResource(Action):
+class DetachResource(TenantAction):
     """Remove one association (make-before-break: only in the cleanup cohort)."""
 
     resource_arn: str = ""
@@ -250,7 +286,7 @@ class DetachResource(Action):
 
 
 @dataclass(frozen=True, slots=True)
-class SetReputationPolicy(Action):
+class SetReputationPolicy(TenantAction):
     """Set the tenant's reputation policy (standard, strict, none, or a policy ARN)."""
 
     policy: str = "standard"
@@ -292,7 +328,7 @@ class SetReputationPolicy(Action):
 
 
 @dataclass(frozen=True, slots=True)
-class SetCustomerManagedStatus(Action):
+class SetCustomerManagedStatus(TenantAction):
     """Set the tenant's customer-managed sending status (ENABLED, REINSTATED, DISABLED)."""
 
     status: str = "ENABLED"
@@ -333,7 +369,7 @@ class SetCustomerManagedStatus(Action):
 
 
 @dataclass(frozen=True, slots=True)
-class SetSuppressionAttributes(Action):
+class SetSuppressionAttributes(TenantAction):
     """Set which bounces and complaints suppress, and at which scope, for one tenant."""
 
     reasons: tuple[str, ...] = ()
@@ -380,56 +416,3 @@ class SetSuppressionAttributes(Action):
             return None
         previous = json.loads(outcome.previous)
         return SetSuppressionAttributes(self.tenant, tuple(previous["reasons"]), previous["scope"])
-
-
-KINDS: dict[str, type[Action]] = {
-    cls.kind: cls
-    for cls in (
-        CreateTenant,
-        DeleteTenant,
-        AttachResource,
-        DetachResource,
-        SetReputationPolicy,
-        SetCustomerManagedStatus,
-        SetSuppressionAttributes,
-    )
-}
-
-
-def action_from_dict(data: dict[str, Any]) -> Action:
-    """Rebuild an action from its plan form; a malformed one raises ValueError."""
-    kind = data.get("kind")
-    if not isinstance(kind, str) or kind not in KINDS:
-        raise ValueError(f"unknown action kind {kind!r}")
-    cls = KINDS[kind]
-    names = set(_field_names(cls))
-    values = {k: v for k, v in data.items() if k != "kind"}
-    if set(values) != names:
-        raise ValueError(f"action {kind} needs fields {sorted(names)}, got {sorted(values)}")
-    for f in fields(cls):
-        if f.init:
-            values[f.name] = _checked(kind, f.name, f.type, values[f.name])
-    if not TENANT_NAME.match(values["tenant"]):
-        raise ValueError(f"action {kind} names an invalid tenant {values['tenant']!r}")
-    return cls(**values)
-
-
-def _strings(kind: str, name: str, values: list[Any]) -> tuple[str, ...]:
-    if not all(isinstance(v, str) for v in values):
-        raise ValueError(f"action {kind}: field {name} must hold strings")
-    return tuple(values)
-
-
-def _checked(kind: str, name: str, annotation: Any, value: Any) -> Any:
-    """A field's value from JSON, if it has the field's type (tuples arrive as lists)."""
-    if annotation is str and isinstance(value, str):
-        return value
-    if annotation == (str | None) and (value is None or isinstance(value, str)):
-        return value
-    if isinstance(value, list) and annotation == tuple[str, ...]:
-        return _strings(kind, name, value)
-    if isinstance(value, list) and annotation == tuple[tuple[str, str], ...]:
-        pairs = [v for v in value if isinstance(v, list) and len(v) == 2]
-        if len(pairs) == len(value):
-            return tuple(_strings(kind, name, pair) for pair in pairs)
-    raise ValueError(f"action {kind}: field {name} has the wrong type")

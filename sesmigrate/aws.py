@@ -1,4 +1,5 @@
-"""Sessions and clients for SES v2 and STS: the one place boto3 is configured.
+"""Sessions and clients for SES v2, STS, EventBridge and CloudWatch Logs: the one place
+boto3 is configured.
 
 Settings come from the command line (`--profile`, `--region`, `--endpoint-url`) and the
 environment (`AWS_ENDPOINT_URL`, the usual AWS variables and files). Retries are
@@ -41,7 +42,7 @@ class AwsSettings:
     region: str | None = None
     """Region to work in; None for the profile's or the environment's."""
     endpoint_url: str | None = None
-    """Endpoint for SES and STS (the emulator); None for AWS_ENDPOINT_URL or AWS itself."""
+    """Endpoint for every service (the emulator); None for AWS_ENDPOINT_URL or AWS itself."""
     max_attempts: int = 8
     """Attempts per call, first included, before botocore gives up on a retryable error."""
     retry_mode: str = "standard"
@@ -69,6 +70,22 @@ class Clients:
     sts: Any
     """STS client, for the caller identity a plan is bound to."""
     region: str
+    events: Any = None
+    """EventBridge client, for the migration's monitoring rule; None: not monitored."""
+    logs: Any = None
+    """CloudWatch Logs client, for the monitoring log group and its events."""
+
+    def services(self) -> dict[str, Any]:
+        """The clients an action may need besides SES, by botocore service name."""
+        return {
+            name: client
+            for name, client in (("events", self.events), ("logs", self.logs))
+            if client is not None
+        }
+
+    def all(self) -> tuple[Any, ...]:
+        """Every client that calls a rate-limited service (all but STS)."""
+        return (self.ses, *self.services().values())
 
 
 def endpoint_of(settings: AwsSettings) -> str | None:
@@ -111,6 +128,8 @@ def make_clients(settings: AwsSettings) -> Clients:
         ses=session.client("sesv2", config=config, endpoint_url=endpoint),
         sts=session.client("sts", config=config, endpoint_url=endpoint),
         region=region,
+        events=session.client("events", config=config, endpoint_url=endpoint),
+        logs=session.client("logs", config=config, endpoint_url=endpoint),
     )
 
 
@@ -155,9 +174,14 @@ def redacted(url: str) -> str:
     return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]))
 
 
-def parse_op_rates(values: list[str]) -> tuple[tuple[str, float], ...]:
-    """`OP=N` pairs, with OP an SES v2 operation name as in the API (`CreateTenant=1`)."""
-    known = _sesv2_operations()
+SERVICE_NAMES = {"sesv2": "SES v2", "events": "EventBridge", "logs": "CloudWatch Logs"}
+
+
+def parse_op_rates(
+    values: list[str], services: tuple[str, ...] = tuple(SERVICE_NAMES)
+) -> tuple[tuple[str, float], ...]:
+    """`OP=N` pairs, with OP an operation name of `services` as in the API (`CreateTenant=1`)."""
+    known = _operations(services)
     rates: dict[str, float] = {}
     for value in values:
         operation, sep, number = value.partition("=")
@@ -165,7 +189,8 @@ def parse_op_rates(values: list[str]) -> tuple[tuple[str, float], ...]:
             raise UsageError(f"--op-rate {value!r}: write OPERATION=RATE, e.g. CreateTenant=1")
         if operation not in known:
             raise UsageError(
-                f"--op-rate {value!r}: {operation!r} is not an SES v2 operation name "
+                f"--op-rate {value!r}: {operation!r} is not an "
+                f"{' or '.join(SERVICE_NAMES[s] for s in services)} operation name "
                 "(use the API's name, e.g. CreateTenant)"
             )
         rates[operation] = positive_rate(f"--op-rate {value!r}", number)
@@ -182,5 +207,8 @@ def positive_rate(what: str, number: str | float) -> float:
     return rate
 
 
-def _sesv2_operations() -> frozenset[str]:
-    return frozenset(botocore.session.get_session().get_service_model("sesv2").operation_names)
+def _operations(services: tuple[str, ...]) -> frozenset[str]:
+    session = botocore.session.get_session()
+    return frozenset(
+        name for service in services for name in session.get_service_model(service).operation_names
+    )

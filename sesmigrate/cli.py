@@ -86,7 +86,7 @@ StateDir = Annotated[
     Path,
     typer.Option(envvar="SESMIGRATE_STATE_DIR", help="Where journals and locks live."),
 ]
-Rate = Annotated[float | None, typer.Option(help="Cap on all SES calls, per second.")]
+Rate = Annotated[float | None, typer.Option(help="Cap on all API calls, per second.")]
 OpRate = Annotated[
     list[str] | None,
     typer.Option(help="Cap on one operation, per second, e.g. GetEmailIdentity=1 (repeatable)."),
@@ -161,6 +161,13 @@ def plan(
             help="Delete managed tenants no longer wanted (irreversible; cleanup cohort).",
         ),
     ] = None,
+    monitoring: Annotated[
+        bool | None,
+        typer.Option(
+            "--monitoring/--no-monitoring",
+            help="Route SES tenant events to CloudWatch Logs (EventBridge rule, log group).",
+        ),
+    ] = None,
     inventory: Annotated[
         Path | None, typer.Option(help="Plan from this inventory instead of scanning live.")
     ] = None,
@@ -190,6 +197,7 @@ def plan(
             "wave_size": wave_size,
             "adopt": adopt,
             "delete_orphaned_tenants": delete_orphans,
+            "monitoring": monitoring,
         },
         inventory_path=inventory,
         aws=AwsSettings(profile=profile, region=region, endpoint_url=endpoint_url),
@@ -555,7 +563,7 @@ def emulator(
     traffic = TrafficSettings(
         latency_ms=latency_ms,
         rate_limit=positive_rate("--rate-limit", rate_limit) if rate_limit is not None else None,
-        op_rates=parse_op_rates(op_rate or []),
+        op_rates=parse_op_rates(op_rate or [], services=("sesv2",)),
         fault_rate=fault_rate,
         seed=seed,
     )

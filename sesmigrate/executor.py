@@ -10,7 +10,7 @@ flight finish and be journaled, and returns `interrupted`.
 """
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +23,7 @@ from botocore.exceptions import (
 )
 
 from .actions import Action, ActionConflict
+from .errors import SesmigrateError
 from .journal import Journal
 
 TRANSIENT_CODES = frozenset(
@@ -97,6 +98,15 @@ class Executor:
     requeues: int = 3
     progress: Any = field(default_factory=Progress)
     stop: threading.Event = field(default_factory=threading.Event)
+    services: Mapping[str, Any] = field(default_factory=dict)
+    """Clients of the other services actions may use (`events`, `logs`), by name."""
+
+    def client_for(self, action: Action) -> Any:
+        if action.service == "sesv2":
+            return self.ses
+        if action.service not in self.services:
+            raise SesmigrateError(f"{action.describe()}: no {action.service} client to run it")
+        return self.services[action.service]
 
     def run(
         self,
@@ -168,7 +178,7 @@ class Executor:
         attempted = self.journal.intent(action.key, self.direction, cohort)
         memory = self.journal.memory(action.key, self.direction)
         try:
-            outcome = action.apply(self.ses, attempted, memory)
+            outcome = action.apply(self.client_for(action), attempted, memory)
         except ClientError as exc:
             if is_throttling(exc) and not attempted and memory.recalled is None:
                 # SES refused this first attempt before acting: it never was an attempt

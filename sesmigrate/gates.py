@@ -38,7 +38,7 @@ PROBE_RECIPIENT = "success@simulator.amazonses.com"
 
 def probe_tenants(plan: Plan, ses: Any, cohort: str, say: Callable[[str], None]) -> None:
     """Send one message through each tenant of the cohort to the SES mailbox simulator."""
-    names = {s.action.tenant for s in plan.steps_of(cohort)}
+    names = {t for s in plan.steps_of(cohort) if (t := s.action.tenant_name)}
     failures = []
     for tenant in (t for t in plan.tenants if t.name in names):
         kinds = {
@@ -95,14 +95,14 @@ def unhealthy_tenants(ses: Any, tenants: set[str]) -> tuple[list[str], list[str]
 
 
 def tenants_of(plan: Plan, cohorts: list[str]) -> set[str]:
-    return {s.action.tenant for s in plan.steps if s.cohort in cohorts}
+    return {t for s in plan.steps if s.cohort in cohorts and (t := s.action.tenant_name)}
 
 
 def live_tenants(plan: Plan, done: set[str]) -> set[str]:
     """Tenants the applied steps (`done` keys) leave in place: touched, not deleted."""
-    touched = {s.action.tenant for s in plan.steps if s.action.key in done}
+    touched = {t for s in plan.steps if s.action.key in done and (t := s.action.tenant_name)}
     deleted = {
-        s.action.tenant
+        s.action.tenant_name
         for s in plan.steps
         if s.action.key in done and s.action.kind == "delete_tenant"
     }

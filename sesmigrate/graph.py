@@ -2,12 +2,14 @@
 
 Pure. A networkx DiGraph holds one node per action key; edges say "before": a tenant's
 creation before its associations, policy and suppression attributes; a resource's new
-association before its old one is removed (make-before-break). The graph is validated
-first: a cycle is one error naming the actions in it. Customers are put into cohorts,
-lowest risk first; each action belongs to the earliest cohort of the customers that need
-it (a shared tier tenant is made with the first of its customers), and removals to the
-final `cleanup` cohort. A cohort's batches are the topological generations of its own
-actions, sorted, so the same inputs always give the same batches.
+association before its old one is removed (make-before-break); the monitoring log group,
+its resource policy and the rule before the rule's target, so no event is routed before
+it can be kept. The graph is validated first: a cycle is one error naming the actions in
+it. Customers are put into cohorts, lowest risk first; each action belongs to the earliest
+cohort of the customers that need it (a shared tier tenant is made with the first of its
+customers; the monitoring, which no customer owns, with the first cohort), and removals
+to the final `cleanup` cohort. A cohort's batches are the topological generations of its
+own actions, sorted, so the same inputs always give the same batches.
 """
 
 from collections import defaultdict
@@ -17,6 +19,7 @@ import networkx as nx
 
 from .actions import AttachResource, CreateTenant, DetachResource
 from .diff import PlanError, PlannedAction
+from .monitoring_actions import CreateLogGroup, PutLogsPolicy, PutRule, PutTarget
 from .ownership import Customer
 from .spec import CohortSpec
 
@@ -37,6 +40,12 @@ def dependency_graph(actions: tuple[PlannedAction, ...]) -> nx.DiGraph:
     graph = nx.DiGraph()
     graph.add_nodes_from(p.action.key for p in actions)
     created = {p.action.tenant: p.action.key for p in actions if isinstance(p.action, CreateTenant)}
+    routed = [p.action.key for p in actions if isinstance(p.action, PutTarget)]
+    prepared = [
+        p.action.key
+        for p in actions
+        if isinstance(p.action, CreateLogGroup | PutLogsPolicy | PutRule)
+    ]
     attaches: dict[str, list[str]] = defaultdict(list)
     for planned in actions:
         if isinstance(planned.action, AttachResource):
@@ -44,10 +53,12 @@ def dependency_graph(actions: tuple[PlannedAction, ...]) -> nx.DiGraph:
     edges = []
     for planned in actions:
         action = planned.action
-        if not isinstance(action, CreateTenant) and action.tenant in created:
-            edges.append((created[action.tenant], action.key))
+        tenant = action.tenant_name
+        if not isinstance(action, CreateTenant) and tenant in created:
+            edges.append((created[tenant], action.key))
         if isinstance(action, DetachResource):
             edges += [(attach, action.key) for attach in attaches.get(action.resource_arn, ())]
+    edges += [(first, then) for first in prepared for then in routed]
     graph.add_edges_from(edges)
     try:
         graph.graph["order"] = list(nx.topological_sort(graph))
@@ -93,6 +104,8 @@ def cohorts(
     """Every customer in exactly one cohort and every action in exactly one batch."""
     graph = dependency_graph(actions)
     named = customer_cohorts(customers, settings)
+    if not named and any(not p.cleanup for p in actions):
+        named = [(CANARY, ())]
     index = {customer: n for n, (_, ids) in enumerate(named) for customer in ids}
     members: dict[int, list[str]] = defaultdict(list)
     last = len(named)

@@ -9,8 +9,15 @@ transient faults. A resource deleted between its list and its read is skipped wi
 note, not a crash. A full inventory costs
 `lists + N_identities + N_sets + 2 N_pools + N_templates + 2 N_tenants` calls, the
 reputation entities of all tenants being read in bulk (ListReputationEntities).
+
+The monitoring that routes SES events to CloudWatch Logs is read too (`monitoring.py`
+plans it): the default bus's rules that match `aws.ses` or carry sesmigrate's prefix, their
+targets, the log groups under `/aws/ses/` or targeted by those rules, and the Logs resource
+policies. A caller not allowed to read them gets a note and an unscanned monitoring, never
+a failed scan: monitoring is optional.
 """
 
+import json
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -24,14 +31,21 @@ from .aws import AccountBinding, AwsSettings, Clients, aws_errors, caller_identi
 from .executor import Progress
 from .ratelimit import RateLimiter
 from .snapshot import (
+    UNSCANNED,
     AccountInfo,
     ConfigurationSet,
     DedicatedIpPool,
     EmailTemplate,
+    EventRule,
     ExistingTenant,
     Identity,
     Inventory,
+    LogGroup,
+    LogsPolicy,
+    Monitoring,
+    RuleTarget,
     TenantResource,
+    canonical_json,
     partition_of,
     tags_of,
 )
@@ -45,6 +59,12 @@ PAGE_SIZES = {
     "list_tenant_resources": 100,
     "list_reputation_entities": 100,
 }
+
+
+DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
+RULE_PREFIX = "sesmigrate-"
+"""Rules named so are read whatever they match: the migration's rule may be mid-update."""
+LOG_GROUP_PREFIX = "/aws/ses/"
 
 
 class ScanProgress(Protocol):
@@ -183,6 +203,96 @@ class _Scan:
             for entity in page
         }
 
+    def tokens(
+        self, call: Callable[..., dict[str, Any]], key: str, token_name: str, **kwargs: Any
+    ) -> list[Any]:
+        """Every item of a list paged by `token_name` (EventBridge: NextToken, Logs: nextToken)."""
+        items: list[Any] = []
+        token: str | None = None
+        while True:
+            self.progress.expect(1)
+            try:
+                page = call(**kwargs, **({token_name: token} if token else {}))
+            finally:
+                self.progress.advance()
+            items += page.get(key, [])
+            token = page.get(token_name)
+            if not token:
+                return items
+
+    def monitoring(self, events: Any, logs: Any) -> Monitoring:
+        if events is None or logs is None:
+            return UNSCANNED
+        try:
+            rules = [
+                self.rule(events, listed)
+                for listed in self.tokens(
+                    events.list_rules, "Rules", "NextToken", EventBusName="default"
+                )
+                if listed.get("Name", "").startswith(RULE_PREFIX)
+                or _matches_ses(listed.get("EventPattern"))
+            ]
+            targeted = {t.arn for rule in rules for t in rule.targets if ":logs:" in t.arn}
+            groups = {
+                group["logGroupName"]: group
+                for group in self.tokens(
+                    logs.describe_log_groups,
+                    "logGroups",
+                    "nextToken",
+                    logGroupNamePrefix=LOG_GROUP_PREFIX,
+                )
+            }
+            for arn in sorted(targeted):
+                name = arn.split(":log-group:", 1)[-1].removesuffix(":*")
+                if name and name not in groups:
+                    for group in self.tokens(
+                        logs.describe_log_groups, "logGroups", "nextToken", logGroupNamePrefix=name
+                    ):
+                        groups.setdefault(group["logGroupName"], group)
+            policies = self.tokens(logs.describe_resource_policies, "resourcePolicies", "nextToken")
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") not in DENIED:
+                raise
+            with self._lock:
+                self.notes.append(
+                    f"monitoring not scanned: {exc.operation_name} was denied "
+                    "(planning monitoring then assumes none exists)"
+                )
+            return UNSCANNED
+        return Monitoring(
+            scanned=True,
+            rules=tuple(sorted(rules, key=lambda r: r.name)),
+            log_groups=tuple(
+                sorted(
+                    (
+                        LogGroup(name, str(g.get("arn", "")).removesuffix(":*"))
+                        for name, g in groups.items()
+                    ),
+                    key=lambda g: g.name,
+                )
+            ),
+            policies=tuple(
+                sorted(
+                    (
+                        LogsPolicy(p["policyName"], canonical_json(_json(p["policyDocument"])))
+                        for p in policies
+                    ),
+                    key=lambda p: p.name,
+                )
+            ),
+        )
+
+    def rule(self, events: Any, listed: dict[str, Any]) -> EventRule:
+        targets = self.tokens(
+            events.list_targets_by_rule, "Targets", "NextToken", Rule=listed["Name"]
+        )
+        return EventRule(
+            name=listed["Name"],
+            arn=listed["Arn"],
+            settings=rule_settings(listed),
+            targets=tuple(sorted((RuleTarget(t["Id"], t["Arn"]) for t in targets), key=str)),
+        )
+
     def account(self, binding: AccountBinding) -> AccountInfo:
         self.progress.expect(1)
         got = self.call("get_account")
@@ -207,7 +317,7 @@ def scan_account(
 ) -> Inventory:
     """Scan the account `settings` point at, at most at the given rates."""
     clients = make_clients(replace(settings, max_pool_connections=max(parallelism, 10)))
-    RateLimiter(rate, op_rates).attach(clients.ses)
+    RateLimiter(rate, op_rates).attach_all(clients)
     return scan(clients, caller_identity(clients), parallelism, progress)
 
 
@@ -249,6 +359,7 @@ def scan(
             "tenants": pool.submit(run.each, "list_tenants", "Tenants", 1, run.tenant),
         }
         reputation = pool.submit(run.reputation)
+        monitoring = pool.submit(run.monitoring, clients.events, clients.logs)
         account = lists.pop("account").result()
         found = {
             kind: tuple(
@@ -260,6 +371,7 @@ def scan(
             for kind, future in lists.items()
         }
         entities = reputation.result()
+        watched = monitoring.result()
     tenants = tuple(
         replace(
             tenant,
@@ -277,6 +389,35 @@ def scan(
         pools=found["pools"],
         templates=found["templates"],
         tenants=tenants,
+        monitoring=watched,
         scanned_at=now().isoformat(timespec="seconds"),
         notes=tuple(sorted(run.notes)),
     )
+
+
+RULE_SETTINGS = ("Description", "EventPattern", "ScheduleExpression", "State")
+"""What `PutRule` sets and `DescribeRule`/`ListRules` return, bus and name aside."""
+
+
+def rule_settings(described: Mapping[str, Any]) -> str:
+    """A rule's settings as canonical JSON, its pattern parsed, so equal rules compare equal."""
+    settings = {key: described[key] for key in RULE_SETTINGS if described.get(key)}
+    if "EventPattern" in settings:
+        settings["EventPattern"] = _json(settings["EventPattern"])
+    return canonical_json(settings)
+
+
+def _json(text: Any) -> Any:
+    try:
+        return json.loads(text) if isinstance(text, str) else text
+    except ValueError:
+        return text
+
+
+def _matches_ses(pattern: Any) -> bool:
+    """Whether an event pattern can match SES's events (`source` naming `aws.ses`)."""
+    parsed = _json(pattern)
+    if not isinstance(parsed, dict):
+        return False
+    source = parsed.get("source")
+    return source == "aws.ses" or (isinstance(source, list) and "aws.ses" in source)

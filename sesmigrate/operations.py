@@ -119,7 +119,7 @@ def load_plan(path: Path) -> Plan:
 def open_session(options: RunOptions, plan: Plan) -> Session:
     settings = replace(options.aws, max_pool_connections=max(options.parallelism, 10))
     clients = make_clients(settings)
-    RateLimiter(options.rate, options.op_rates).attach(clients.ses)
+    RateLimiter(options.rate, options.op_rates).attach_all(clients)
     check_binding(plan, clients)
     lock = ApplyLock(options.state_dir, plan.account, plan.region, plan.checksum[:19])
     lock.__enter__()
@@ -275,6 +275,7 @@ def run_apply(
                 options.parallelism,
                 progress=progress,
                 stop=stop or threading.Event(),
+                services=session.clients.services(),
             )
             todo = {s.action.key for s in pending_steps(plan, name, session.journal.entries())}
             cohort = next(c for c in plan.cohorts if c.name == name)

@@ -13,7 +13,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from .actions import Action, action_from_dict
+from .action_kinds import action_from_dict
+from .actions import Action
 from .diff import Changes, Expectation
 from .errors import SesmigrateError
 from .graph import Cohort

@@ -8,19 +8,20 @@ one line and changes nothing.
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .aws import AwsSettings
-from .diff import diff
+from .diff import Changes, diff
 from .errors import SesmigrateError
 from .files import read_text
 from .graph import cohorts
 from .inventory import ScanProgress, scan_account
 from .journal import journal_path
+from .monitoring import monitoring_changes
 from .ownership import Ownership, ownership
 from .plan import DEFAULT_RATE, Plan, build_plan, read_plan
 from .rules import ownership_rules
@@ -101,7 +102,7 @@ def _make_plan(
         inventory = scan_account(request.aws, request.rate, request.op_rates, progress=progress)
     owners = ownership(inventory, rules)
     desired = desired_state(strategy, owners, inventory, spec)
-    changes = diff(inventory, desired, owners, spec)
+    changes = with_monitoring(diff(inventory, desired, owners, spec), inventory, spec)
     ordered = cohorts(changes.actions, owners.customers, spec.cohorts)
     rates = dict(request.op_rates or {})
     plan = build_plan(
@@ -116,6 +117,18 @@ def _make_plan(
         owners=owners,
     )
     return PlanResult(plan, inventory, owners, spec)
+
+
+def with_monitoring(changes: Changes, inventory: Inventory, spec: MigrationSpec) -> Changes:
+    """The tenant changes plus the monitoring's, still ordered by action key."""
+    planned, warnings = monitoring_changes(inventory, spec)
+    if not planned and not warnings:
+        return changes
+    return replace(
+        changes,
+        actions=tuple(sorted((*changes.actions, *planned), key=lambda a: a.action.key)),
+        warnings=(*changes.warnings, *warnings),
+    )
 
 
 def default_plan_path(spec: MigrationSpec) -> Path:

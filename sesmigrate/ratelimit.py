@@ -131,6 +131,11 @@ class RateLimiter:
         events.register("needs-retry", self._after_attempt)
         return client
 
+    def attach_all(self, clients: Any) -> None:
+        """One limiter for every rate-limited client of `clients` (an `aws.Clients`)."""
+        for client in clients.all():
+            self.attach(client)
+
     def _before_send(self, request: Any = None, **kwargs: Any) -> None:
         self.acquire(_operation(kwargs))
 

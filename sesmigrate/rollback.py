@@ -2,7 +2,8 @@
 
 Each applied action of the chosen cohorts is undone by its inverse (with the value it
 replaced, as journaled); an action a later, still-applied cohort depends on (a shared tier
-tenant the canary uses) is kept. Rollback is itself journaled and resumable.
+tenant the canary uses) is kept, and so is the migration's monitoring while any cohort
+stays applied: it watches every tenant. Rollback is itself journaled and resumable.
 """
 
 import threading
@@ -12,12 +13,13 @@ from typing import Any
 
 import networkx as nx
 
-from .actions import Action, CreateTenant, Outcome
+from .actions import Action, Outcome
 from .aws import aws_errors
 from .errors import SesmigrateError
 from .executor import Executor, RunResult
 from .graph import dependency_graph
 from .journal import DONE, ROLLBACK, Entry
+from .monitoring_actions import MonitoringAction
 from .operations import (
     NothingToDo,
     RunOptions,
@@ -69,12 +71,12 @@ def run_rollback(
         graph = dependency_graph(tuple(plan.steps))
         still_applied = {k for k, e in state.items() if e.state == DONE and e.cohort not in chosen}
         status = cohort_status(plan, entries)
-        staying = {
-            customer
+        staying_cohorts = [
+            cohort
             for cohort in plan.cohorts
             if cohort.name not in chosen and status[cohort.name] in ("applied", "partly applied")
-            for customer in cohort.customers
-        }
+        ]
+        staying = {customer for cohort in staying_cohorts for customer in cohort.customers}
         customers = sorted(
             {c for cohort in plan.cohorts if cohort.name in chosen for c in cohort.customers}
         )
@@ -87,7 +89,8 @@ def run_rollback(
                 continue
             step = by_key[entry.key]
             needed_later = set(_descendants(graph, entry.key)) & still_applied
-            if needed_later or set(step.customers) & staying:
+            watching = isinstance(step.action, MonitoringAction) and bool(staying_cohorts)
+            if needed_later or set(step.customers) & staying or watching:
                 kept.append(entry.key)
                 continue
             if entry.state == "failed" and (entry.error or "").startswith("ActionConflict"):
@@ -100,6 +103,7 @@ def run_rollback(
             options.parallelism,
             progress=progress,
             stop=stop or threading.Event(),
+            services=session.clients.services(),
         )
         progress.expect(len(undo))
         batches = _reverse_batches(plan, undo)
@@ -144,9 +148,13 @@ class _Inverse:
     def key(self) -> str:
         return self.action.key
 
+    @property
+    def service(self) -> str:
+        return self.action.service
+
     def apply(self, ses: Any, attempted_before: bool, memory: Any = None) -> Outcome:
         if self.entry.state != DONE:
-            if isinstance(self.action, CreateTenant) and not _ours(ses, self.action):
+            if not self.action.is_ours(ses):
                 return Outcome(made=False)
             outcome = Outcome(made=True, previous=self.entry.noted)
         else:
@@ -155,13 +163,3 @@ class _Inverse:
         if inverse is None:
             return Outcome(made=False)
         return inverse.apply(ses, attempted_before)
-
-
-def _ours(ses: Any, create: CreateTenant) -> bool:
-    """Whether an interrupted creation's tenant exists with every tag we would have set."""
-    try:
-        tags = ses.get_tenant(TenantName=create.tenant)["Tenant"].get("Tags", [])
-    except ses.exceptions.NotFoundException:
-        return False
-    present = {t["Key"]: t["Value"] for t in tags}
-    return all(present.get(key) == value for key, value in create.tags)

@@ -21,7 +21,8 @@ from .errors import SesmigrateError
 from .jsondoc import load
 
 FORMAT = "sesmigrate-inventory"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: the monitoring (EventBridge rules for SES events, their log groups, logs policies)."""
 MANAGED_TAG = "sesmigrate:migration"
 """Tag key marking a tenant as created by sesmigrate; its value names the migration."""
 CUSTOMER_TAG = "sesmigrate:customer"
@@ -125,6 +126,62 @@ class ExistingTenant:
 
 
 @dataclass(frozen=True, slots=True)
+class RuleTarget:
+    id: str
+    arn: str
+
+
+@dataclass(frozen=True, slots=True)
+class EventRule:
+    """A rule on the default EventBridge bus that routes SES events (or is named like ours)."""
+
+    name: str
+    arn: str
+    settings: str
+    """Canonical JSON of what `PutRule` sets: EventPattern (canonical), State, Description..."""
+    targets: tuple[RuleTarget, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LogGroup:
+    name: str
+    arn: str
+    """Without the `:*` suffix: the form EventBridge targets and IAM policies use."""
+
+
+@dataclass(frozen=True, slots=True)
+class LogsPolicy:
+    """A CloudWatch Logs resource policy (at most 10 per account and region)."""
+
+    name: str
+    document: str
+    """Canonical JSON."""
+
+
+@dataclass(frozen=True, slots=True)
+class Monitoring:
+    """What routes SES tenant events to CloudWatch Logs today."""
+
+    scanned: bool
+    """False when the scan could not read EventBridge or CloudWatch Logs (no permission)."""
+    rules: tuple[EventRule, ...] = ()
+    log_groups: tuple[LogGroup, ...] = ()
+    policies: tuple[LogsPolicy, ...] = ()
+
+    def rule(self, name: str) -> EventRule | None:
+        return next((r for r in self.rules if r.name == name), None)
+
+    def log_group(self, name: str) -> LogGroup | None:
+        return next((g for g in self.log_groups if g.name == name), None)
+
+    def policy(self, name: str) -> LogsPolicy | None:
+        return next((p for p in self.policies if p.name == name), None)
+
+
+UNSCANNED = Monitoring(scanned=False)
+
+
+@dataclass(frozen=True, slots=True)
 class AccountInfo:
     account_id: str
     region: str
@@ -143,6 +200,7 @@ class Inventory:
     pools: tuple[DedicatedIpPool, ...]
     templates: tuple[EmailTemplate, ...]
     tenants: tuple[ExistingTenant, ...]
+    monitoring: Monitoring = UNSCANNED
     scanned_at: str = ""
     """When the scan finished (ISO 8601, UTC); explanation only, not a fact."""
     notes: tuple[str, ...] = field(default=())
@@ -165,6 +223,7 @@ class Inventory:
             "pools": [_encode(item) for item in sorted(self.pools, key=_name)],
             "templates": [_encode(item) for item in sorted(self.templates, key=_name)],
             "tenants": [_encode(item) for item in sorted(self.tenants, key=_name)],
+            "monitoring": _encode_monitoring(self.monitoring),
         }
 
     def fingerprint(self) -> str:
@@ -210,6 +269,27 @@ def _encode(item: Any) -> dict[str, Any]:
     return encoded
 
 
+def _encode_monitoring(monitoring: Monitoring) -> dict[str, Any]:
+    return {
+        "scanned": monitoring.scanned,
+        "rules": [
+            {
+                "name": r.name,
+                "arn": r.arn,
+                "settings": r.settings,
+                "targets": [{"id": t.id, "arn": t.arn} for t in sorted(r.targets, key=_id)],
+            }
+            for r in sorted(monitoring.rules, key=_name)
+        ],
+        "log_groups": [_encode(g) for g in sorted(monitoring.log_groups, key=_name)],
+        "policies": [_encode(p) for p in sorted(monitoring.policies, key=_name)],
+    }
+
+
+def _id(target: RuleTarget) -> str:
+    return target.id
+
+
 def read_inventory(text: str, source: str = "inventory") -> Inventory:
     """Parse an inventory file, refusing anything malformed with one line naming the problem."""
     try:
@@ -238,6 +318,7 @@ def read_inventory(text: str, source: str = "inventory") -> Inventory:
         pools=reader.build_all(DedicatedIpPool, document, "pools"),
         templates=reader.build_all(EmailTemplate, document, "templates"),
         tenants=reader.build_all(ExistingTenant, document, "tenants"),
+        monitoring=reader.monitoring(document),
         scanned_at=str(document.get("scanned_at", "")),
         notes=tuple(notes),
     )
@@ -254,7 +335,25 @@ def read_inventory(text: str, source: str = "inventory") -> Inventory:
     return inventory
 
 
-_FACT_KEYS = ("account", "identities", "configuration_sets", "pools", "templates", "tenants")
+_FACT_KEYS = (
+    "account",
+    "identities",
+    "configuration_sets",
+    "pools",
+    "templates",
+    "tenants",
+    "monitoring",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _RawRule:
+    """A rule as read, its targets still unchecked JSON."""
+
+    name: str
+    arn: str
+    settings: str
+    targets: Any
 
 
 _TYPES: dict[str, tuple[type, ...]] = {
@@ -280,6 +379,27 @@ class _Reader:
             raise self.fail(f"'{key}' must be a list")
         return tuple(
             self.build(cls, {key: item}, key, f"{key}[{i}]") for i, item in enumerate(items)
+        )
+
+    def monitoring(self, document: Mapping[str, Any]) -> Monitoring:
+        raw = document.get("monitoring")
+        if not isinstance(raw, dict) or not isinstance(raw.get("scanned"), bool):
+            raise self.fail("'monitoring' must be an object with 'scanned' true or false")
+        rules = []
+        for i, rule in enumerate(self.build_all(_RawRule, raw, "rules")):
+            where = f"monitoring.rules[{i}].targets"
+            if not isinstance(rule.targets, list):
+                raise self.fail(f"'{where}' must be a list")
+            targets = tuple(
+                self.build(RuleTarget, {"t": t}, "t", f"{where}[{n}]")
+                for n, t in enumerate(rule.targets)
+            )
+            rules.append(EventRule(rule.name, rule.arn, rule.settings, targets))
+        return Monitoring(
+            scanned=raw["scanned"],
+            rules=tuple(rules),
+            log_groups=self.build_all(LogGroup, raw, "log_groups"),
+            policies=self.build_all(LogsPolicy, raw, "policies"),
         )
 
     def build(self, cls: type, document: Mapping[str, Any], key: str, where: str = "") -> Any:
@@ -314,6 +434,8 @@ class _Reader:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise self.fail(f"'{where}' must be a list of strings")
             return tuple(value)
+        if annotation == "Any":
+            return value
         if annotation == "tuple[TenantResource, ...]":
             if not isinstance(value, list) or not all(
                 isinstance(r, dict)

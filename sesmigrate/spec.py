@@ -38,8 +38,14 @@ integer >= 1, got "ten"`). Every flag of `sesmigrate plan` overrides its key thr
     [gates]
     soak_seconds = 0
     allow_reinstated = true
+
+    [monitoring]                       # or --monitoring: SES tenant events to CloudWatch Logs
+    enabled = true                     # the section's presence turns it on
+    log_group = "/aws/ses/tenants"
+    rule_name = "sesmigrate-acme-tenants"   # default: sesmigrate-<name>, at most 64 chars
 """
 
+import hashlib
 import math
 import re
 import tomllib
@@ -53,6 +59,11 @@ from .naming import PLACEHOLDER, TenantNameError, check_template
 POLICIES = ("standard", "strict", "none", "keep")
 UNOWNED_TEMPLATE_CHOICES = ("leave", "associate-all")
 MIGRATION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+LOG_GROUP_NAME = re.compile(r"^[.\-_/#A-Za-z0-9]{1,512}$")
+"""CloudWatch Logs' own rule for log group names."""
+RULE_NAME = re.compile(r"^[.\-_A-Za-z0-9]{1,64}$")
+"""EventBridge's own rule for rule names."""
+DEFAULT_LOG_GROUP = "/aws/ses/tenants"
 
 
 class SpecError(SesmigrateError):
@@ -92,6 +103,14 @@ class GateSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class MonitoringSpec:
+    enabled: bool = False
+    log_group: str = DEFAULT_LOG_GROUP
+    rule_name: str | None = None
+    """None: derived from the migration's name (`MigrationSpec.monitoring_rule`)."""
+
+
+@dataclass(frozen=True, slots=True)
 class MigrationSpec:
     name: str
     strategy: str = "isolated"
@@ -107,6 +126,18 @@ class MigrationSpec:
     suppression: tuple[tuple[str, Suppression], ...] = ()
     cohorts: CohortSpec = field(default_factory=CohortSpec)
     gates: GateSpec = field(default_factory=GateSpec)
+    monitoring: MonitoringSpec = field(default_factory=MonitoringSpec)
+
+    @property
+    def monitoring_rule(self) -> str:
+        """The EventBridge rule's name (also the Logs resource policy's): given, or
+        `sesmigrate-<name>`, shortened with a hash to fit EventBridge's 64 characters."""
+        if self.monitoring.rule_name:
+            return self.monitoring.rule_name
+        name = f"sesmigrate-{self.name}"
+        if len(name) <= 64:
+            return name
+        return f"{name[:55]}-{hashlib.sha256(self.name.encode()).hexdigest()[:8]}"
 
     def option(self, key: str, default: Any = None) -> Any:
         return dict(self.strategy_options).get(key, default)
@@ -143,6 +174,8 @@ class MigrationSpec:
             spec = replace(spec, adopt=tuple(sorted(set(spec.adopt) | set(given["adopt"]))))
         if "delete_orphaned_tenants" in given:
             spec = replace(spec, delete_orphaned_tenants=given["delete_orphaned_tenants"])
+        if "monitoring" in given:
+            spec = replace(spec, monitoring=replace(spec.monitoring, enabled=given["monitoring"]))
         return spec
 
     def to_dict(self) -> dict[str, Any]:
@@ -174,6 +207,11 @@ class MigrationSpec:
             "gates": {
                 "soak_seconds": self.gates.soak_seconds,
                 "allow_reinstated": self.gates.allow_reinstated,
+            },
+            "monitoring": {
+                "enabled": self.monitoring.enabled,
+                "log_group": self.monitoring.log_group,
+                "rule_name": self.monitoring.rule_name,
             },
         }
 
@@ -307,6 +345,7 @@ def spec_from_mapping(document: Mapping[str, Any], source: str) -> MigrationSpec
         allow_reinstated=gates.take("allow_reinstated", bool, True, "true or false"),
     )
     gates.done()
+    monitoring_spec = _monitoring(top)
     spec = MigrationSpec(
         name=name,
         strategy=strategy,
@@ -322,8 +361,32 @@ def spec_from_mapping(document: Mapping[str, Any], source: str) -> MigrationSpec
         suppression=tuple(suppressions),
         cohorts=cohort_spec,
         gates=gate_spec,
+        monitoring=monitoring_spec,
     )
     top.done()
+    return spec
+
+
+def _monitoring(top: _Table) -> MonitoringSpec:
+    """The `[monitoring]` table: present means on, unless it says `enabled = false`."""
+    present = "monitoring" in top.data
+    monitoring = top.table("monitoring")
+    log_group = monitoring.text("log_group", DEFAULT_LOG_GROUP)
+    if not LOG_GROUP_NAME.fullmatch(log_group):
+        raise monitoring.fail(
+            f"monitoring.log_group must be 1-512 letters, digits or . - _ / #, got {log_group!r}"
+        )
+    rule_name = monitoring.text("rule_name", None)
+    if rule_name is not None and not RULE_NAME.fullmatch(rule_name):
+        raise monitoring.fail(
+            f"monitoring.rule_name must be 1-64 letters, digits or . - _, got {rule_name!r}"
+        )
+    spec = MonitoringSpec(
+        enabled=monitoring.take("enabled", bool, present, "true or false"),
+        log_group=log_group,
+        rule_name=rule_name,
+    )
+    monitoring.done()
     return spec
 
 

@@ -42,7 +42,7 @@ def run_status(options: RunOptions, plan: Plan) -> StatusReport:
         entries = journal.entries()
         journal.close()
     clients = make_clients(options.aws)
-    RateLimiter(options.rate, options.op_rates).attach(clients.ses)
+    RateLimiter(options.rate, options.op_rates).attach_all(clients)
     binding = check_binding(plan, clients)
     status = cohort_status(plan, entries)
     started = [n for n, s in status.items() if s in ("applied", "partly applied")]

@@ -14,6 +14,7 @@ from tabulate import tabulate
 
 from .ownership import Finding, Ownership
 from .plan import Plan
+from .report.model import monitoring_view
 from .report.render import duration
 from .snapshot import Inventory
 
@@ -165,7 +166,7 @@ def plan_text(plan: Plan, owners: Ownership, output: str) -> str:
     irreversible = [s for s in plan.steps if s.action.irreversible]
     lines += [
         "",
-        f"{len(plan.steps)} actions, {plan.estimate.calls} SES calls; about "
+        f"{len(plan.steps)} actions, {plan.estimate.calls} API calls; about "
         f"{duration(plan.estimate.seconds)} at {plan.estimate.default_rate:g} call/s per "
         "operation (operations run side by side).",
     ]
@@ -174,6 +175,17 @@ def plan_text(plan: Plan, owners: Ownership, output: str) -> str:
     if irreversible:
         described = ", ".join(s.action.describe() for s in irreversible[:5])
         lines.append(f"{len(irreversible)} irreversible action(s): {described}")
+    monitoring = monitoring_view(plan)
+    if monitoring:
+        lines.append(
+            f"Monitoring: SES tenant events -> EventBridge rule {monitoring['rule']} -> "
+            f"CloudWatch Logs group {monitoring['log_group']}; "
+            + (
+                f"{monitoring['changes']} action(s) in {monitoring['cohort']}."
+                if monitoring["changes"]
+                else "already in place."
+            )
+        )
     if plan.unmanaged:
         lines.append(f"Unmanaged tenants left alone: {_names(list(plan.unmanaged))}")
     if plan.adopted:

@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 
 from sesmigrate import inventory as scanner
+from sesmigrate.action_kinds import KINDS, action_from_dict
 from sesmigrate.actions import (
-    KINDS,
     Action,
     ActionConflict,
     AttachResource,
@@ -19,17 +19,27 @@ from sesmigrate.actions import (
     SetCustomerManagedStatus,
     SetReputationPolicy,
     SetSuppressionAttributes,
-    action_from_dict,
 )
 from sesmigrate.aws import AccountBinding, Clients
 from sesmigrate.diff import diff
 from sesmigrate.graph import cohorts
+from sesmigrate.monitoring_actions import (
+    CreateLogGroup,
+    DeleteLogGroup,
+    DeleteLogsPolicy,
+    DeleteRule,
+    PutLogsPolicy,
+    PutRule,
+    PutTarget,
+    RemoveTarget,
+)
 from sesmigrate.ownership import Customer, Ownership
 from sesmigrate.snapshot import CUSTOMER_TAG, MANAGED_TAG
 from sesmigrate.spec import CohortSpec, MigrationSpec, Suppression
 from sesmigrate.strategies import desired_state, get_strategy
 
 ARN = "arn:aws:ses:us-east-1:123456789012"
+LOG_GROUP_ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/ses/tenants"
 POLICY = "arn:aws:ses:us-east-1:aws:reputation-policy"
 MIGRATION = "acme-move"
 TAGS = tuple(sorted(((MANAGED_TAG, MIGRATION), (CUSTOMER_TAG, "acme"))))
@@ -172,9 +182,10 @@ class TestDeleteTenant:
 
         assert outcome == Outcome(made=attempted_before)
 
-    def test_only_delete_tenant_is_irreversible(self) -> None:
+    def test_only_deleting_a_tenant_or_a_log_group_is_irreversible(self) -> None:
         assert [kind for kind, cls in sorted(KINDS.items()) if cls.irreversible] == [
-            "delete_tenant"
+            "delete_log_group",
+            "delete_tenant",
         ]
 
 
@@ -384,6 +395,14 @@ EVERY_KIND = [
     SetReputationPolicy("acme", "strict"),
     SetCustomerManagedStatus("acme", "REINSTATED"),
     SetSuppressionAttributes("acme", ("BOUNCE",), None),
+    CreateLogGroup("/aws/ses/tenants", LOG_GROUP_ARN, TAGS),
+    DeleteLogGroup("/aws/ses/tenants"),
+    PutLogsPolicy("sesmigrate-m1", '{"Statement":[],"Version":"2012-10-17"}'),
+    DeleteLogsPolicy("sesmigrate-m1"),
+    PutRule("sesmigrate-m1", '{"EventPattern":{"source":["aws.ses"]},"State":"ENABLED"}', TAGS),
+    DeleteRule("sesmigrate-m1"),
+    PutTarget("sesmigrate-m1", f'{{"Arn":"{LOG_GROUP_ARN}","Id":"logs"}}'),
+    RemoveTarget("sesmigrate-m1", "logs"),
 ]
 
 

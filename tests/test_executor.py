@@ -14,7 +14,14 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from sesmigrate.actions import Action, AttachResource, CreateTenant, Memory, Outcome
+from sesmigrate.actions import (
+    Action,
+    AttachResource,
+    CreateTenant,
+    Memory,
+    Outcome,
+    TenantAction,
+)
 from sesmigrate.emulator.control import TrafficSettings
 from sesmigrate.executor import Executor, Progress, RunResult, describe_error, is_transient
 from sesmigrate.journal import APPLY, DONE, FAILED, SqliteJournal
@@ -99,7 +106,7 @@ class StopAfter(Progress):
 
 
 @dataclass(frozen=True, slots=True)
-class Broken(Action):
+class Broken(TenantAction):
     """An action with a bug in it: it raises something that is not an AWS error."""
 
     kind: ClassVar[str] = "broken"

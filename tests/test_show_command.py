@@ -80,7 +80,7 @@ class TestShowReports:
         assert main(["show", str(plan_file), "--format", "json"]) == 0
 
         document = json.loads(capsys.readouterr().out)
-        assert document["format_version"] == 1
+        assert document["format_version"] == 2
         assert [c["name"] for c in document["cohorts"]] == ["canary", "wave-1", "cleanup"]
 
 

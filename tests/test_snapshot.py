@@ -248,7 +248,7 @@ class TestCanonicalJson:
         document = json.loads(sample().to_json("0.1.0"))
 
         assert document["format"] == "sesmigrate-inventory"
-        assert document["format_version"] == 1
+        assert document["format_version"] == 2
         assert document["tool_version"] == "0.1.0"
         assert document["fingerprint"] == sample().fingerprint()
 
@@ -272,8 +272,8 @@ REFUSALS = [
         id="wrong-format",
     ),
     pytest.param(
-        edited(lambda d: d.update(format_version=2)),
-        "inventory format version 2 is not 1",
+        edited(lambda d: d.update(format_version=1)),
+        "inventory format version 1 is not 2",
         id="wrong-format-version",
     ),
     pytest.param(

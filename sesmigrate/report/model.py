@@ -9,17 +9,21 @@ on this shape: change it only with a new `format_version`.
 from collections import Counter, defaultdict
 from typing import Any
 
+from ..monitoring_actions import MonitoringAction
 from ..plan import Plan
+from ..spec import spec_from_mapping
 
-REPORT_FORMAT_VERSION = 1
+REPORT_FORMAT_VERSION = 2
+"""2: actions of the migration's monitoring (tenant null, new kinds) and `monitoring`."""
 
 
 def report_data(plan: Plan) -> dict[str, Any]:
     """Everything a reviewer needs, in apply order."""
     tenants_by_cohort: dict[str, list[str]] = defaultdict(list)
     for step in plan.steps:
-        if step.action.tenant not in tenants_by_cohort[step.cohort]:
-            tenants_by_cohort[step.cohort].append(step.action.tenant)
+        tenant = step.action.tenant_name
+        if tenant is not None and tenant not in tenants_by_cohort[step.cohort]:
+            tenants_by_cohort[step.cohort].append(tenant)
     batch_of = {
         key: (cohort.name, n)
         for cohort in plan.cohorts
@@ -33,7 +37,7 @@ def report_data(plan: Plan) -> dict[str, Any]:
             {
                 "kind": step.action.kind,
                 "glyph": step.action.glyph,
-                "tenant": step.action.tenant,
+                "tenant": step.action.tenant_name,
                 "description": step.action.describe(),
                 "irreversible": step.action.irreversible,
                 "reason": step.reason,
@@ -90,7 +94,22 @@ def report_data(plan: Plan) -> dict[str, Any]:
             }
             for t in plan.tenants
         ],
+        "monitoring": monitoring_view(plan),
         "warnings": list(plan.warnings),
         "unmanaged_tenants": list(plan.unmanaged),
         "adopted_tenants": list(plan.adopted),
+    }
+
+
+def monitoring_view(plan: Plan) -> dict[str, Any] | None:
+    """Where the tenant events go, and what the plan changes for it; None if not asked for."""
+    spec = spec_from_mapping(plan.spec, "plan.spec")
+    if not spec.monitoring.enabled:
+        return None
+    steps = [s for s in plan.steps if isinstance(s.action, MonitoringAction)]
+    return {
+        "log_group": spec.monitoring.log_group,
+        "rule": spec.monitoring_rule,
+        "changes": len(steps),
+        "cohort": steps[0].cohort if steps else None,
     }

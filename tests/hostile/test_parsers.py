@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from sesmigrate.actions import KINDS
+from sesmigrate.action_kinds import KINDS
 from sesmigrate.aws import AwsSettings
 from sesmigrate.cli import main
 from sesmigrate.emulator.accounts import as_inventory, realistic_account

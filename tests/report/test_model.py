@@ -37,9 +37,9 @@ def errors(document: dict[str, Any]) -> list[str]:
 
 
 class TestReportData:
-    def test_report_data_format_version_is_1(self, plan: Plan) -> None:
-        assert REPORT_FORMAT_VERSION == 1
-        assert report_data(plan)["format_version"] == 1
+    def test_report_data_format_version_is_2(self, plan: Plan) -> None:
+        assert REPORT_FORMAT_VERSION == 2
+        assert report_data(plan)["format_version"] == 2
 
     def test_report_data_lists_cohorts_in_apply_order(self, plan: Plan) -> None:
         names = [c["name"] for c in report_data(plan)["cohorts"]]
@@ -165,7 +165,7 @@ class TestJsonReport:
             (lambda d: d["cohorts"][0].pop("actions"), "'actions' is a required property"),
             (lambda d: d.update(extra=1), "Additional properties are not allowed"),
             (lambda d: d["cohorts"][1]["actions"][0].update(glyph="*"), "is not one of"),
-            (lambda d: d.update(format_version=2), "1 was expected"),
+            (lambda d: d.update(format_version=1), "2 was expected"),
             (lambda d: d["cohorts"][0].update(name="wave one"), "does not match"),
             (lambda d: d.update(account="12345"), "does not match"),
             (lambda d: d["summary"].pop("has_changes"), "'has_changes' is a required property"),

@@ -150,7 +150,7 @@ class TestTextReport:
         text = render(plan, "text")
 
         assert "Plan: 2 tenant(s) to create, 13 action(s), 1 IRREVERSIBLE." in text
-        assert "17 SES calls, about 7s at 1.0 call/s per operation." in text
+        assert "17 API calls, about 7s at 1.0 call/s per operation." in text
         assert "Unmanaged tenants left alone: hand-made" in text
         assert f"  ! identity shared.example is used by {MARKDOWN} and {SCRIPT}" in text
 
