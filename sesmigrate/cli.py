@@ -33,6 +33,7 @@ from .progress import call_progress
 from .report import render
 from .report.files import write_cutover_pages
 from .report.kits import cutover_combined, iam_document
+from .report.render import visible
 from .rollback import run_rollback
 from .rules import ownership_rules
 from .status import run_status
@@ -481,12 +482,17 @@ def status(
     if format is SummaryFormat.json:
         print(json.dumps(report.to_dict(), indent=2, sort_keys=True))
     else:
-        for name, state in report.cohorts.items():
-            stdout.print(f"{name}: {state}", highlight=False)
-        for tenant, health in report.health.items():
-            stdout.print(f"  tenant {tenant}: {health}", highlight=False)
-        for line in report.drift:
-            stdout.print(f"  drift: {line}", highlight=False)
+        lines = [f"{name}: {state}" for name, state in report.cohorts.items()]
+        lines += [f"  tenant {tenant}: {health}" for tenant, health in report.health.items()]
+        lines += [f"  drift: {line}" for line in report.drift]
+        if report.monitoring is not None:
+            lines.append(f"Tenant events in {report.monitoring}:")
+            lines += [f"  tenant {t}: {e.describe()}" for t, e in report.events.items()]
+            if not report.events:
+                lines.append("  none since the plan was made")
+            lines += [f"  note: {note}" for note in report.notes]
+        for line in lines:
+            stdout.print(visible(line), markup=False, highlight=False)
     if detailed_exitcode and report.attention:
         raise typer.Exit(2)
 

@@ -3,9 +3,11 @@
 Read-only: it opens the journal without the apply lock and changes nothing in the account.
 Drift is a resource of a customer the plan moved that is not in the customer's tenant now
 (an identity onboarded after the apply), found by scanning with the plan's ownership rules.
+With monitoring, the latest SES event of each of the plan's tenants since the plan was made
+comes from the monitoring log group: what happened, where health says only how things are.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .aws import aws_errors, make_clients
@@ -16,6 +18,8 @@ from .operations import RunOptions, check_binding, cohort_status, plan_rules
 from .ownership import ownership
 from .plan import Plan
 from .ratelimit import RateLimiter
+from .spec import spec_from_mapping
+from .tenant_events import TenantEvent, read_latest
 
 
 @dataclass
@@ -24,13 +28,29 @@ class StatusReport:
     health: dict[str, str]
     """Tenant -> healthy, unhealthy, reinstated or missing, for tenants the plan touched."""
     drift: list[str]
+    events: dict[str, TenantEvent] = field(default_factory=dict)
+    """Tenant -> its latest SES event in the monitoring log group."""
+    monitoring: str | None = None
+    """The log group read for events, or None without monitoring."""
+    notes: list[str] = field(default_factory=list)
 
     @property
     def attention(self) -> bool:
         return bool(self.drift) or any(v in ("unhealthy", "missing") for v in self.health.values())
 
     def to_dict(self) -> dict[str, Any]:
-        return {"cohorts": self.cohorts, "tenants": self.health, "drift": self.drift}
+        return {
+            "cohorts": self.cohorts,
+            "tenants": self.health,
+            "drift": self.drift,
+            "monitoring": None
+            if self.monitoring is None
+            else {
+                "log_group": self.monitoring,
+                "latest_events": {name: e.to_dict() for name, e in self.events.items()},
+                "notes": self.notes,
+            },
+        }
 
 
 def run_status(options: RunOptions, plan: Plan) -> StatusReport:
@@ -79,4 +99,13 @@ def run_status(options: RunOptions, plan: Plan) -> StatusReport:
                     f"{arn.rsplit(':', 1)[-1]} of customer {customer.id!r} is not in tenant "
                     f"{customer.tenant}"
                 )
-    return StatusReport(status, health, sorted(drift))
+    report = StatusReport(status, health, sorted(drift))
+    spec = spec_from_mapping(plan.spec, "the plan's spec")
+    if spec.monitoring.enabled and clients.logs is not None:
+        names = {t.name for t in plan.tenants}
+        with aws_errors():
+            read = read_latest(clients.logs, spec.monitoring.log_group, names, plan.created_at)
+        report.monitoring = spec.monitoring.log_group
+        report.events = read.latest
+        report.notes = [read.note] if read.note else []
+    return report
