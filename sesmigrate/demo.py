@@ -2,10 +2,12 @@
 
 It starts the emulator in this process on a loopback port, loads the realistic ISV
 account, and runs the real commands' code paths against it over HTTP with the same
-clients a real run uses: scan, plan, show (every format, IAM policies and the cut-over
-kit to files), apply the canary, the health gate, apply the waves, status, and a full
-rollback, then checks that the account's tenants are exactly as they began. Nothing is
-written outside the demo folder.
+clients a real run uses: scan, plan (with monitoring), show (every format, IAM policies
+and the cut-over kit to files), apply the canary (which routes SES tenant events to
+CloudWatch Logs), the health gate, apply the waves, a reputation finding injected through
+the emulator's knobs, status (health and the tenant's event from the log group), and a
+full rollback, then checks that the account's tenants and monitoring are exactly as they
+began. Nothing is written outside the demo folder.
 """
 
 from collections.abc import Callable
@@ -17,6 +19,7 @@ from moto.core.base_backend import BackendDict
 
 from . import __version__
 from .aws import AwsSettings, make_clients
+from .emulator.control import HttpControl
 from .emulator.server import EmulatorServer, ServerOptions, prepare
 from .executor import Progress
 from .files import write_atomically
@@ -42,10 +45,15 @@ class DemoResult:
     files: tuple[Path, ...]
     tenants_before: dict[str, frozenset[str]]
     tenants_after: dict[str, frozenset[str]]
+    monitoring_before: dict[str, list[str]]
+    monitoring_after: dict[str, list[str]]
 
     @property
     def restored(self) -> bool:
-        return self.tenants_before == self.tenants_after
+        return (
+            self.tenants_before == self.tenants_after
+            and self.monitoring_before == self.monitoring_after
+        )
 
 
 def _tenants(ses: Any) -> dict[str, frozenset[str]]:
@@ -54,6 +62,19 @@ def _tenants(ses: Any) -> dict[str, frozenset[str]]:
         resources = ses.list_tenant_resources(TenantName=tenant["TenantName"])["TenantResources"]
         result[tenant["TenantName"]] = frozenset(r["ResourceArn"] for r in resources)
     return result
+
+
+def _monitoring(clients: Any) -> dict[str, list[str]]:
+    """The EventBridge rules, log groups and Logs resource policies of the account."""
+    return {
+        "rules": sorted(r["Name"] for r in clients.events.list_rules()["Rules"]),
+        "log_groups": sorted(
+            g["logGroupName"] for g in clients.logs.describe_log_groups()["logGroups"]
+        ),
+        "policies": sorted(
+            p["policyName"] for p in clients.logs.describe_resource_policies()["resourcePolicies"]
+        ),
+    }
 
 
 def run_demo(
@@ -69,8 +90,9 @@ def run_demo(
     files: list[Path] = []
     with EmulatorServer() as server:
         aws = AwsSettings(region=REGION, endpoint_url=server.url, emulator_credentials=True)
-        ses = make_clients(aws).ses
-        before = _tenants(ses)
+        clients = make_clients(aws)
+        ses = clients.ses
+        before, watched_before = _tenants(ses), _monitoring(clients)
         say(
             f"1. Started the SES emulator at {server.url} with an ISV account of {customers} "
             f"customers (free, pro and vip) and one hand-made tenant."
@@ -91,14 +113,17 @@ def run_demo(
         )
         say(summary.to_text())
 
-        waves = {"canary": 3, "wave_size": max(5, customers // 3)}
+        waves = {"canary": 3, "wave_size": max(5, customers // 3), "monitoring": True}
         request = PlanRequest(None, {"strategy": strategy, **waves}, inventory_file, aws)
         result = make_plan(request)
         plan_file = folder / "plans" / f"{result.spec.name}.plan.json"
         write_atomically(plan_file, plan_to_json(result.plan))
         plan = read_plan(plan_file.read_text(encoding="utf-8"), str(plan_file))
         files.append(plan_file)
-        say(f"3. Planned a {strategy} migration, sealed in {plan_file.relative_to(folder)}:")
+        say(
+            f"3. Planned a {strategy} migration with monitoring, sealed in "
+            f"{plan_file.relative_to(folder)}:"
+        )
         say(plan_text(plan, result.ownership, str(plan_file)))
 
         for name, text in (
@@ -119,7 +144,10 @@ def run_demo(
         options = RunOptions(plan_path=plan_file, aws=aws, state_dir=folder / ".sesmigrate")
         canary = run_apply(options, plan, lambda *_: None, say, Progress())
         made = sum(len(r.made) for _, r in canary.cohorts)
-        say(f"5. Applied the canary cohort: {made} changes, journaled.")
+        say(
+            f"5. Applied the canary cohort: {made} changes, journaled, among them the "
+            "EventBridge rule that sends SES tenant events to CloudWatch Logs."
+        )
         rest = run_apply(
             RunOptions(
                 plan_path=plan_file, aws=aws, state_dir=folder / ".sesmigrate", cohort="all"
@@ -135,11 +163,19 @@ def run_demo(
             + "."
         )
 
+        paused = plan.tenants[-1].name
+        HttpControl(server.url, REGION, inventory.account.account_id).raise_finding(paused, "HIGH")
         status = run_status(options, plan)
         unhealthy = [t for t, h in status.health.items() if h != "healthy"]
+        event = status.events.get(paused)
         say(
-            f"7. Status: {', '.join(f'{c} {s}' for c, s in status.cohorts.items())}; "
-            f"{len(status.health)} tenants, {len(unhealthy)} unhealthy, {len(status.drift)} drift."
+            f"7. A HIGH reputation finding paused tenant {paused} (injected through the "
+            f"emulator's knobs). Status: "
+            f"{', '.join(f'{c} {s}' for c, s in status.cohorts.items())}; "
+            f"{len(status.health)} tenants, {len(unhealthy)} unhealthy, {len(status.drift)} "
+            f"drift; its latest event in {status.monitoring}: "
+            + (event.describe() if event else "none")
+            + "."
         )
 
         back = run_rollback(
@@ -150,14 +186,16 @@ def run_demo(
             lambda *_: None,
             Progress(),
         )
-        after = _tenants(ses)
+        after, watched_after = _tenants(ses), _monitoring(clients)
         say(
             f"8. Rolled everything back from the journal: {len(back.result.made)} undone; the "
             "account's tenants are "
-            + ("exactly as they began." if after == before else "NOT as they began.")
+            + ("exactly as they began" if after == before else "NOT as they began")
+            + "; its monitoring is "
+            + ("removed." if watched_after == watched_before else "NOT as it began.")
         )
     say(
         f"Reports and files are in {folder}: report.html, report.md, report.json, report.txt, "
         "iam.json, cutover/, inventory.json, plans/."
     )
-    return DemoResult(folder, tuple(files), before, after)
+    return DemoResult(folder, tuple(files), before, after, watched_before, watched_after)

@@ -10,7 +10,7 @@ from sesmigrate.plan import read_plan
 from sesmigrate.snapshot import read_inventory
 
 
-def test_demo_runs_the_journey_writes_its_reports_and_restores_the_account(
+def test_demo_runs_the_journey_with_monitoring_writes_its_reports_and_restores_the_account(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     elsewhere = tmp_path / "cwd"
@@ -22,7 +22,8 @@ def test_demo_runs_the_journey_writes_its_reports_and_restores_the_account(
 
     out = capsys.readouterr().out
     assert code == 0
-    assert "the account's tenants are exactly as they began" in out
+    assert "the account's tenants are exactly as they began; its monitoring is removed." in out
+    assert "its latest event in /aws/ses/tenants: Sending Status Disabled (DISABLED" in out
     assert list(elsewhere.iterdir()) == []
     for name in ("report.html", "report.md", "report.json", "report.txt", "iam.json"):
         assert (folder / name).stat().st_size > 0
