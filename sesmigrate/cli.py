@@ -432,13 +432,17 @@ def rollback(
         op_rate,
     )
 
-    def confirm(cohorts: list[str], customers: list[str]) -> None:
+    def confirm(cohorts: list[str], customers: list[str], losses: list[str]) -> None:
         warning = (
             f"Rolling back {', '.join(cohorts)} removes the tenant associations of "
             f"{len(customers)} customer(s). Any of them already sending with TenantName must "
             "switch back to sending without a tenant first, or their sends fail."
         )
         stderr.print(f"[bold yellow]Warning:[/] {escape(warning)}")
+        for loss in losses[:3]:
+            stderr.print(f"[bold yellow]Warning:[/] rollback will {escape(loss)}")
+        if len(losses) > 3:
+            stderr.print(f"[bold yellow]Warning:[/] … and {len(losses) - 3} more such deletions")
         if auto_approve:
             return
         _needs_terminal("rollback")

@@ -59,7 +59,7 @@ def rollback_cohorts(plan: Plan, entries: list[Entry], wanted: str | None) -> li
 def run_rollback(
     options: RunOptions,
     plan: Plan,
-    confirm: Callable[[list[str], list[str]], None],
+    confirm: Callable[[list[str], list[str], list[str]], None],
     progress: Any,
     stop: threading.Event | None = None,
 ) -> RollbackReport:
@@ -80,7 +80,6 @@ def run_rollback(
         customers = sorted(
             {c for cohort in plan.cohorts if cohort.name in chosen for c in cohort.customers}
         )
-        confirm(chosen, customers)
         undo: list[tuple[Entry, Action]] = []
         kept = []
         by_key = {step.action.key: step for step in plan.steps}
@@ -96,6 +95,7 @@ def run_rollback(
             if entry.state == "failed" and (entry.error or "").startswith("ActionConflict"):
                 continue
             undo.append((entry, step.action))
+        confirm(chosen, customers, _losses(undo))
         executor = Executor(
             session.clients.ses,
             session.journal,
@@ -112,6 +112,18 @@ def run_rollback(
         return RollbackReport(result, chosen, kept)
     finally:
         close_session(session)
+
+
+def _losses(undo: list[tuple[Entry, Action]]) -> list[str]:
+    """What the rollback destroys for good, for the confirmation: the monitoring's log group
+    (and its events) first, then the tenants it created (and their reputation history)."""
+    losses = []
+    for entry, action in undo:
+        inverse = action.inverse(Outcome(made=entry.made, previous=entry.previous))
+        if entry.state == DONE and inverse is not None and inverse.irreversible:
+            losses.append(inverse)
+    losses.sort(key=lambda inverse: (inverse.tenant_name is not None, inverse.key))
+    return [inverse.describe() for inverse in losses]
 
 
 def _reverse_batches(plan: Plan, undo: list[tuple[Entry, Action]]) -> list[list[tuple[Any, str]]]:

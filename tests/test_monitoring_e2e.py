@@ -40,7 +40,9 @@ class Cli:
     def __call__(self, *argv: str) -> tuple[int, str]:
         self.capsys.readouterr()
         code = main([*argv, *(self.common if argv[0] != "show" else ())])
-        return code, self.capsys.readouterr().out
+        captured = self.capsys.readouterr()
+        self.err = captured.err
+        return code, captured.out
 
 
 def monitoring_state(emulator: Any) -> dict[str, Any]:
@@ -137,6 +139,10 @@ def test_monitoring_is_made_by_the_canary_reports_a_pause_and_is_removed_by_roll
     code, _ = cli("rollback", str(plan), "--auto-approve")
     assert code == 0
     assert monitoring_state(emulator) == before
+    warned = cli.err
+    assert f"rollback will delete CloudWatch Logs group {LOG_GROUP} and the events it holds" in (
+        " ".join(warned.split())
+    )
 
 
 def test_rollback_keeps_an_existing_log_group_it_adopted(
