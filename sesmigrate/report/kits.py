@@ -2,11 +2,15 @@
 
 Pure. The operator's policy allows only the SES actions this plan (and its rollback) uses:
 tenants are reachable only with this migration's tag (or by name, when adopted), new ones
-only if created with it, and associations only for the resources the plan moves. Each
-tenant also gets a sending policy restricted by the `ses:TenantName` condition key. The
-cut-over kit tells each customer's developers what changes in their sends. All of it is
-rendered from `templates/iam` and `templates/cutover`; the JSON is parsed back before it is
-returned, so a template can never emit invalid JSON.
+only if created with it, and associations only for the resources the plan moves. When the
+plan's spec asks for monitoring, it also allows the EventBridge and CloudWatch Logs actions
+that scanning, applying, rolling back and `status` need for it: on this migration's rule
+and log group by ARN (tagging the rule only with the migration's tag, targeting it only at
+the log group), and with Resource "*" only where IAM has no resource-level permission.
+Each tenant also gets a sending policy restricted by the `ses:TenantName` condition key.
+The cut-over kit tells each customer's developers what changes in their sends. All of it
+is rendered from `templates/iam` and `templates/cutover`; the JSON is parsed back before it
+is returned, so a template can never emit invalid JSON.
 """
 
 import json
@@ -14,6 +18,7 @@ from typing import Any
 
 from ..plan import Plan
 from ..snapshot import CUSTOMER_TAG, GROUP_TAG, MANAGED_TAG, partition_of
+from ..spec import spec_from_mapping
 from .render import environment
 
 LIST_ACTIONS = (
@@ -45,6 +50,34 @@ TENANT_ACTIONS = {
     "set_suppression": ("ses:PutTenantSuppressionAttributes",),
 }
 """IAM actions each kind needs on the tenant, its rollback included."""
+MONITORING_READ_ACTIONS = (
+    "events:ListRules",
+    "logs:DescribeLogGroups",
+    "logs:DescribeResourcePolicies",
+)
+"""What the scan reads of the monitoring: none of these has resource-level permissions."""
+MONITORING_SCAN_TARGETS_ACTIONS = ("events:ListTargetsByRule",)
+"""The scan lists the targets of every rule on the default bus that matches SES events or
+carries sesmigrate's prefix, not only this migration's rule: read-only, on the region's
+rules."""
+MONITORING_RULE_ACTIONS = (
+    "events:DeleteRule",
+    "events:DescribeRule",
+    "events:ListTargetsByRule",
+    "events:PutRule",
+    "events:RemoveTargets",
+)
+"""On the migration's rule: PutRule and its rollback, PutTarget's and RemoveTarget's reads."""
+MONITORING_LOG_GROUP_ACTIONS = (
+    "logs:CreateLogGroup",
+    "logs:DeleteLogGroup",
+    "logs:FilterLogEvents",
+    "logs:ListTagsForResource",
+    "logs:TagResource",
+)
+"""On the migration's log group: created with tags, checked by its tags, read by `status`."""
+MONITORING_LOGS_POLICY_ACTIONS = ("logs:DeleteResourcePolicy", "logs:PutResourcePolicy")
+"""The Logs resource policy: no resource-level permissions, so Resource "*"."""
 EXACT_RESOURCE_LIMIT = 100
 """Above this many resources the policy names them by kind, to stay within IAM's size limit."""
 
@@ -88,9 +121,34 @@ def operator_policy(plan: Plan) -> dict[str, Any]:
                 if "set_policy" in kinds
                 else []
             ),
+            monitoring=monitoring_resources(plan),
         )
     )
     return dict(json.loads(text))
+
+
+def monitoring_resources(plan: Plan) -> dict[str, Any] | None:
+    """What the policy's monitoring statements name; None if the spec does not ask for it.
+
+    It follows the spec, not the steps: rollback, a re-plan and `status` need the same
+    permissions whether or not this plan still has something to change."""
+    spec = spec_from_mapping(plan.spec, "plan.spec")
+    if not spec.monitoring.enabled:
+        return None
+    partition, where = partition_of(plan.region), f"{plan.region}:{plan.account}"
+    rules = f"arn:{partition}:events:{where}:rule"
+    log_group_arn = f"arn:{partition}:logs:{where}:log-group:{spec.monitoring.log_group}"
+    return {
+        "read_actions": list(MONITORING_READ_ACTIONS),
+        "scan_targets_actions": list(MONITORING_SCAN_TARGETS_ACTIONS),
+        "rules_arn": f"{rules}/*",
+        "rule_actions": list(MONITORING_RULE_ACTIONS),
+        "rule_arn": f"{rules}/{spec.monitoring_rule}",
+        "log_group_actions": list(MONITORING_LOG_GROUP_ACTIONS),
+        "log_group_arn": log_group_arn,
+        "log_group_arns": [log_group_arn, f"{log_group_arn}:*"],
+        "logs_policy_actions": list(MONITORING_LOGS_POLICY_ACTIONS),
+    }
 
 
 def tenant_policies(plan: Plan) -> dict[str, dict[str, Any]]:

@@ -5,7 +5,8 @@ shared tier tenant with two customers; creates, attaches of an identity, a confi
 and a template; reputation policies; a make-before-break detach and an irreversible delete;
 warnings and an unmanaged tenant. Its customer ids are hostile on purpose: one is markup (and
 a tag value), one is Markdown syntax, one is not ASCII. It is sealed and read back, so its
-checksum is set, exactly as `sesmigrate show` sees a plan file.
+checksum is set, exactly as `sesmigrate show` sees a plan file. It has no monitoring, so
+the existing golden files show a plan without it; `with_monitoring` turns it on in the spec.
 """
 
 import dataclasses
@@ -74,6 +75,10 @@ MARKDOWN_SET = arn("configuration-set", "bold-mail")
 SCRIPT_DOMAIN = arn("identity", "script.example")
 SCRIPT_SET = arn("configuration-set", "script-mail")
 SCRIPT_TEMPLATE = arn("template", "welcome")
+LOG_GROUP = "/aws/ses/tenants"
+"""The monitoring log group of `with_monitoring`."""
+RULE = f"sesmigrate-{MIGRATION}"
+"""The monitoring rule's name derived from the migration's name (`monitoring_rule`)."""
 
 
 def step(action: Action, cohort: str, customers: tuple[str, ...], reason: str) -> Step:
@@ -282,9 +287,21 @@ def with_steps(plan: Plan, keep: list[Step] | tuple[Step, ...]) -> Plan:
     )
 
 
+def with_monitoring(plan: Plan, log_group: str = LOG_GROUP, rule_name: str | None = None) -> Plan:
+    """`plan` whose spec asks for monitoring; its steps are left as they are."""
+    monitoring = {"enabled": True, "log_group": log_group, "rule_name": rule_name}
+    return dataclasses.replace(plan, spec={**plan.spec, "monitoring": monitoring})
+
+
 @pytest.fixture(scope="session")
 def plan() -> Plan:
     return small_plan()
+
+
+@pytest.fixture(scope="session")
+def monitored_plan(plan: Plan) -> Plan:
+    """The fixed plan with monitoring asked for in its spec (default rule name)."""
+    return with_monitoring(plan)
 
 
 def check_golden(name: str, text: str) -> str:

@@ -17,6 +17,10 @@ from sesmigrate.report.files import write_cutover_pages
 from sesmigrate.report.kits import (
     EXACT_RESOURCE_LIMIT,
     LIST_ACTIONS,
+    MONITORING_LOG_GROUP_ACTIONS,
+    MONITORING_LOGS_POLICY_ACTIONS,
+    MONITORING_READ_ACTIONS,
+    MONITORING_RULE_ACTIONS,
     READ_ACTIONS,
     TENANT_ACTIONS,
     cutover_combined,
@@ -28,20 +32,42 @@ from sesmigrate.report.kits import (
 from sesmigrate.report.render import markdown_inline
 
 from .conftest import (
+    LOG_GROUP,
     MARKDOWN,
     MIGRATION,
     MULLER,
+    RULE,
     SCRIPT,
     SCRIPT_TENANT,
     SHARED_TENANT,
     UNMANAGED_TENANT,
     arn,
     check_golden,
+    with_monitoring,
     with_steps,
 )
 
 TENANTS = "arn:aws:ses:eu-west-1:123456789012:tenant/*"
 MIGRATION_TAG = {"aws:ResourceTag/sesmigrate:migration": MIGRATION}
+RULE_ARN = f"arn:aws:events:eu-west-1:123456789012:rule/{RULE}"
+LOG_GROUP_ARN = f"arn:aws:logs:eu-west-1:123456789012:log-group:{LOG_GROUP}"
+MONITORING_SIDS = {
+    "ReadMonitoring",
+    "ReadTargetsOfRulesForScan",
+    "ManageTheMonitoringRule",
+    "TagTheMonitoringRuleWithTheMigration",
+    "TargetTheMonitoringRuleAtItsLogGroupOnly",
+    "ManageTheMonitoringLogGroup",
+    "PutAndDeleteTheLogsResourcePolicy",
+}
+WITHOUT_RESOURCE_LEVEL_PERMISSIONS = {
+    "events:ListRules",
+    "logs:DescribeLogGroups",
+    "logs:DescribeResourcePolicies",
+    "logs:PutResourcePolicy",
+    "logs:DeleteResourcePolicy",
+}
+"""The monitoring actions IAM cannot scope to a resource: the only ones allowed on "*"."""
 
 
 def statements(policy: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -255,6 +281,210 @@ class TestOperatorPolicy:
         assert "ses:CreateTenantResourceAssociation" not in actions
 
 
+def monitoring_statements(policy: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The statements that allow any EventBridge or CloudWatch Logs action."""
+    return {
+        sid: s
+        for sid, s in statements(policy).items()
+        if any(not a.startswith("ses:") for a in actions_of({"Statement": [s]}))
+    }
+
+
+class TestOperatorPolicyMonitoring:
+    def test_operator_policy_has_no_monitoring_statement_when_monitoring_is_off(
+        self, plan: Plan
+    ) -> None:
+        policy = operator_policy(plan)
+
+        assert plan.spec["monitoring"]["enabled"] is False
+        assert monitoring_statements(policy) == {}
+        assert set(statements(policy)) & MONITORING_SIDS == set()
+
+    def test_operator_policy_with_monitoring_keeps_the_ses_statements_as_they_are(
+        self, plan: Plan, monitored_plan: Plan
+    ) -> None:
+        without = operator_policy(plan)["Statement"]
+        monitored = operator_policy(monitored_plan)["Statement"]
+
+        assert monitored[: len(without)] == without
+        assert {s["Sid"] for s in monitored[len(without) :]} == MONITORING_SIDS
+
+    def test_operator_policy_with_monitoring_allows_exactly_the_actions_monitoring_needs(
+        self, monitored_plan: Plan
+    ) -> None:
+        extra = actions_of(operator_policy(monitored_plan)) - needed_actions(monitored_plan)
+
+        assert extra == {
+            "events:ListRules",
+            "events:DescribeRule",
+            "events:PutRule",
+            "events:DeleteRule",
+            "events:ListTargetsByRule",
+            "events:PutTargets",
+            "events:RemoveTargets",
+            "events:TagResource",
+            "logs:DescribeLogGroups",
+            "logs:DescribeResourcePolicies",
+            "logs:PutResourcePolicy",
+            "logs:DeleteResourcePolicy",
+            "logs:CreateLogGroup",
+            "logs:DeleteLogGroup",
+            "logs:TagResource",
+            "logs:ListTagsForResource",
+            "logs:FilterLogEvents",
+        }
+
+    def test_operator_policy_with_monitoring_has_no_wildcard_action(
+        self, monitored_plan: Plan
+    ) -> None:
+        actions = actions_of(operator_policy(monitored_plan))
+
+        assert all(re.fullmatch(r"(ses|events|logs):[A-Za-z]+", action) for action in actions)
+        assert not any("*" in action for action in actions)
+
+    def test_operator_policy_allows_monitoring_on_any_resource_only_without_resource_level(
+        self, monitored_plan: Plan
+    ) -> None:
+        on_any = {
+            action
+            for s in monitoring_statements(operator_policy(monitored_plan)).values()
+            if "*" in resources_of(s)
+            for action in actions_of({"Statement": [s]})
+        }
+
+        assert on_any == WITHOUT_RESOURCE_LEVEL_PERMISSIONS
+
+    def test_operator_policy_reads_monitoring_in_its_own_list_statement(
+        self, monitored_plan: Plan
+    ) -> None:
+        found = statements(operator_policy(monitored_plan))
+
+        assert found["ReadMonitoring"]["Action"] == list(MONITORING_READ_ACTIONS)
+        assert found["ReadMonitoring"]["Resource"] == "*"
+        assert found["ListForScanPlanAndStatus"]["Action"] == list(LIST_ACTIONS)
+
+    def test_operator_policy_manages_only_the_migrations_rule(self, monitored_plan: Plan) -> None:
+        rule = statements(operator_policy(monitored_plan))["ManageTheMonitoringRule"]
+
+        assert rule["Action"] == list(MONITORING_RULE_ACTIONS)
+        assert resources_of(rule) == [RULE_ARN]
+        assert "Condition" not in rule
+
+    def test_operator_policy_scan_lists_targets_only_of_the_regions_rules(
+        self, monitored_plan: Plan
+    ) -> None:
+        scan = statements(operator_policy(monitored_plan))["ReadTargetsOfRulesForScan"]
+
+        assert scan["Action"] == ["events:ListTargetsByRule"]
+        assert resources_of(scan) == ["arn:aws:events:eu-west-1:123456789012:rule/*"]
+
+    def test_operator_policy_tags_the_rule_only_with_the_migration_tag(
+        self, monitored_plan: Plan
+    ) -> None:
+        tag = statements(operator_policy(monitored_plan))["TagTheMonitoringRuleWithTheMigration"]
+
+        assert tag["Action"] == ["events:TagResource"]
+        assert resources_of(tag) == [RULE_ARN]
+        assert tag["Condition"] == {
+            "StringEquals": {"aws:RequestTag/sesmigrate:migration": MIGRATION},
+            "ForAllValues:StringEquals": {"aws:TagKeys": ["sesmigrate:migration"]},
+        }
+
+    def test_operator_policy_puts_targets_on_the_rule_only_at_its_log_group(
+        self, monitored_plan: Plan
+    ) -> None:
+        target = statements(operator_policy(monitored_plan))[
+            "TargetTheMonitoringRuleAtItsLogGroupOnly"
+        ]
+
+        assert target["Action"] == ["events:PutTargets"]
+        assert resources_of(target) == [RULE_ARN]
+        assert target["Condition"] == {
+            "ForAllValues:ArnEquals": {"events:TargetArn": LOG_GROUP_ARN},
+            "Null": {"events:TargetArn": "false"},
+        }
+        others = [
+            sid
+            for sid, s in statements(operator_policy(monitored_plan)).items()
+            if sid != "TargetTheMonitoringRuleAtItsLogGroupOnly"
+            and "events:PutTargets" in actions_of({"Statement": [s]})
+        ]
+        assert others == []
+
+    def test_operator_policy_manages_only_the_migrations_log_group(
+        self, monitored_plan: Plan
+    ) -> None:
+        group = statements(operator_policy(monitored_plan))["ManageTheMonitoringLogGroup"]
+
+        assert group["Action"] == list(MONITORING_LOG_GROUP_ACTIONS)
+        assert resources_of(group) == [LOG_GROUP_ARN, f"{LOG_GROUP_ARN}:*"]
+
+    def test_operator_policy_puts_the_logs_resource_policy_in_its_own_statement(
+        self, monitored_plan: Plan
+    ) -> None:
+        policy = statements(operator_policy(monitored_plan))["PutAndDeleteTheLogsResourcePolicy"]
+
+        assert policy["Action"] == list(MONITORING_LOGS_POLICY_ACTIONS)
+        assert policy["Resource"] == "*"
+
+    def test_operator_policy_names_only_the_rule_and_log_group_where_iam_allows(
+        self, monitored_plan: Plan
+    ) -> None:
+        named = {
+            r
+            for s in monitoring_statements(operator_policy(monitored_plan)).values()
+            for r in resources_of(s)
+        }
+
+        assert named == {
+            "*",
+            "arn:aws:events:eu-west-1:123456789012:rule/*",
+            RULE_ARN,
+            LOG_GROUP_ARN,
+            f"{LOG_GROUP_ARN}:*",
+        }
+
+    def test_operator_policy_monitoring_follows_the_spec_not_the_steps(
+        self, monitored_plan: Plan
+    ) -> None:
+        nothing_to_change = with_steps(monitored_plan, [])
+
+        assert set(monitoring_statements(operator_policy(nothing_to_change))) == MONITORING_SIDS
+
+    def test_operator_policy_names_the_rule_and_log_group_the_spec_gives(self, plan: Plan) -> None:
+        custom = with_monitoring(plan, log_group="/team/ses#events", rule_name="ses-to-logs")
+        found = statements(operator_policy(custom))
+        group = "arn:aws:logs:eu-west-1:123456789012:log-group:/team/ses#events"
+        rule = "arn:aws:events:eu-west-1:123456789012:rule/ses-to-logs"
+
+        assert found["ManageTheMonitoringRule"]["Resource"] == rule
+        assert found["ManageTheMonitoringLogGroup"]["Resource"] == [group, f"{group}:*"]
+        assert found["TargetTheMonitoringRuleAtItsLogGroupOnly"]["Condition"][
+            "ForAllValues:ArnEquals"
+        ] == {"events:TargetArn": group}
+
+    @pytest.mark.parametrize(
+        ("region", "partition"),
+        [("cn-north-1", "aws-cn"), ("us-gov-west-1", "aws-us-gov"), ("eu-west-1", "aws")],
+    )
+    def test_operator_policy_monitoring_uses_the_partition_of_the_region(
+        self, monitored_plan: Plan, region: str, partition: str
+    ) -> None:
+        found = statements(operator_policy(dataclasses.replace(monitored_plan, region=region)))
+        group = f"arn:{partition}:logs:{region}:123456789012:log-group:{LOG_GROUP}"
+
+        assert found["ManageTheMonitoringRule"]["Resource"] == (
+            f"arn:{partition}:events:{region}:123456789012:rule/{RULE}"
+        )
+        assert found["ReadTargetsOfRulesForScan"]["Resource"] == (
+            f"arn:{partition}:events:{region}:123456789012:rule/*"
+        )
+        assert found["ManageTheMonitoringLogGroup"]["Resource"] == [group, f"{group}:*"]
+        assert found["TargetTheMonitoringRuleAtItsLogGroupOnly"]["Condition"][
+            "ForAllValues:ArnEquals"
+        ] == {"events:TargetArn": group}
+
+
 class TestTenantPolicies:
     def test_tenant_policies_give_one_policy_per_tenant(self, plan: Plan) -> None:
         assert set(tenant_policies(plan)) == {SCRIPT_TENANT, SHARED_TENANT}
@@ -286,6 +516,12 @@ class TestIamDocument:
     def test_iam_document_matches_golden_file(self, plan: Plan) -> None:
         text = iam_document(plan)
         assert text == check_golden("iam.json", text), "SESMIGRATE_UPDATE_GOLDEN=1 rewrites it"
+
+    def test_iam_document_with_monitoring_matches_golden_file(self, monitored_plan: Plan) -> None:
+        text = iam_document(monitored_plan)
+        assert text == check_golden("iam-monitoring.json", text), (
+            "SESMIGRATE_UPDATE_GOLDEN=1 rewrites it"
+        )
 
     def test_iam_document_holds_both_kinds_of_policy(self, plan: Plan) -> None:
         document = json.loads(iam_document(plan))
