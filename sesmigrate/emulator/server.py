@@ -168,12 +168,29 @@ def run(options: ServerOptions, announce: Callable[[str], None]) -> None:
     """Serve until SIGTERM or SIGINT, then stop cleanly and save the state if asked."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     prepare(options)
-    stopping = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stopping.set())
-    server = EmulatorServer(options.port).start()
-    announce(server.url)
-    stopping.wait()
+    server = _serve_until_stopped(options.port, announce)
     server.stop()
     if options.state_file is not None:
         save_state(options.state_file)
+
+
+def _serve_until_stopped(port: int, announce: Callable[[str], None]) -> EmulatorServer:
+    """Serve from a thread until SIGTERM or SIGINT reaches this process."""
+    stops = {signal.SIGTERM, signal.SIGINT}
+    if hasattr(signal, "pthread_sigmask"):
+        # Blocked before any thread starts, so every thread inherits the mask and the
+        # signal waits for `sigwait` here: delivered to a request thread instead, it would
+        # leave the main thread asleep in a lock that no signal interrupts.
+        signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+        server = EmulatorServer(port).start()
+        announce(server.url)
+        signal.sigwait(stops)
+        return server
+    stopping = threading.Event()
+    for signum in stops:
+        signal.signal(signum, lambda *_: stopping.set())
+    server = EmulatorServer(port).start()
+    announce(server.url)
+    while not stopping.wait(1.0):
+        continue
+    return server
