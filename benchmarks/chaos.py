@@ -5,9 +5,10 @@ account. `sesmigrate apply --cohort all` is started as its own process and kille
 SIGKILL once the journal has recorded a random number of completed actions; then again,
 `kills` times; then resumed to the end. The rollback is killed likewise and resumed. After
 each phase the journal is compared with the emulator: an action of the plan not done is
-*lost*; a tenant of the migration the plan does not name, or a tenant whose associations
-differ from the plan's, is *doubled*. The final rollback must leave the account's tenants
-exactly as they were. Run the long version with:
+*lost*; a tenant of the migration the plan does not name, a tenant whose associations
+differ from the plan's, or the plan's monitoring (rule, target, log group, Logs policy) made
+more than once, is *doubled*. The final rollback must leave the account's tenants and
+monitoring exactly as they were. Run the long version with:
 
     python -m benchmarks.chaos [--kills 50] [--fault-rate 0.1] [--seed 1]
 
@@ -74,6 +75,29 @@ def tenants(url: str) -> dict[str, frozenset[str]]:
     return found
 
 
+def monitoring(url: str) -> dict[str, Any]:
+    """The account's EventBridge rules (with their targets), log groups and Logs policies."""
+    settings = {
+        "region_name": REGION,
+        "endpoint_url": url,
+        "aws_access_key_id": "chaos",
+        "aws_secret_access_key": "chaos",
+    }
+    events: Any = boto3.client("events", **settings)
+    logs: Any = boto3.client("logs", **settings)
+    rules = [r["Name"] for r in events.list_rules()["Rules"]]
+    return {
+        "rules": {
+            name: sorted(t["Arn"] for t in events.list_targets_by_rule(Rule=name)["Targets"])
+            for name in rules
+        },
+        "log_groups": sorted(g["logGroupName"] for g in logs.describe_log_groups()["logGroups"]),
+        "policies": sorted(
+            p["policyName"] for p in logs.describe_resource_policies()["resourcePolicies"]
+        ),
+    }
+
+
 def journal_rows(journal: Path, state: str, direction: str) -> int:
     if not journal.exists():
         return 0
@@ -135,10 +159,11 @@ def chaos(
                 "2",
                 "--wave-size",
                 "3",
+                "--monitoring",
                 *common,
             )
         )
-        before = tenants(url)
+        before, watched = tenants(url), monitoring(url)
         from sesmigrate.journal import journal_path
         from sesmigrate.plan import read_plan
 
@@ -156,11 +181,13 @@ def chaos(
             made += 1
         run_to_end(apply)
         lost, doubled = compare(sealed, journal, tenants(url), before)
+        doubled += _monitoring_doubled(monitoring(url))
         for target in _targets(rng, rollback_kills, journal_rows(journal, "done", "apply")):
             kill_at(rollback, journal, "rollback", "done", target)
             made += 1
         run_to_end(rollback)
-        return ChaosResult(made, lost, doubled, tenants(url) == before)
+        exact = tenants(url) == before and monitoring(url) == watched
+        return ChaosResult(made, lost, doubled, exact)
     finally:
         server.terminate()
         server.wait()
@@ -170,6 +197,16 @@ def _targets(rng: random.Random, kills: int, total: int) -> list[int]:
     """Distinct journal counts, in order, at which to kill: each run dies mid-way, later
     than the one before, and never after the last action."""
     return sorted(rng.sample(range(1, total), min(kills, max(total - 1, 0))))
+
+
+def _monitoring_doubled(applied: dict[str, Any]) -> int:
+    """Monitoring made more than once: extra rules, targets, log groups or policies."""
+    return (
+        max(0, len(applied["rules"]) - 1)
+        + sum(max(0, len(targets) - 1) for targets in applied["rules"].values())
+        + max(0, len(applied["log_groups"]) - 1)
+        + max(0, len(applied["policies"]) - 1)
+    )
 
 
 def compare(
