@@ -63,6 +63,13 @@ class ScanSummary:
                 }
                 for t in inventory.tenants
             ],
+            "monitoring": {
+                "scanned": inventory.monitoring.scanned,
+                "rules": [
+                    {"name": r.name, "targets": [t.arn for t in r.targets]}
+                    for r in inventory.monitoring.rules
+                ],
+            },
             "conflicts": [_finding(f) for f in owners.conflicts],
             "blockers": [_finding(f) for f in owners.blockers],
             "warnings": [_finding(f) for f in owners.warnings],
@@ -97,6 +104,12 @@ class ScanSummary:
                 )
                 + f", {t['sending_status']}, {t['resources']} resource(s)"
                 for t in data["tenants"]
+            ]
+        if data["monitoring"]["rules"]:
+            lines += ["", "EventBridge rules routing SES events:"]
+            lines += [
+                f"  {r['name']} -> " + (", ".join(r["targets"]) or "no target")
+                for r in data["monitoring"]["rules"]
             ]
         if data["shared"]:
             lines += ["", "Shared by several customers:"]

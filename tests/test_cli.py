@@ -111,6 +111,27 @@ class TestScan:
         assert sum(summary["customers_per_tier"].values()) == 12
         assert [t["name"] for t in summary["tenants"]] == ["legacy-handmade"]
 
+    def test_scan_lists_the_rules_that_route_ses_events_and_their_targets(
+        self, emulator, tmp_path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        events = emulator.client("events")
+        events.put_rule(Name="ses-watch", EventPattern=json.dumps({"source": ["aws.ses"]}))
+        events.put_rule(Name="ec2-watch", EventPattern=json.dumps({"source": ["aws.ec2"]}))
+        target = "arn:aws:logs:us-east-1:123456789012:log-group:/ops/ses"
+        events.put_targets(Rule="ses-watch", Targets=[{"Id": "ops", "Arn": target}])
+
+        assert self.scan(emulator, tmp_path) == 0
+        out = capsys.readouterr().out
+        assert self.scan(emulator, tmp_path, "--format", "json") == 0
+        summary = json.loads(capsys.readouterr().out)
+
+        assert f"EventBridge rules routing SES events:\n  ses-watch -> {target}" in out
+        assert "ec2-watch" not in out
+        assert summary["monitoring"] == {
+            "scanned": True,
+            "rules": [{"name": "ses-watch", "targets": [target]}],
+        }
+
     def test_scan_reports_a_missing_configuration_set_as_a_blocker(
         self, emulator, tmp_path, capsys: pytest.CaptureFixture[str]
     ) -> None:
