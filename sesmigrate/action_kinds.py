@@ -55,7 +55,8 @@ KINDS: dict[str, type[Action]] = {
     )
 }
 NAME_RULES = {"log_group": LOG_GROUP_NAME, "rule": RULE_NAME, "target_id": RULE_NAME}
-"""Fields holding an AWS name, with the pattern AWS checks it against."""
+"""Fields holding an AWS name, with the pattern AWS checks it against (a target's Id, inside
+PutTarget's JSON, follows the same rule as `target_id`)."""
 JSON_OBJECTS = ("document", "settings", "target")
 """Fields holding canonical JSON of an object."""
 
@@ -85,6 +86,8 @@ def action_from_dict(data: dict[str, Any]) -> Action:
         isinstance(_object(values["target"]).get(key), str) for key in ("Arn", "Id")
     ):
         raise ValueError(f"action {kind}: its target needs an Arn and an Id")
+    if cls is PutTarget and not RULE_NAME.fullmatch(target_id := PutTarget.id_of(values["target"])):
+        raise ValueError(f"action {kind} has an invalid target Id {target_id!r}")
     return cls(**values)
 
 

@@ -248,7 +248,8 @@ class _Scan:
                     for group in self.tokens(
                         logs.describe_log_groups, "logGroups", "nextToken", logGroupNamePrefix=name
                     ):
-                        groups.setdefault(group["logGroupName"], group)
+                        if group["logGroupName"] == name:  # not its prefix siblings
+                            groups[name] = group
             policies = self.tokens(logs.describe_resource_policies, "resourcePolicies", "nextToken")
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") not in DENIED:

@@ -16,6 +16,7 @@ from sesmigrate.actions import (
 )
 from sesmigrate.diff import PlanError, PlannedAction
 from sesmigrate.graph import CANARY, CLEANUP, Cohort, cohorts, customer_cohorts, dependency_graph
+from sesmigrate.monitoring_actions import CreateLogGroup, PutLogsPolicy, PutRule, PutTarget
 from sesmigrate.ownership import Customer
 from sesmigrate.spec import CohortSpec
 
@@ -282,6 +283,67 @@ class TestCycle:
 
         with pytest.raises(PlanError, match="cycle"):
             cohorts(actions, (customer("beta"),), CohortSpec(canary=1, wave_size=1))
+
+
+LOG_GROUP_ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/ses/tenants"
+
+
+class TestMonitoring:
+    """The four monitoring actions, which no customer owns, beside a customer's tenant."""
+
+    LOG_GROUP = CreateLogGroup("/aws/ses/tenants", LOG_GROUP_ARN)
+    POLICY = PutLogsPolicy("sesmigrate-m1", '{"Statement":[]}')
+    RULE = PutRule("sesmigrate-m1", '{"State":"ENABLED"}')
+    TARGET = PutTarget("sesmigrate-m1", f'{{"Arn":"{LOG_GROUP_ARN}","Id":"logs"}}')
+    MONITORING = (planned(LOG_GROUP), planned(POLICY), planned(RULE), planned(TARGET))
+    TENANT = (planned(CreateTenant("acme"), "acme"), planned(attach("acme", "acme.io"), "acme"))
+    PREPARED = frozenset({LOG_GROUP.key, POLICY.key, RULE.key})
+
+    def test_dependency_graph_routes_the_target_after_group_policy_and_rule(self) -> None:
+        assert edges(self.MONITORING) == {(key, self.TARGET.key) for key in self.PREPARED}
+
+    def test_dependency_graph_adds_no_edge_to_a_target_alone(self) -> None:
+        assert edges((planned(self.TARGET),)) == set()
+
+    def test_cohorts_put_the_target_in_a_later_batch_than_what_it_needs(self) -> None:
+        [canary] = cohorts(self.MONITORING, (), CohortSpec())
+
+        assert canary.batches == (tuple(sorted(self.PREPARED)), (self.TARGET.key,))
+
+    def test_cohorts_put_the_monitoring_in_the_first_cohort(self) -> None:
+        actions = (*self.MONITORING, *self.TENANT, planned(CreateTenant("beta"), "beta"))
+        customers = (customer("acme"), customer("beta", identities=3))
+
+        result = cohorts(actions, customers, CohortSpec(canary=1, wave_size=1))
+
+        assert [c.name for c in result] == [CANARY, "wave-1"]
+        assert keys_of(result[0]) == {p.action.key for p in (*self.MONITORING, *self.TENANT)}
+        assert result[0].batches[0] == tuple(sorted({*self.PREPARED, CreateTenant("acme").key}))
+        assert self.TARGET.key in result[0].batches[1]
+        assert_dependencies_run_first(actions, result)
+
+    def test_cohorts_put_the_monitoring_in_the_first_wave_without_a_canary(self) -> None:
+        actions = (*self.MONITORING, *self.TENANT)
+
+        result = cohorts(actions, (customer("acme"),), CohortSpec(canary=0, wave_size=5))
+
+        assert [c.name for c in result] == ["wave-1"]
+        assert keys_of(result[0]) == {p.action.key for p in actions}
+
+    def test_cohorts_give_the_monitoring_a_canary_when_there_are_no_customers(self) -> None:
+        result = cohorts(self.MONITORING, (), CohortSpec(canary=3, wave_size=5))
+
+        assert [(c.name, c.customers) for c in result] == [(CANARY, ())]
+        assert keys_of(result[0]) == {p.action.key for p in self.MONITORING}
+
+    def test_cohorts_keep_the_monitoring_out_of_cleanup_without_customers(self) -> None:
+        removal = planned(DeleteTenant("orphan"), cleanup=True)
+
+        result = cohorts((*self.MONITORING, removal), (), CohortSpec())
+
+        assert [c.name for c in result] == [CANARY, CLEANUP]
+        assert keys_of(result[0]) == {p.action.key for p in self.MONITORING}
+        assert keys_of(result[1]) == {DeleteTenant("orphan").key}
 
 
 class TestCustomerCohorts:

@@ -1,8 +1,11 @@
 """The scanner against the emulator's realistic account, in-process and over HTTP."""
 
+import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
+from botocore.awsrequest import AWSResponse
 
 from sesmigrate import inventory as scanner
 from sesmigrate.aws import AccountBinding, AwsSettings, Clients, make_clients
@@ -14,9 +17,20 @@ from sesmigrate.emulator.accounts import (
     realistic_account,
 )
 from sesmigrate.emulator.control import TrafficSettings
+from sesmigrate.errors import SesmigrateError
 from sesmigrate.ownership import OwnershipRules, ownership
 from sesmigrate.ratelimit import RateLimiter
-from sesmigrate.snapshot import Inventory
+from sesmigrate.snapshot import (
+    UNSCANNED,
+    EventRule,
+    Inventory,
+    LogGroup,
+    LogsPolicy,
+    Monitoring,
+    RuleTarget,
+    canonical_json,
+    read_inventory,
+)
 
 ARN = "arn:aws:ses:us-east-1:123456789012"
 BINDING = AccountBinding("123456789012", "us-east-1")
@@ -211,3 +225,179 @@ def test_make_clients_pool_fits_the_parallelism() -> None:
     clients = make_clients(AwsSettings(region="us-east-1", max_pool_connections=40))
 
     assert clients.ses.meta.config.max_pool_connections == 40
+
+
+LOGS = "arn:aws:logs:us-east-1:123456789012:log-group"
+EVENTS = "arn:aws:events:us-east-1:123456789012:rule"
+SES_PATTERN = {"source": ["aws.ses"], "detail-type": ["Sending Status Disabled"]}
+POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": f"{LOGS}:/aws/ses/tenants:*",
+        }
+    ],
+}
+
+
+def monitored_clients(emulator: Any) -> Clients:
+    return Clients(
+        ses=emulator.ses,
+        sts=emulator.client("sts"),
+        region="us-east-1",
+        events=emulator.client("events"),
+        logs=emulator.client("logs"),
+    )
+
+
+def deny(operation: str) -> Any:
+    """A before-call handler answering as AWS does to a caller without the permission."""
+
+    def handler(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        response = AWSResponse("https://events.us-east-1.amazonaws.com/", 400, {}, None)
+        error = {"Code": "AccessDeniedException", "Message": f"not allowed to {operation}"}
+        return response, {"Error": error, "ResponseMetadata": {"HTTPStatusCode": 400}}
+
+    return handler
+
+
+class TestMonitoring:
+    @pytest.fixture
+    def account(self, emulator: Any) -> Clients:
+        """SES events routed to a log group under /aws/ses/ and to one outside it, next to
+        things the scan has no business with: another app's rule, groups and policy."""
+        clients = monitored_clients(emulator)
+        logs, events = clients.logs, clients.events
+        for group in (
+            "/aws/ses/tenants",
+            "/app/ses-archive",
+            "/app/ses-archive-old",
+            "/app/orders",
+        ):
+            logs.create_log_group(logGroupName=group)
+        logs.put_resource_policy(policyName="ses-to-logs", policyDocument=json.dumps(POLICY))
+        logs.put_resource_policy(policyName="route53", policyDocument='{"Statement": []}')
+        events.put_rule(
+            Name="ses-tenant-events",
+            EventPattern=json.dumps(SES_PATTERN),
+            Description="tenant events",
+        )
+        events.put_targets(
+            Rule="ses-tenant-events",
+            Targets=[
+                {"Id": "tenants", "Arn": f"{LOGS}:/aws/ses/tenants"},
+                {"Id": "archive", "Arn": f"{LOGS}:/app/ses-archive"},
+            ],
+        )
+        events.put_rule(Name="orders", EventPattern='{"source": ["shop.orders"]}')
+        events.put_targets(Rule="orders", Targets=[{"Id": "o", "Arn": f"{LOGS}:/app/orders"}])
+        events.put_rule(Name="sesmigrate-old", EventPattern='{"source": ["aws.sns"]}')
+        return clients
+
+    def test_scan_records_ses_rules_their_targets_log_groups_and_policies(
+        self, account: Clients
+    ) -> None:
+        found = scanner.scan(account, BINDING)
+
+        assert found.monitoring == Monitoring(
+            scanned=True,
+            rules=(
+                EventRule(
+                    "ses-tenant-events",
+                    f"{EVENTS}/ses-tenant-events",
+                    canonical_json(
+                        {
+                            "Description": "tenant events",
+                            "EventPattern": SES_PATTERN,
+                            "State": "ENABLED",
+                        }
+                    ),
+                    (
+                        RuleTarget("archive", f"{LOGS}:/app/ses-archive"),
+                        RuleTarget("tenants", f"{LOGS}:/aws/ses/tenants"),
+                    ),
+                ),
+                EventRule(
+                    "sesmigrate-old",
+                    f"{EVENTS}/sesmigrate-old",
+                    canonical_json({"EventPattern": {"source": ["aws.sns"]}, "State": "ENABLED"}),
+                ),
+            ),
+            log_groups=(
+                LogGroup("/app/ses-archive", f"{LOGS}:/app/ses-archive"),
+                LogGroup("/aws/ses/tenants", f"{LOGS}:/aws/ses/tenants"),
+            ),
+            policies=(
+                LogsPolicy("route53", canonical_json({"Statement": []})),
+                LogsPolicy("ses-to-logs", canonical_json(POLICY)),
+            ),
+        )
+        assert found.notes == ()
+
+    def test_scan_ignores_a_rule_that_neither_matches_ses_nor_is_named_like_ours(
+        self, account: Clients
+    ) -> None:
+        found = scanner.scan(account, BINDING)
+
+        assert found.monitoring.rule("orders") is None
+        assert found.monitoring.log_group("/app/orders") is None
+
+    def test_scan_without_events_and_logs_clients_leaves_monitoring_unscanned(
+        self, account: Clients
+    ) -> None:
+        found = scan_with(account, events=None, logs=None)
+
+        assert found.monitoring == UNSCANNED
+        assert found.monitoring.scanned is False
+
+    def test_denied_event_rules_give_an_unscanned_monitoring_and_a_note(
+        self, emulator: Any, account: Clients
+    ) -> None:
+        load(emulator, customers=4)
+        complete = scanner.scan(account, BINDING)
+        account.events.meta.events.register("before-call.eventbridge.ListRules", deny("ListRules"))
+
+        found = scanner.scan(account, BINDING)
+
+        assert found.monitoring == UNSCANNED
+        assert found.notes == (
+            "monitoring not scanned: ListRules was denied "
+            "(planning monitoring then assumes none exists)",
+        )
+        assert (found.identities, found.tenants) == (complete.identities, complete.tenants)
+        assert len(found.identities) > 0
+
+    def test_other_errors_reading_monitoring_fail_the_scan(self, account: Clients) -> None:
+        def invalid(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+            response = AWSResponse("https://logs.us-east-1.amazonaws.com/", 400, {}, None)
+            error = {"Code": "ValidationException", "Message": "bad request"}
+            return response, {"Error": error, "ResponseMetadata": {"HTTPStatusCode": 400}}
+
+        account.logs.meta.events.register(
+            "before-call.cloudwatch-logs.DescribeResourcePolicies", invalid
+        )
+
+        with pytest.raises(SesmigrateError, match="DescribeResourcePolicies"):
+            scanner.scan(account, BINDING)
+
+    def test_monitoring_round_trips_through_the_inventory_file(self, account: Clients) -> None:
+        found = scanner.scan(account, BINDING)
+
+        read = read_inventory(found.to_json("test"), "inventory.json")
+
+        assert read.monitoring == found.monitoring
+        assert read.fingerprint() == found.fingerprint()
+
+    def test_fingerprint_changes_when_a_target_changes(self, account: Clients) -> None:
+        before = scanner.scan(account, BINDING).fingerprint()
+
+        account.events.remove_targets(Rule="ses-tenant-events", Ids=["archive"])
+
+        assert scanner.scan(account, BINDING).fingerprint() != before
+
+
+def scan_with(clients: Clients, **changes: Any) -> Inventory:
+    return scanner.scan(replace(clients, **changes), BINDING)

@@ -13,10 +13,15 @@ from sesmigrate.snapshot import (
     ConfigurationSet,
     DedicatedIpPool,
     EmailTemplate,
+    EventRule,
     ExistingTenant,
     Identity,
     Inventory,
     InventoryError,
+    LogGroup,
+    LogsPolicy,
+    Monitoring,
+    RuleTarget,
     Tags,
     TenantResource,
     read_inventory,
@@ -122,9 +127,31 @@ def reversed_lists(inventory: Inventory) -> Inventory:
     )
 
 
-def edited(change: Callable[[dict[str, Any]], Any]) -> str:
+LOGS = "arn:aws:logs:us-east-1:123456789012:log-group"
+MONITORING = Monitoring(
+    scanned=True,
+    rules=(
+        EventRule(
+            "ses-events",
+            "arn:aws:events:us-east-1:123456789012:rule/ses-events",
+            '{"EventPattern":{"source":["aws.ses"]},"State":"ENABLED"}',
+            (
+                RuleTarget("archive", f"{LOGS}:/app/archive"),
+                RuleTarget("logs", f"{LOGS}:/aws/ses/t"),
+            ),
+        ),
+        EventRule(
+            "sesmigrate-m1", "arn:aws:events:us-east-1:123456789012:rule/sesmigrate-m1", "{}"
+        ),
+    ),
+    log_groups=(LogGroup("/app/archive", f"{LOGS}:/app/archive"), LogGroup("/aws/ses/t", "")),
+    policies=(LogsPolicy("ses-events", '{"Statement":[]}'),),
+)
+
+
+def edited(change: Callable[[dict[str, Any]], Any], **changes: Any) -> str:
     """The sample's JSON with `change` applied to the decoded document (fingerprint untouched)."""
-    document = json.loads(sample().to_json("0.1.0"))
+    document = json.loads(sample(**changes).to_json("0.1.0"))
     change(document)
     return json.dumps(document)
 
@@ -140,6 +167,32 @@ class TestJsonRoundTrip:
         inventory = sample()
 
         assert read_inventory(inventory.to_json("x")) == inventory
+
+    def test_read_inventory_returns_the_monitoring_that_to_json_wrote(self) -> None:
+        inventory = sample(monitoring=MONITORING)
+
+        read = read_inventory(inventory.to_json("x"))
+
+        assert read == inventory
+        assert read.monitoring == MONITORING
+        assert read.fingerprint() == inventory.fingerprint()
+
+    def test_fingerprint_covers_the_monitoring_but_not_its_order(self) -> None:
+        reordered = dataclasses.replace(
+            MONITORING,
+            rules=tuple(
+                dataclasses.replace(r, targets=r.targets[::-1]) for r in MONITORING.rules[::-1]
+            ),
+            log_groups=MONITORING.log_groups[::-1],
+        )
+
+        assert sample().fingerprint() != sample(monitoring=MONITORING).fingerprint()
+        assert sample(monitoring=reordered).fingerprint() == (
+            sample(monitoring=MONITORING).fingerprint()
+        )
+        assert sample(monitoring=reordered).to_json("x") == sample(monitoring=MONITORING).to_json(
+            "x"
+        )
 
     def test_read_inventory_keeps_scanned_at_and_notes(self) -> None:
         read = read_inventory(sample(notes=("b", "a")).to_json("x"))
@@ -298,6 +351,54 @@ REFUSALS = [
         edited(_set_identity_field("tags", [{"Key": "customer", "Value": "evil"}])),
         "fingerprint does not match its content",
         id="edited-fact",
+    ),
+    pytest.param(
+        edited(lambda d: d.pop("monitoring")),
+        "'monitoring' must be an object with 'scanned' true or false",
+        id="no-monitoring",
+    ),
+    pytest.param(
+        edited(lambda d: d["monitoring"].update(scanned="yes")),
+        "'monitoring' must be an object with 'scanned' true or false",
+        id="monitoring-scanned-not-bool",
+    ),
+    pytest.param(
+        edited(lambda d: d["monitoring"].update(rules={}), monitoring=MONITORING),
+        "'rules' must be a list",
+        id="monitoring-rules-not-a-list",
+    ),
+    pytest.param(
+        edited(lambda d: d["monitoring"]["rules"][0].pop("arn"), monitoring=MONITORING),
+        "'rules[0]' has no 'arn'",
+        id="monitoring-rule-without-arn",
+    ),
+    pytest.param(
+        edited(lambda d: d["monitoring"]["rules"][0].update(targets="logs"), monitoring=MONITORING),
+        "'monitoring.rules[0].targets' must be a list",
+        id="monitoring-targets-not-a-list",
+    ),
+    pytest.param(
+        edited(
+            lambda d: d["monitoring"]["rules"][0]["targets"][1].update(arn=7),
+            monitoring=MONITORING,
+        ),
+        "'monitoring.rules[0].targets[1].arn' must be str",
+        id="monitoring-target-arn-not-a-string",
+    ),
+    pytest.param(
+        edited(lambda d: d["monitoring"]["log_groups"][0].pop("name"), monitoring=MONITORING),
+        "'log_groups[0]' has no 'name'",
+        id="monitoring-log-group-without-name",
+    ),
+    pytest.param(
+        edited(lambda d: d["monitoring"]["policies"][0].update(document={}), monitoring=MONITORING),
+        "'policies[0].document' must be str",
+        id="monitoring-policy-document-not-a-string",
+    ),
+    pytest.param(
+        edited(lambda d: d["monitoring"]["rules"][0]["targets"].pop(), monitoring=MONITORING),
+        "fingerprint does not match its content",
+        id="edited-monitoring",
     ),
 ]
 

@@ -10,6 +10,7 @@ from sesmigrate.spec import (
     CohortSpec,
     GateSpec,
     MigrationSpec,
+    MonitoringSpec,
     OwnershipSpec,
     SpecError,
     Suppression,
@@ -187,6 +188,21 @@ def test_parse_spec_defaults_to_isolated_when_the_spec_is_empty() -> None:
             'tenant_name_template = "ses"',
             "tenant_name_template: tenant name template 'ses' must contain {customer} exactly once",
         ),
+        (
+            '[monitoring]\nlog_group = "ses tenants"',
+            "monitoring.log_group must be 1-512 letters, digits or . - _ / #, got 'ses tenants'",
+        ),
+        ('[monitoring]\nlog_group = ""', "monitoring.log_group must be 1-512 letters"),
+        ('[monitoring]\nlog_group = "' + "a" * 513 + '"', "monitoring.log_group must be 1-512"),
+        ("[monitoring]\nlog_group = 3", "monitoring.log_group must be a string, got 3"),
+        (
+            '[monitoring]\nrule_name = "ses/tenants"',
+            "monitoring.rule_name must be 1-64 letters, digits or . - _, got 'ses/tenants'",
+        ),
+        ('[monitoring]\nrule_name = "' + "r" * 65 + '"', "monitoring.rule_name must be 1-64"),
+        ('[monitoring]\nenabled = "yes"', "monitoring.enabled must be true or false, got 'yes'"),
+        ('[monitoring]\nlog_grup = "/aws/ses/x"', "unknown key monitoring.log_grup"),
+        ("monitoring = true", "monitoring must be a table"),
     ],
 )
 def test_parse_spec_names_the_key_when_a_value_is_wrong(text: str, problem: str) -> None:
@@ -195,6 +211,36 @@ def test_parse_spec_names_the_key_when_a_value_is_wrong(text: str, problem: str)
     assert str(error).startswith(f"{SOURCE}: ")
     assert problem in str(error)
     assert (error.source, error.problem) == (SOURCE, str(error).removeprefix(f"{SOURCE}: "))
+
+
+def test_parse_spec_leaves_monitoring_off_without_its_section() -> None:
+    spec = parsed(FULL)
+
+    assert spec.monitoring == MonitoringSpec(enabled=False)
+    assert spec.monitoring.log_group == "/aws/ses/tenants"
+    assert spec.monitoring.rule_name is None
+
+
+def test_parse_spec_turns_monitoring_on_when_its_section_is_present() -> None:
+    spec = parsed('name = "acme"\n[monitoring]')
+
+    assert spec.monitoring == MonitoringSpec(True, "/aws/ses/tenants", None)
+    assert spec.monitoring_rule == "sesmigrate-acme"
+
+
+def test_parse_spec_keeps_monitoring_off_when_the_section_says_so() -> None:
+    spec = parsed('[monitoring]\nenabled = false\nlog_group = "/aws/ses/x"')
+
+    assert spec.monitoring == MonitoringSpec(False, "/aws/ses/x", None)
+
+
+def test_parse_spec_reads_the_monitoring_log_group_and_rule_name() -> None:
+    spec = parsed(
+        '[monitoring]\nenabled = true\nlog_group = "/acme/ses#1"\nrule_name = "acme.ses-events_1"'
+    )
+
+    assert spec.monitoring == MonitoringSpec(True, "/acme/ses#1", "acme.ses-events_1")
+    assert spec.monitoring_rule == "acme.ses-events_1"
 
 
 def test_parse_spec_says_when_the_text_is_not_toml() -> None:
@@ -289,6 +335,21 @@ def test_with_overrides_sets_delete_orphaned_tenants_either_way() -> None:
     )
 
 
+@pytest.mark.parametrize("section", ["", "[monitoring]", "[monitoring]\nenabled = false"])
+@pytest.mark.parametrize("flag", [True, False])
+def test_with_overrides_turns_monitoring_on_or_off_keeping_its_names(
+    section: str, flag: bool
+) -> None:
+    spec = parsed(f'name = "acme"\n{section}\nlog_group = "/aws/ses/x"' if section else "")
+
+    overridden = spec.with_overrides(monitoring=flag)
+
+    assert overridden.monitoring == MonitoringSpec(
+        flag, spec.monitoring.log_group, spec.monitoring.rule_name
+    )
+    assert spec.with_overrides(monitoring=None) == spec
+
+
 def test_with_overrides_leaves_every_value_when_flags_are_none() -> None:
     spec = parsed(FULL)
 
@@ -316,6 +377,27 @@ def test_to_dict_round_trips_through_canonical_json() -> None:
     recorded = json.loads(json.dumps(spec.to_dict(), sort_keys=True, separators=(",", ":")))
 
     assert spec_from_mapping(recorded, "plan") == spec
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        "[monitoring]",
+        "[monitoring]\nenabled = false",
+        '[monitoring]\nlog_group = "/acme/ses"\nrule_name = "acme-events"',
+    ],
+)
+def test_to_dict_round_trips_the_monitoring(section: str) -> None:
+    spec = parsed(f"{FULL}\n{section}")
+
+    recorded = json.loads(json.dumps(spec.to_dict()))
+
+    assert spec_from_mapping(recorded, "plan") == spec
+    assert recorded["monitoring"] == {
+        "enabled": spec.monitoring.enabled,
+        "log_group": spec.monitoring.log_group,
+        "rule_name": spec.monitoring.rule_name,
+    }
 
 
 def test_to_dict_round_trips_a_spec_with_defaults() -> None:
@@ -376,6 +458,7 @@ KEYS = {
     "[suppression.vip]": ["reasons", "scope"],
     "[cohorts]": ["canary", "wave_size", "by_tier"],
     "[gates]": ["soak_seconds", "allow_reinstated"],
+    "[monitoring]": ["enabled", "log_group", "rule_name"],
 }
 VALUES = [
     "true",
