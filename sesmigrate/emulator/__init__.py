@@ -7,18 +7,36 @@ idempotent, and everything else moto emulates (STS, SES v1, ...) keeps working.
 
 import moto.sesv2
 import moto.sesv2.models
+from moto.core.routing import get_service_router
 
 from .models import EmulatorBackend, emulator_backends
 
 __all__ = ["EmulatorBackend", "backend", "emulator_backends", "install"]
 
 DEFAULT_ACCOUNT = "123456789012"
+ROUTED_SERVICES = ("sesv2", "events", "logs", "sts")
+"""The services sesmigrate calls: their request routers are warmed by `install`."""
 
 
 def install() -> None:
     """Serve SES v2 from the emulator instead of moto's own, partial, sesv2 backend."""
     moto.sesv2.sesv2_backends = emulator_backends
     moto.sesv2.models.sesv2_backends = emulator_backends
+    _warm_routers()
+
+
+def _warm_routers() -> None:
+    """Build moto's operation models before the first request, in one thread.
+
+    moto 5.2 caches its operation models under the same key as botocore's, which its own
+    method calls first: two concurrent first requests of an operation can get botocore's
+    model, without `http_trait`, and fail with AttributeError (a concurrent scan hit it).
+    Each router's models, built once here, are then only ever read.
+    """
+    for service in ROUTED_SERVICES:
+        model = get_service_router(service)._service_model
+        for name in model.operation_names:
+            model.operation_model(name)
 
 
 def backend(region: str = "us-east-1", account: str = DEFAULT_ACCOUNT) -> EmulatorBackend:
