@@ -416,9 +416,18 @@ def _json(text: Any) -> Any:
 
 
 def _matches_ses(pattern: Any) -> bool:
-    """Whether an event pattern can match SES's events (`source` naming `aws.ses`)."""
+    """Whether an event pattern can match SES's events: its `source` names `aws.ses`, a
+    prefix of it, or is absent (a pattern without `source` matches every source)."""
     parsed = _json(pattern)
     if not isinstance(parsed, dict):
         return False
-    source = parsed.get("source")
-    return source == "aws.ses" or (isinstance(source, list) and "aws.ses" in source)
+    if "source" not in parsed:
+        return True
+    source = parsed["source"]
+    for entry in source if isinstance(source, list) else [source]:
+        if entry == "aws.ses":
+            return True
+        prefix = entry.get("prefix") if isinstance(entry, dict) else None
+        if isinstance(prefix, str) and "aws.ses".startswith(prefix):
+            return True
+    return False

@@ -29,6 +29,9 @@ DETAIL_TYPES = (
 )
 EVENT_PATTERN = {"source": ["aws.ses"], "detail-type": list(DETAIL_TYPES)}
 TARGET_ID = "sesmigrate-log-group"
+RULE_DESCRIPTION_LIMIT = 512
+LOGS_POLICY_LIMIT = 10
+"""CloudWatch Logs resource policies allowed per account and region."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +75,11 @@ def desired_monitoring(spec: MigrationSpec, inventory: Inventory) -> DesiredMoni
             }
         ],
     }
+    description = f"SES tenant events to {log_group} (sesmigrate migration {spec.name})"
+    if len(description) > RULE_DESCRIPTION_LIMIT:
+        description = f"SES tenant events (sesmigrate migration {spec.name})"
     settings = {
-        "Description": f"SES tenant events to {log_group} (sesmigrate migration {spec.name})",
+        "Description": description,
         "EventPattern": EVENT_PATTERN,
         "State": "ENABLED",
     }
@@ -113,6 +119,12 @@ def monitoring_changes(
             )
         )
     policy = have.policy(want.policy_name)
+    if policy is None and len(have.policies) >= LOGS_POLICY_LIMIT:
+        warnings.append(
+            f"the account already has {len(have.policies)} CloudWatch Logs resource policies, "
+            f"the most a region allows: putting {want.policy_name} will fail until one is "
+            "removed"
+        )
     if policy is None or _parsed(policy.document) != _parsed(want.policy_document):
         planned.append(
             _planned(

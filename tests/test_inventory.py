@@ -401,3 +401,24 @@ class TestMonitoring:
 
 def scan_with(clients: Clients, **changes: Any) -> Inventory:
     return scanner.scan(replace(clients, **changes), BINDING)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "matches"),
+    [
+        ({"source": ["aws.ses"]}, True),
+        ({"source": "aws.ses"}, True),
+        ({"detail-type": ["Sending Status Disabled"]}, True),
+        ({"source": [{"prefix": "aws."}]}, True),
+        ({"source": [{"prefix": "aws.sq"}]}, False),
+        ({"source": ["aws.ec2", "aws.sns"]}, False),
+        ("not json", False),
+    ],
+    ids=["listed", "bare", "no-source", "prefix", "other-prefix", "others", "malformed"],
+)
+def test_a_pattern_matches_ses_events_when_its_source_can_be_aws_ses(
+    pattern: Any, matches: bool
+) -> None:
+    text = pattern if isinstance(pattern, str) else json.dumps(pattern)
+
+    assert scanner._matches_ses(text) is matches

@@ -261,3 +261,29 @@ class TestMonitoringChanges:
             (),
             (),
         )
+
+    def test_a_full_set_of_logs_policies_warns_that_putting_ours_will_fail(self) -> None:
+        full = tuple(LogsPolicy(f"other-{n}", "{}") for n in range(10))
+
+        planned, warnings = monitoring_changes(inventory(in_place(policies=full)), SPEC)
+
+        assert PutLogsPolicy in [type(p.action) for p in planned]
+        assert any("already has 10 CloudWatch Logs resource policies" in w for w in warnings)
+
+    def test_nine_other_logs_policies_give_no_warning(self) -> None:
+        nine = tuple(LogsPolicy(f"other-{n}", "{}") for n in range(9))
+
+        _, warnings = monitoring_changes(inventory(in_place(policies=nine)), SPEC)
+
+        assert warnings == ()
+
+    def test_a_log_group_too_long_for_the_rule_description_is_left_out_of_it(self) -> None:
+        long_group = "/aws/ses/" + "x" * 500
+        spec = dataclasses.replace(
+            SPEC, monitoring=MonitoringSpec(enabled=True, log_group=long_group)
+        )
+
+        description = json.loads(desired_monitoring(spec, inventory()).rule_settings)["Description"]
+
+        assert len(description) <= 512
+        assert description == f"SES tenant events (sesmigrate migration {MIGRATION})"
