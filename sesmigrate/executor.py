@@ -32,6 +32,7 @@ TRANSIENT_CODES = frozenset(
         "ThrottlingException",
         "InternalFailure",
         "InternalServerError",
+        "ConcurrentModificationException",
         "ServiceUnavailable",
         "ServiceUnavailableException",
         "RequestTimeout",
@@ -105,7 +106,7 @@ class Executor:
         if action.service == "sesv2":
             return self.ses
         if action.service not in self.services:
-            raise SesmigrateError(f"{action.describe()}: no {action.service} client to run it")
+            raise SesmigrateError(f"{action.key}: no {action.service} client to run it")
         return self.services[action.service]
 
     def run(

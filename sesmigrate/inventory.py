@@ -29,6 +29,7 @@ from botocore.exceptions import ClientError
 
 from .aws import AccountBinding, AwsSettings, Clients, aws_errors, caller_identity, make_clients
 from .executor import Progress
+from .monitoring_actions import rule_settings
 from .ratelimit import RateLimiter
 from .snapshot import (
     UNSCANNED,
@@ -290,7 +291,7 @@ class _Scan:
         return EventRule(
             name=listed["Name"],
             arn=listed["Arn"],
-            settings=rule_settings(listed),
+            settings=canonical_json(rule_settings(listed)),
             targets=tuple(sorted((RuleTarget(t["Id"], t["Arn"]) for t in targets), key=str)),
         )
 
@@ -394,18 +395,6 @@ def scan(
         scanned_at=now().isoformat(timespec="seconds"),
         notes=tuple(sorted(run.notes)),
     )
-
-
-RULE_SETTINGS = ("Description", "EventPattern", "ScheduleExpression", "State")
-"""What `PutRule` sets and `DescribeRule`/`ListRules` return, bus and name aside."""
-
-
-def rule_settings(described: Mapping[str, Any]) -> str:
-    """A rule's settings as canonical JSON, its pattern parsed, so equal rules compare equal."""
-    settings = {key: described[key] for key in RULE_SETTINGS if described.get(key)}
-    if "EventPattern" in settings:
-        settings["EventPattern"] = _json(settings["EventPattern"])
-    return canonical_json(settings)
 
 
 def _json(text: Any) -> Any:

@@ -7,24 +7,35 @@ migration; `monitoring_changes` compares them with the scanned account and plans
 missing, as four actions of the first cohort: log group, resource policy, rule, target.
 What exists and matches is adopted (planned as nothing; rollback leaves it alone).
 
-The resource policy is the narrowest that works: only EventBridge's service principals,
-only `CreateLogStream`/`PutLogEvents`, only this log group, and only on behalf of this rule
-(`aws:SourceArn`) in this account (`aws:SourceAccount`).
+The resource policy is meant to be the narrowest that works: only EventBridge's service
+principals, only `CreateLogStream`/`PutLogEvents`, only this log group, and only on behalf of
+this rule (`aws:SourceArn`) in this account (`aws:SourceAccount`). The emulator does not
+enforce resource policies: that EventBridge delivers under these conditions is taken from
+the EventBridge and CloudWatch Logs documentation, not yet from a real account.
+
+The finding-closed event is "Advisor Recommendation Status Resolved" in the EventBridge
+event reference and "... Closed" in the AWS tenants blog; the rule matches both.
+
+Every monitoring action is a function of the spec, the account and the region, so
+`check_planned` can refuse a plan whose monitoring actions were edited: a resealed plan
+cannot route tenant events elsewhere or widen the resource policy.
 """
 
 import json
 from dataclasses import dataclass
 from typing import Any
 
+from .actions import Action
 from .diff import PlannedAction
-from .monitoring_actions import CreateLogGroup, PutLogsPolicy, PutRule, PutTarget
-from .snapshot import MANAGED_TAG, Inventory, canonical_json
+from .monitoring_actions import CreateLogGroup, MonitoringAction, PutLogsPolicy, PutRule, PutTarget
+from .snapshot import MANAGED_TAG, Inventory, canonical_json, partition_of
 from .spec import MigrationSpec
 
 DETAIL_TYPES = (
     "Sending Status Enabled",
     "Sending Status Disabled",
     "Advisor Recommendation Status Open",
+    "Advisor Recommendation Status Resolved",
     "Advisor Recommendation Status Closed",
 )
 EVENT_PATTERN = {"source": ["aws.ses"], "detail-type": list(DETAIL_TYPES)}
@@ -52,9 +63,12 @@ class DesiredMonitoring:
 
 
 def desired_monitoring(spec: MigrationSpec, inventory: Inventory) -> DesiredMonitoring:
-    account = inventory.account
-    base = f"arn:{account.partition}"
-    where = f"{account.region}:{account.account_id}"
+    return desired_for(spec, inventory.account.account_id, inventory.account.region)
+
+
+def desired_for(spec: MigrationSpec, account: str, region: str) -> DesiredMonitoring:
+    base = f"arn:{partition_of(region)}"
+    where = f"{region}:{account}"
     rule = spec.monitoring_rule
     log_group = spec.monitoring.log_group
     log_group_arn = f"{base}:logs:{where}:log-group:{log_group}"
@@ -70,7 +84,7 @@ def desired_monitoring(spec: MigrationSpec, inventory: Inventory) -> DesiredMoni
                 "Resource": f"{log_group_arn}:*",
                 "Condition": {
                     "ArnEquals": {"aws:SourceArn": rule_arn},
-                    "StringEquals": {"aws:SourceAccount": account.account_id},
+                    "StringEquals": {"aws:SourceAccount": account},
                 },
             }
         ],
@@ -96,6 +110,29 @@ def desired_monitoring(spec: MigrationSpec, inventory: Inventory) -> DesiredMoni
     )
 
 
+def all_actions(want: DesiredMonitoring) -> tuple[Action, ...]:
+    """The four actions that put `want` in place, in the order the graph runs them."""
+    return (
+        CreateLogGroup(want.log_group, want.log_group_arn, want.tags),
+        PutLogsPolicy(want.policy_name, want.policy_document),
+        PutRule(want.rule, want.rule_settings, want.tags),
+        PutTarget(want.rule, want.target),
+    )
+
+
+def check_planned(spec: MigrationSpec, account: str, region: str, actions: list[Action]) -> None:
+    """Refuse monitoring actions that the plan's own spec, account and region do not give."""
+    planned = [a for a in actions if isinstance(a, MonitoringAction)]
+    if planned and not spec.monitoring.enabled:
+        raise ValueError("it holds monitoring actions but its spec does not ask for monitoring")
+    expected = set(all_actions(desired_for(spec, account, region))) if planned else set()
+    for action in planned:
+        if action not in expected:
+            raise ValueError(
+                f"its monitoring action {action.kind} does not match its spec: {action.describe()}"
+            )
+
+
 def monitoring_changes(
     inventory: Inventory, spec: MigrationSpec
 ) -> tuple[tuple[PlannedAction, ...], tuple[str, ...]]:
@@ -110,14 +147,10 @@ def monitoring_changes(
             "monitoring could not be scanned (no permission to read EventBridge or CloudWatch "
             "Logs): all four monitoring actions are planned; apply adopts what already exists"
         )
+    create_group, put_policy, put_rule, put_target = all_actions(want)
     planned = []
     if have.log_group(want.log_group) is None:
-        planned.append(
-            _planned(
-                CreateLogGroup(want.log_group, want.log_group_arn, want.tags),
-                f"keeps the SES tenant events in {want.log_group}",
-            )
-        )
+        planned.append(_planned(create_group, f"keeps the SES tenant events in {want.log_group}"))
     policy = have.policy(want.policy_name)
     if policy is None and len(have.policies) >= LOGS_POLICY_LIMIT:
         warnings.append(
@@ -125,26 +158,30 @@ def monitoring_changes(
             f"the most a region allows: putting {want.policy_name} will fail until one is "
             "removed"
         )
-    if policy is None or _parsed(policy.document) != _parsed(want.policy_document):
-        planned.append(
-            _planned(
-                PutLogsPolicy(want.policy_name, want.policy_document),
-                f"lets rule {want.rule}, and only it, write to {want.log_group}",
+    if policy is None or not same(policy.document, want.policy_document):
+        if policy is not None:
+            warnings.append(
+                f"CloudWatch Logs resource policy {want.policy_name} exists with another "
+                "document: apply replaces it, rollback puts it back"
             )
+        planned.append(
+            _planned(put_policy, f"lets rule {want.rule}, and only it, write to {want.log_group}")
         )
     rule = have.rule(want.rule)
-    if rule is None or _parsed(rule.settings) != _parsed(want.rule_settings):
+    if rule is None or not same(rule.settings, want.rule_settings):
+        if rule is not None:
+            warnings.append(
+                f"EventBridge rule {want.rule} exists with other settings: apply replaces them, "
+                "rollback puts them back"
+            )
         planned.append(
             _planned(
-                PutRule(want.rule, want.rule_settings, want.tags),
-                "matches the SES tenant events (sending status and reputation findings)",
+                put_rule, "matches the SES tenant events (sending status and reputation findings)"
             )
         )
     target = {"Arn": want.log_group_arn, "Id": PutTarget.id_of(want.target)}
     if rule is None or not any({"Arn": t.arn, "Id": t.id} == target for t in rule.targets):
-        planned.append(
-            _planned(PutTarget(want.rule, want.target), f"routes them to {want.log_group}")
-        )
+        planned.append(_planned(put_target, f"routes them to {want.log_group}"))
     others = [
         r.name
         for r in have.rules
@@ -160,6 +197,20 @@ def monitoring_changes(
 
 def _planned(action: Any, reason: str) -> PlannedAction:
     return PlannedAction(action, (), False, f"monitoring: {reason}", ())
+
+
+def same(left: str, right: str) -> bool:
+    """Whether two JSON documents (policies, rule settings) mean the same: their arrays are
+    sets in IAM and in event patterns, so AWS may give them back in another order."""
+    return _unordered(_parsed(left)) == _unordered(_parsed(right))
+
+
+def _unordered(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _unordered(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return sorted((_unordered(item) for item in value), key=canonical_json)
+    return value
 
 
 def _parsed(text: str) -> Any:

@@ -10,16 +10,32 @@ previous value is JSON: `null` for "there was none".
 Each kind talks to one service (`service`), whose client the executor hands it.
 """
 
+import contextlib
 import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar
+
+from botocore.exceptions import ClientError
 
 from .actions import Action, ActionConflict, Memory, Outcome
 from .snapshot import canonical_json
 
 NOTHING = "null"
 """The noted previous value of something that did not exist."""
+RULE_SETTINGS = ("Description", "EventPattern", "RoleArn", "ScheduleExpression", "State")
+"""What `PutRule` sets (and so replaces) and `DescribeRule`/`ListRules` return."""
+TRANSIENT_TARGET_ERRORS = frozenset({"InternalFailure", "ConcurrentModificationException"})
+
+
+def rule_settings(described: Any) -> dict[str, Any]:
+    """A described or listed rule's settings, its pattern parsed (so equal rules compare
+    equal however AWS formats the pattern)."""
+    settings = {key: described[key] for key in RULE_SETTINGS if described.get(key)}
+    if "EventPattern" in settings:
+        with contextlib.suppress(ValueError):
+            settings["EventPattern"] = json.loads(settings["EventPattern"])
+    return settings
 
 
 class MonitoringAction(Action, ABC):
@@ -49,7 +65,9 @@ class CreateLogGroup(MonitoringAction):
 
     def apply(self, logs: Any, attempted_before: bool, memory: Memory | None = None) -> Outcome:
         try:
-            logs.create_log_group(logGroupName=self.log_group, tags=dict(self.tags))
+            logs.create_log_group(
+                logGroupName=self.log_group, **({"tags": dict(self.tags)} if self.tags else {})
+            )
         except logs.exceptions.ResourceAlreadyExistsException:
             return Outcome(made=attempted_before)
         return Outcome(made=True)
@@ -226,21 +244,14 @@ class PutRule(_Put):
             got = client.describe_rule(Name=self.rule)
         except client.exceptions.ResourceNotFoundException:
             return None
-        settings = {
-            key: got[key]
-            for key in ("Description", "EventPattern", "ScheduleExpression", "State")
-            if got.get(key)
-        }
-        if "EventPattern" in settings:
-            settings["EventPattern"] = json.loads(settings["EventPattern"])
-        return settings
+        return rule_settings(got)
 
     def wanted(self) -> Any:
         return json.loads(self.settings)
 
     def write(self, client: Any, creating: bool) -> None:
         request = dict(self.wanted())
-        if "EventPattern" in request:
+        if "EventPattern" in request and not isinstance(request["EventPattern"], str):
             request["EventPattern"] = canonical_json(request["EventPattern"])
         if creating and self.tags:
             request["Tags"] = [{"Key": k, "Value": v} for k, v in self.tags]
@@ -274,8 +285,8 @@ class DeleteRule(MonitoringAction):
             return Outcome(made=attempted_before)
         if targets:
             raise ActionConflict(
-                f"rule {self.rule} has targets sesmigrate did not add "
-                f"({', '.join(sorted(t['Id'] for t in targets))}): remove them or keep the rule"
+                f"rule {self.rule} still has targets "
+                f"({', '.join(sorted(t['Id'] for t in targets))}): remove them, or keep the rule"
             )
         events.delete_rule(Name=self.rule)
         return Outcome(made=True)
@@ -330,6 +341,12 @@ class PutTarget(_Put):
         answer = client.put_targets(Rule=self.rule, Targets=[self.wanted()])
         if answer.get("FailedEntryCount"):
             failed = answer.get("FailedEntries", [{}])[0]
+            if failed.get("ErrorCode") in TRANSIENT_TARGET_ERRORS:
+                # the executor retries it, as it does a throttled call
+                raise ClientError(
+                    {"Error": {"Code": failed["ErrorCode"], "Message": failed.get("ErrorMessage")}},
+                    "PutTargets",
+                )
             raise ActionConflict(
                 f"EventBridge refused target {self.id_of(self.target)} of rule {self.rule}: "
                 f"{failed.get('ErrorCode', '')} {failed.get('ErrorMessage', '')}".strip()

@@ -11,6 +11,7 @@ fails with one line; it needs no network, so `show` can use it.
 import hashlib
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from .action_kinds import action_from_dict
@@ -19,6 +20,7 @@ from .diff import Changes, Expectation
 from .errors import SesmigrateError
 from .graph import Cohort
 from .jsondoc import Fields, load
+from .monitoring import check_planned
 from .ownership import Ownership
 from .snapshot import Inventory, canonical_json
 from .spec import MigrationSpec, spec_from_mapping
@@ -330,10 +332,21 @@ def _plan_from(body: Fields, checksum: str) -> Plan:
         cohorts.append(Cohort(name, cohort.strs("customers"), tuple(batches)))
     if len(placed) != len(steps):
         raise ValueError("some steps are in no batch")
+    created_at = body.str("created_at")
+    try:
+        datetime.fromisoformat(created_at)
+    except ValueError:
+        raise ValueError(f"plan.created_at {created_at!r} is not an ISO 8601 time") from None
+    check_planned(
+        spec_from_mapping(spec, "plan.spec"),
+        body.str("account"),
+        body.str("region"),
+        [s.action for s in steps],
+    )
     estimate_doc = body.object("estimate")
     return Plan(
         tool_version=body.str("tool_version"),
-        created_at=body.str("created_at"),
+        created_at=created_at,
         account=body.str("account"),
         region=body.str("region"),
         fingerprint=body.str("inventory_fingerprint"),

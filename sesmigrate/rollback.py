@@ -71,12 +71,14 @@ def run_rollback(
         graph = dependency_graph(tuple(plan.steps))
         still_applied = {k for k, e in state.items() if e.state == DONE and e.cohort not in chosen}
         status = cohort_status(plan, entries)
-        staying_cohorts = [
-            cohort
+        staying = {
+            customer
             for cohort in plan.cohorts
             if cohort.name not in chosen and status[cohort.name] in ("applied", "partly applied")
-        ]
-        staying = {customer for cohort in staying_cohorts for customer in cohort.customers}
+            for customer in cohort.customers
+        }
+        # a cohort without actions counts as applied, but this plan changed nothing there
+        watched = {e.cohort for e in state.values() if e.state == DONE and e.cohort not in chosen}
         customers = sorted(
             {c for cohort in plan.cohorts if cohort.name in chosen for c in cohort.customers}
         )
@@ -88,7 +90,7 @@ def run_rollback(
                 continue
             step = by_key[entry.key]
             needed_later = set(_descendants(graph, entry.key)) & still_applied
-            watching = isinstance(step.action, MonitoringAction) and bool(staying_cohorts)
+            watching = isinstance(step.action, MonitoringAction) and bool(watched)
             if needed_later or set(step.customers) & staying or watching:
                 kept.append(entry.key)
                 continue

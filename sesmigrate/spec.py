@@ -376,6 +376,11 @@ def _monitoring(top: _Table) -> MonitoringSpec:
         raise monitoring.fail(
             f"monitoring.log_group must be 1-512 letters, digits or . - _ / #, got {log_group!r}"
         )
+    if log_group.startswith("aws/"):
+        raise monitoring.fail(
+            f"monitoring.log_group may not start with aws/ (CloudWatch Logs reserves it), "
+            f"got {log_group!r}"
+        )
     rule_name = monitoring.text("rule_name", None)
     if rule_name is not None and not RULE_NAME.fullmatch(rule_name):
         raise monitoring.fail(

@@ -6,14 +6,16 @@ from typing import Any
 
 import pytest
 
+from sesmigrate.diff import Changes
+from sesmigrate.graph import cohorts
 from sesmigrate.monitoring import (
-    DETAIL_TYPES,
     EVENT_PATTERN,
     TARGET_ID,
     desired_monitoring,
     monitoring_changes,
 )
 from sesmigrate.monitoring_actions import CreateLogGroup, PutLogsPolicy, PutRule, PutTarget
+from sesmigrate.plan import PlanFileError, build_plan, checksum_of, plan_to_json, read_plan
 from sesmigrate.snapshot import (
     MANAGED_TAG,
     UNSCANNED,
@@ -118,13 +120,20 @@ class TestDesiredMonitoring:
     def test_policy_document_is_canonical_json(self) -> None:
         assert WANT.policy_document == canonical_json(json.loads(WANT.policy_document))
 
-    def test_rule_matches_the_four_ses_tenant_event_types_and_is_enabled(self) -> None:
+    def test_rule_matches_the_ses_tenant_event_types_under_both_finding_closed_names(
+        self,
+    ) -> None:
         settings = json.loads(WANT.rule_settings)
 
         assert settings["EventPattern"] == EVENT_PATTERN
         assert EVENT_PATTERN["source"] == ["aws.ses"]
-        assert EVENT_PATTERN["detail-type"] == list(DETAIL_TYPES)
-        assert len(DETAIL_TYPES) == 4
+        assert EVENT_PATTERN["detail-type"] == [
+            "Sending Status Enabled",
+            "Sending Status Disabled",
+            "Advisor Recommendation Status Open",
+            "Advisor Recommendation Status Resolved",
+            "Advisor Recommendation Status Closed",
+        ]
         assert settings["State"] == "ENABLED"
         assert MIGRATION in settings["Description"]
 
@@ -287,3 +296,112 @@ class TestMonitoringChanges:
 
         assert len(description) <= 512
         assert description == f"SES tenant events (sesmigrate migration {MIGRATION})"
+
+
+def monitored_plan_document() -> dict[str, Any]:
+    """A sealed plan holding the four monitoring actions (an account with no customers)."""
+    planned, warnings = monitoring_changes(inventory(), SPEC)
+    changes = Changes(planned, (), (), (), warnings)
+    plan = build_plan(
+        inventory(),
+        SPEC,
+        changes,
+        cohorts(changes.actions, (), SPEC.cohorts),
+        tool_version="0.1.0",
+        created_at="2026-11-24T00:00:00+00:00",
+    )
+    return dict(json.loads(plan_to_json(plan)))
+
+
+def resealed(document: dict[str, Any]) -> str:
+    body = {k: v for k, v in document.items() if k != "checksum"}
+    return json.dumps({**body, "checksum": checksum_of(body)})
+
+
+def step_of(document: dict[str, Any], kind: str) -> dict[str, Any]:
+    return next(s for s in document["steps"] if s["action"]["kind"] == kind)
+
+
+class TestPlanFile:
+    def test_a_monitored_plan_reads_back_with_its_four_actions_in_a_customerless_canary(
+        self,
+    ) -> None:
+        plan = read_plan(resealed(monitored_plan_document()))
+
+        assert [c.name for c in plan.cohorts] == ["canary"]
+        assert sorted(s.action.kind for s in plan.steps) == [
+            "create_log_group",
+            "put_logs_policy",
+            "put_rule",
+            "put_target",
+        ]
+
+    def test_a_resealed_plan_routing_events_elsewhere_is_refused(self) -> None:
+        document = monitored_plan_document()
+        elsewhere = {"Arn": "arn:aws:sns:us-east-1:999999999999:spy", "Id": TARGET_ID}
+        step_of(document, "put_target")["action"]["target"] = canonical_json(elsewhere)
+
+        with pytest.raises(PlanFileError, match="put_target does not match its spec"):
+            read_plan(resealed(document))
+
+    def test_a_resealed_plan_widening_the_logs_policy_is_refused(self) -> None:
+        document = monitored_plan_document()
+        wide = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "logs:*"}]}
+        step_of(document, "put_logs_policy")["action"]["document"] = canonical_json(wide)
+
+        with pytest.raises(PlanFileError, match="put_logs_policy does not match its spec"):
+            read_plan(resealed(document))
+
+    def test_a_resealed_rule_with_extra_put_rule_arguments_is_refused(self) -> None:
+        document = monitored_plan_document()
+        action = step_of(document, "put_rule")["action"]
+        action["settings"] = canonical_json({**json.loads(action["settings"]), "Name": "x"})
+
+        with pytest.raises(PlanFileError, match="put_rule does not match its spec"):
+            read_plan(resealed(document))
+
+    def test_monitoring_actions_in_a_plan_whose_spec_has_none_are_refused(self) -> None:
+        document = monitored_plan_document()
+        document["spec"]["monitoring"]["enabled"] = False
+
+        with pytest.raises(PlanFileError, match="its spec does not ask for monitoring"):
+            read_plan(resealed(document))
+
+    def test_a_plan_whose_creation_time_is_not_iso_8601_is_refused(self) -> None:
+        document = monitored_plan_document()
+        document["created_at"] = "yesterday"
+
+        with pytest.raises(PlanFileError, match=r"plan\.created_at 'yesterday' is not an ISO 8601"):
+            read_plan(resealed(document))
+
+
+class TestReplacing:
+    def test_replacing_a_rule_with_other_settings_is_announced(self) -> None:
+        other = canonical_json({"EventPattern": {"source": ["aws.ses"]}, "State": "ENABLED"})
+        rule = EventRule(RULE, RULE_ARN, other, (RuleTarget(TARGET_ID, LOG_GROUP_ARN),))
+
+        _, warnings = monitoring_changes(inventory(in_place(rules=(rule,))), SPEC)
+
+        assert warnings == (
+            f"EventBridge rule {RULE} exists with other settings: apply replaces them, "
+            "rollback puts them back",
+        )
+
+    def test_replacing_a_logs_policy_with_another_document_is_announced(self) -> None:
+        policy = LogsPolicy(RULE, canonical_json({"Statement": []}))
+
+        _, warnings = monitoring_changes(inventory(in_place(policies=(policy,))), SPEC)
+
+        assert warnings == (
+            f"CloudWatch Logs resource policy {RULE} exists with another document: apply "
+            "replaces it, rollback puts it back",
+        )
+
+    def test_a_policy_given_back_with_its_arrays_reordered_is_in_place(self) -> None:
+        document = json.loads(WANT.policy_document)
+        statement = document["Statement"][0]
+        statement["Principal"]["Service"].reverse()
+        statement["Action"].reverse()
+        policy = LogsPolicy(RULE, canonical_json(document))
+
+        assert kinds(in_place(policies=(policy,))) == []

@@ -28,6 +28,9 @@ from sesmigrate.monitoring_actions import (
     PutTarget,
     RemoveTarget,
 )
+from sesmigrate.monitoring_actions import (
+    rule_settings as rule_settings_of,
+)
 from sesmigrate.snapshot import MANAGED_TAG, AccountInfo, Inventory, canonical_json
 from sesmigrate.spec import CohortSpec, MigrationSpec, MonitoringSpec
 
@@ -80,7 +83,7 @@ def policies(logs: Any) -> dict[str, Any]:
 def rule_settings(events: Any, name: str = WANT.rule) -> Any:
     """The rule's settings as PutRule.current reads them, or None if there is no rule."""
     try:
-        return json.loads(scanner.rule_settings(events.describe_rule(Name=name)))
+        return rule_settings_of(events.describe_rule(Name=name))
     except events.exceptions.ResourceNotFoundException:
         return None
 
@@ -93,6 +96,9 @@ def targets(events: Any, rule: str = WANT.rule) -> list[dict[str, Any]]:
     return sorted(events.list_targets_by_rule(Rule=rule)["Targets"], key=lambda t: t["Id"])
 
 
+ON_CALL_ROLE = "arn:aws:iam::123456789012:role/on-call"
+
+
 def put_foreign_rule(events: Any, name: str = WANT.rule) -> dict[str, Any]:
     """A rule someone else made under the migration's rule name, and its settings."""
     events.put_rule(
@@ -100,10 +106,12 @@ def put_foreign_rule(events: Any, name: str = WANT.rule) -> dict[str, Any]:
         EventPattern=json.dumps(FOREIGN_PATTERN),
         State="DISABLED",
         Description="the on-call team's rule",
+        RoleArn=ON_CALL_ROLE,
     )
     return {
         "Description": "the on-call team's rule",
         "EventPattern": FOREIGN_PATTERN,
+        "RoleArn": ON_CALL_ROLE,
         "State": "DISABLED",
     }
 
@@ -357,7 +365,9 @@ class TestDeleteRule:
             Targets=[{"Id": "pager", "Arn": "arn:aws:sqs:us-east-1:123456789012:pager"}],
         )
 
-        with pytest.raises(ActionConflict, match=r"rule sesmigrate-acme-move has targets .*pager"):
+        with pytest.raises(
+            ActionConflict, match=r"rule sesmigrate-acme-move still has targets \(pager\)"
+        ):
             DeleteRule(WANT.rule).apply(events, attempted_before=False)
 
         assert rule_names(events) == [WANT.rule]

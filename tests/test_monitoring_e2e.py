@@ -183,3 +183,26 @@ def test_rolling_back_the_canary_keeps_monitoring_while_a_wave_stays_applied(
     assert LOG_GROUP in kept["log_groups"]
     assert monitoring_state(emulator)["rules"] == []
     assert LOG_GROUP not in monitoring_state(emulator)["log_groups"]
+
+
+def test_monitoring_added_after_a_migration_is_removed_by_its_own_rollback(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator.control.load_realistic_account(6, 4)
+    cli = Cli(emulator, tmp_path, capsys)
+    first, second = tmp_path / "first.plan.json", tmp_path / "second.plan.json"
+    spec = spec_file(tmp_path)
+    unwatched = tmp_path / "unwatched.toml"
+    unwatched.write_text(spec.read_text().replace("[monitoring]", "[monitoring]\nenabled = false"))
+    assert cli("plan", str(unwatched), "-o", str(first))[0] == 0
+    assert cli("apply", str(first), "--auto-approve", "--cohort", "all")[0] == 0
+    before = monitoring_state(emulator)
+
+    assert cli("plan", str(spec), "-o", str(second))[0] == 0
+    steps = read_plan(second.read_text()).steps
+    assert {s.cohort for s in steps} == {"canary"}
+    assert all(s.action.tenant_name is None for s in steps)
+    assert cli("apply", str(second), "--auto-approve")[0] == 0
+    assert cli("rollback", str(second), "--auto-approve")[0] == 0
+
+    assert monitoring_state(emulator) == before

@@ -196,6 +196,11 @@ def test_parse_spec_defaults_to_isolated_when_the_spec_is_empty() -> None:
         ('[monitoring]\nlog_group = "' + "a" * 513 + '"', "monitoring.log_group must be 1-512"),
         ("[monitoring]\nlog_group = 3", "monitoring.log_group must be a string, got 3"),
         (
+            '[monitoring]\nlog_group = "aws/ses"',
+            "monitoring.log_group may not start with aws/ (CloudWatch Logs reserves it), "
+            "got 'aws/ses'",
+        ),
+        (
             '[monitoring]\nrule_name = "ses/tenants"',
             "monitoring.rule_name must be 1-64 letters, digits or . - _, got 'ses/tenants'",
         ),

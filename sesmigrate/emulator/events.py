@@ -3,7 +3,8 @@
 SES announces a tenant's sending status changes and its reputation findings on the
 account's default bus (source `aws.ses`; detail types `Sending Status Enabled`, `Sending
 Status Disabled`, `Advisor Recommendation Status Open`, `Advisor Recommendation Status
-Closed`; the tenant ARN in `resources`). moto's EventBridge then delivers them to the
+Resolved` -- the name in the EventBridge event reference; the AWS tenants blog says
+`... Closed` -- and the tenant ARN in `resources`). moto's EventBridge then delivers them to the
 rules' targets (a CloudWatch Logs group among them), so monitoring can be tested end to end.
 """
 
@@ -40,7 +41,7 @@ def status_changed(
 
 
 def finding(account: str, region: str, tenant_arn: str, impact: str, open_: bool) -> None:
-    state = "Open" if open_ else "Closed"
+    state = "Open" if open_ else "Resolved"
     publish(
         account,
         region,

@@ -10,7 +10,7 @@ DETAIL_TYPES = [
     "Sending Status Enabled",
     "Sending Status Disabled",
     "Advisor Recommendation Status Open",
-    "Advisor Recommendation Status Closed",
+    "Advisor Recommendation Status Resolved",
 ]
 
 
@@ -69,3 +69,17 @@ def test_aws_pause_and_customer_reinstatement_are_announced_once_each(monitored:
         ("Sending Status Disabled", "AWS_SES_MANAGED"),
         ("Sending Status Enabled", "AWS_SES_MANAGED"),
     ]
+
+
+def test_cleared_finding_is_announced_as_resolved(monitored: Any) -> None:
+    arn = monitored.ses.create_tenant(TenantName="acme")["TenantArn"]
+    monitored.control.raise_finding("acme", "LOW")
+
+    monitored.control.clear_findings("acme")
+
+    seen = [(e["detail-type"], e["resources"], e["detail"]) for e in logged(monitored)]
+    assert seen[-1] == (
+        "Advisor Recommendation Status Resolved",
+        [arn],
+        {"impact": "LOW", "status": "RESOLVED"},
+    )
