@@ -221,7 +221,7 @@ class _Scan:
             if not token:
                 return items
 
-    def monitoring(self, events: Any, logs: Any) -> Monitoring:
+    def monitoring(self, events: Any, logs: Any, log_groups: tuple[str, ...]) -> Monitoring:
         if events is None or logs is None:
             return UNSCANNED
         try:
@@ -233,7 +233,12 @@ class _Scan:
                 if listed.get("Name", "").startswith(RULE_PREFIX)
                 or _matches_ses(listed.get("EventPattern"))
             ]
-            targeted = {t.arn for rule in rules for t in rule.targets if ":logs:" in t.arn}
+            targeted = {
+                t.arn.split(":log-group:", 1)[-1].removesuffix(":*")
+                for rule in rules
+                for t in rule.targets
+                if ":logs:" in t.arn
+            }
             groups = {
                 group["logGroupName"]: group
                 for group in self.tokens(
@@ -243,8 +248,7 @@ class _Scan:
                     logGroupNamePrefix=LOG_GROUP_PREFIX,
                 )
             }
-            for arn in sorted(targeted):
-                name = arn.split(":log-group:", 1)[-1].removesuffix(":*")
+            for name in sorted(targeted | set(log_groups)):
                 if name and name not in groups:
                     for group in self.tokens(
                         logs.describe_log_groups, "logGroups", "nextToken", logGroupNamePrefix=name
@@ -316,11 +320,13 @@ def scan_account(
     op_rates: Mapping[str, float] | None = None,
     parallelism: int = 16,
     progress: ScanProgress | None = None,
+    log_groups: tuple[str, ...] = (),
 ) -> Inventory:
-    """Scan the account `settings` point at, at most at the given rates."""
+    """Scan the account `settings` point at, at most at the given rates (`log_groups`: as
+    `scan`)."""
     clients = make_clients(replace(settings, max_pool_connections=max(parallelism, 10)))
     RateLimiter(rate, op_rates).attach_all(clients)
-    return scan(clients, caller_identity(clients), parallelism, progress)
+    return scan(clients, caller_identity(clients), parallelism, progress, log_groups=log_groups)
 
 
 def scan(
@@ -329,8 +335,12 @@ def scan(
     parallelism: int = 16,
     progress: ScanProgress | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    log_groups: tuple[str, ...] = (),
 ) -> Inventory:
-    """Read every identity, configuration set, pool, template and tenant of the account."""
+    """Read every identity, configuration set, pool, template and tenant of the account.
+
+    `log_groups` are read besides those under /aws/ses/ and those rules target: a plan
+    names the monitoring's own, so that one found elsewhere is adopted, not created."""
     if parallelism < 1:
         raise ValueError(f"parallelism must be at least 1, not {parallelism}")
     partition = partition_of(binding.region)
@@ -361,7 +371,7 @@ def scan(
             "tenants": pool.submit(run.each, "list_tenants", "Tenants", 1, run.tenant),
         }
         reputation = pool.submit(run.reputation)
-        monitoring = pool.submit(run.monitoring, clients.events, clients.logs)
+        monitoring = pool.submit(run.monitoring, clients.events, clients.logs, log_groups)
         account = lists.pop("account").result()
         found = {
             kind: tuple(

@@ -99,7 +99,10 @@ def _make_plan(
         source = str(request.inventory_path)
         inventory = read_inventory(read_text(request.inventory_path, "inventory"), source)
     else:
-        inventory = scan_account(request.aws, request.rate, request.op_rates, progress=progress)
+        watched = (spec.monitoring.log_group,) if spec.monitoring.enabled else ()
+        inventory = scan_account(
+            request.aws, request.rate, request.op_rates, progress=progress, log_groups=watched
+        )
     owners = ownership(inventory, rules)
     desired = desired_state(strategy, owners, inventory, spec)
     changes = with_monitoring(diff(inventory, desired, owners, spec), inventory, spec)

@@ -337,6 +337,15 @@ class TestMonitoring:
         )
         assert found.notes == ()
 
+    def test_scan_records_a_log_group_it_is_asked_for_and_only_that_one(
+        self, account: Clients
+    ) -> None:
+        found = scanner.scan(account, BINDING, log_groups=("/app/ses-archive-old", "/app/none"))
+
+        assert found.monitoring.log_group("/app/ses-archive-old") is not None
+        assert found.monitoring.log_group("/app/none") is None
+        assert found.monitoring.log_group("/app/orders") is None
+
     def test_scan_ignores_a_rule_that_neither_matches_ses_nor_is_named_like_ours(
         self, account: Clients
     ) -> None:

@@ -206,3 +206,18 @@ def test_monitoring_added_after_a_migration_is_removed_by_its_own_rollback(
     assert cli("rollback", str(second), "--auto-approve")[0] == 0
 
     assert monitoring_state(emulator) == before
+
+
+def test_an_existing_log_group_outside_aws_ses_is_adopted_not_created(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator.control.load_realistic_account(4, 4)
+    emulator.client("logs").create_log_group(logGroupName="/team/ses-events")
+    cli = Cli(emulator, tmp_path, capsys)
+    plan = tmp_path / "watched.plan.json"
+
+    assert cli("plan", str(spec_file(tmp_path, "/team/ses-events")), "-o", str(plan))[0] == 0
+
+    kinds = {s.action.kind for s in read_plan(plan.read_text()).steps}
+    assert "create_log_group" not in kinds
+    assert {"put_logs_policy", "put_rule", "put_target"} <= kinds
