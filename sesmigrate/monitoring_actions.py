@@ -84,8 +84,29 @@ class CreateLogGroup(MonitoringAction):
         return DeleteLogGroup(self.log_group) if outcome.made else None
 
 
+class _Removal(MonitoringAction, ABC):
+    """Remove one thing (rollback only); absent already counts as done, and cannot be undone
+    by sesmigrate: it never re-creates what it removed."""
+
+    __slots__ = ()
+
+    @abstractmethod
+    def remove(self, client: Any) -> bool:
+        """Remove it; False if it was not there (a NotFound answer included)."""
+
+    def apply(self, client: Any, attempted_before: bool, memory: Memory | None = None) -> Outcome:
+        try:
+            removed = self.remove(client)
+        except client.exceptions.ResourceNotFoundException:
+            removed = False
+        return Outcome(made=removed or attempted_before)
+
+    def inverse(self, outcome: Outcome) -> Action | None:
+        return None
+
+
 @dataclass(frozen=True, slots=True)
-class DeleteLogGroup(MonitoringAction):
+class DeleteLogGroup(_Removal):
     """Delete a log group this migration created (rollback only): its events go with it."""
 
     log_group: str
@@ -99,15 +120,9 @@ class DeleteLogGroup(MonitoringAction):
     def describe(self) -> str:
         return f"delete CloudWatch Logs group {self.log_group} and the events it holds"
 
-    def apply(self, logs: Any, attempted_before: bool, memory: Memory | None = None) -> Outcome:
-        try:
-            logs.delete_log_group(logGroupName=self.log_group)
-        except logs.exceptions.ResourceNotFoundException:
-            return Outcome(made=attempted_before)
-        return Outcome(made=True)
-
-    def inverse(self, outcome: Outcome) -> Action | None:
-        return None
+    def remove(self, logs: Any) -> bool:
+        logs.delete_log_group(logGroupName=self.log_group)
+        return True
 
 
 class _Put(MonitoringAction, ABC):
@@ -194,7 +209,7 @@ class PutLogsPolicy(_Put):
 
 
 @dataclass(frozen=True, slots=True)
-class DeleteLogsPolicy(MonitoringAction):
+class DeleteLogsPolicy(_Removal):
     name: str
 
     kind: ClassVar[str] = "delete_logs_policy"
@@ -205,15 +220,9 @@ class DeleteLogsPolicy(MonitoringAction):
     def describe(self) -> str:
         return f"delete CloudWatch Logs resource policy {self.name}"
 
-    def apply(self, logs: Any, attempted_before: bool, memory: Memory | None = None) -> Outcome:
-        try:
-            logs.delete_resource_policy(policyName=self.name)
-        except logs.exceptions.ResourceNotFoundException:
-            return Outcome(made=attempted_before)
-        return Outcome(made=True)
-
-    def inverse(self, outcome: Outcome) -> Action | None:
-        return None
+    def remove(self, logs: Any) -> bool:
+        logs.delete_resource_policy(policyName=self.name)
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,7 +274,7 @@ class PutRule(_Put):
 
 
 @dataclass(frozen=True, slots=True)
-class DeleteRule(MonitoringAction):
+class DeleteRule(_Removal):
     """Delete a rule this migration created, once no target is left on it."""
 
     rule: str
@@ -278,21 +287,15 @@ class DeleteRule(MonitoringAction):
     def describe(self) -> str:
         return f"delete EventBridge rule {self.rule}"
 
-    def apply(self, events: Any, attempted_before: bool, memory: Memory | None = None) -> Outcome:
-        try:
-            targets = events.list_targets_by_rule(Rule=self.rule).get("Targets", [])
-        except events.exceptions.ResourceNotFoundException:
-            return Outcome(made=attempted_before)
+    def remove(self, events: Any) -> bool:
+        targets = events.list_targets_by_rule(Rule=self.rule).get("Targets", [])
         if targets:
             raise ActionConflict(
                 f"rule {self.rule} still has targets "
                 f"({', '.join(sorted(t['Id'] for t in targets))}): remove them, or keep the rule"
             )
         events.delete_rule(Name=self.rule)
-        return Outcome(made=True)
-
-    def inverse(self, outcome: Outcome) -> Action | None:
-        return None
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,7 +363,7 @@ class PutTarget(_Put):
 
 
 @dataclass(frozen=True, slots=True)
-class RemoveTarget(MonitoringAction):
+class RemoveTarget(_Removal):
     rule: str
     target_id: str
 
@@ -372,15 +375,9 @@ class RemoveTarget(MonitoringAction):
     def describe(self) -> str:
         return f"remove target {self.target_id} from rule {self.rule}"
 
-    def apply(self, events: Any, attempted_before: bool, memory: Memory | None = None) -> Outcome:
-        try:
-            targets = events.list_targets_by_rule(Rule=self.rule).get("Targets", [])
-        except events.exceptions.ResourceNotFoundException:
-            return Outcome(made=attempted_before)
+    def remove(self, events: Any) -> bool:
+        targets = events.list_targets_by_rule(Rule=self.rule).get("Targets", [])
         if not any(t.get("Id") == self.target_id for t in targets):
-            return Outcome(made=attempted_before)
+            return False
         events.remove_targets(Rule=self.rule, Ids=[self.target_id])
-        return Outcome(made=True)
-
-    def inverse(self, outcome: Outcome) -> Action | None:
-        return None
+        return True
