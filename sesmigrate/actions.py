@@ -78,7 +78,7 @@ class Action(ABC):
     glyph: ClassVar[str] = "~"
     """How the diff shows it: + create, ~ change, - remove."""
     operations: ClassVar[tuple[str, ...]] = ()
-    """The SES operations one application calls, for the plan's call count and duration."""
+    """The API operations one application calls, for the plan's call count and duration."""
     irreversible: ClassVar[bool] = False
     service: ClassVar[str] = "sesv2"
     """The botocore service whose client `apply` is given."""

@@ -2,8 +2,9 @@
 
 Each applied action of the chosen cohorts is undone by its inverse (with the value it
 replaced, as journaled); an action a later, still-applied cohort depends on (a shared tier
-tenant the canary uses) is kept, and so is the migration's monitoring while any cohort
-stays applied: it watches every tenant. Rollback is itself journaled and resumable.
+tenant the canary uses) is kept, and so is the migration's monitoring while another cohort
+holds actions of this plan that stay applied: it watches their tenants. Rollback is itself
+journaled and resumable.
 """
 
 import threading
