@@ -106,7 +106,7 @@ def run_journey(tmp_path: Path, source: list[str]) -> list[tuple[str, int]]:
     plan = str(tmp_path / "tiered.plan.json")
     commands = [
         ["scan", "-o", str(tmp_path / "inventory.json"), *aws],
-        ["plan", "--strategy", "tiered", "-o", plan, *state, *aws],
+        ["plan", "--strategy", "tiered", "--monitoring", "-o", plan, *state, *aws],
         *(
             ["show", plan, "--format", fmt, "-o", str(tmp_path / f"report.{fmt}")]
             for fmt in ("text", "markdown", "html", "json")
