@@ -13,8 +13,8 @@ reputation entities of all tenants being read in bulk (ListReputationEntities).
 The monitoring that routes SES events to CloudWatch Logs is read too (`monitoring.py`
 plans it): the default bus's rules that match `aws.ses` or carry sesmigrate's prefix, their
 targets, the log groups under `/aws/ses/` or targeted by those rules, and the Logs resource
-policies. A caller not allowed to read them gets a note and an unscanned monitoring, never
-a failed scan: monitoring is optional.
+policies. A caller who may not read them, or whose endpoint does not answer for them, gets a
+note and an unscanned monitoring, never a failed scan: monitoring is optional.
 """
 
 import json
@@ -25,7 +25,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from .aws import AccountBinding, AwsSettings, Clients, aws_errors, caller_identity, make_clients
 from .executor import Progress
@@ -63,6 +63,7 @@ PAGE_SIZES = {
 
 
 DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
+"""Error codes of a caller who may not read something: said as 'was denied'."""
 RULE_PREFIX = "sesmigrate-"
 """Rules named so are read whatever they match: the migration's rule may be mid-update."""
 LOG_GROUP_PREFIX = "/aws/ses/"
@@ -256,12 +257,10 @@ class _Scan:
                         if group["logGroupName"] == name:  # not its prefix siblings
                             groups[name] = group
             policies = self.tokens(logs.describe_resource_policies, "resourcePolicies", "nextToken")
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") not in DENIED:
-                raise
+        except (ClientError, BotoCoreError) as exc:
             with self._lock:
                 self.notes.append(
-                    f"monitoring not scanned: {exc.operation_name} was denied "
+                    f"monitoring not scanned: {_failure(exc)} "
                     "(planning monitoring then assumes none exists)"
                 )
             return UNSCANNED
@@ -405,6 +404,14 @@ def scan(
         scanned_at=now().isoformat(timespec="seconds"),
         notes=tuple(sorted(run.notes)),
     )
+
+
+def _failure(exc: Exception) -> str:
+    """Why the monitoring could not be read, in a few words."""
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code", "Unknown")
+        return f"{exc.operation_name} was {'denied' if code in DENIED else f'refused ({code})'}"
+    return f"EventBridge or CloudWatch Logs did not answer ({type(exc).__name__})"
 
 
 def _json(text: Any) -> Any:

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from botocore.awsrequest import AWSResponse
+from botocore.exceptions import EndpointConnectionError
 
 from sesmigrate import inventory as scanner
 from sesmigrate.aws import AccountBinding, AwsSettings, Clients, make_clients
@@ -17,7 +18,6 @@ from sesmigrate.emulator.accounts import (
     realistic_account,
 )
 from sesmigrate.emulator.control import TrafficSettings
-from sesmigrate.errors import SesmigrateError
 from sesmigrate.ownership import OwnershipRules, ownership
 from sesmigrate.ratelimit import RateLimiter
 from sesmigrate.snapshot import (
@@ -379,7 +379,9 @@ class TestMonitoring:
         assert (found.identities, found.tenants) == (complete.identities, complete.tenants)
         assert len(found.identities) > 0
 
-    def test_other_errors_reading_monitoring_fail_the_scan(self, account: Clients) -> None:
+    def test_other_errors_reading_monitoring_leave_it_unscanned_with_a_note(
+        self, account: Clients
+    ) -> None:
         def invalid(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
             response = AWSResponse("https://logs.us-east-1.amazonaws.com/", 400, {}, None)
             error = {"Code": "ValidationException", "Message": "bad request"}
@@ -389,8 +391,29 @@ class TestMonitoring:
             "before-call.cloudwatch-logs.DescribeResourcePolicies", invalid
         )
 
-        with pytest.raises(SesmigrateError, match="DescribeResourcePolicies"):
-            scanner.scan(account, BINDING)
+        found = scanner.scan(account, BINDING)
+
+        assert found.monitoring == UNSCANNED
+        assert found.notes == (
+            "monitoring not scanned: DescribeResourcePolicies was refused (ValidationException) "
+            "(planning monitoring then assumes none exists)",
+        )
+
+    def test_an_events_endpoint_that_does_not_answer_leaves_monitoring_unscanned(
+        self, account: Clients
+    ) -> None:
+        def unreachable(**_: Any) -> None:
+            raise EndpointConnectionError(endpoint_url="https://events.example.invalid")
+
+        account.events.meta.events.register("before-call.eventbridge.ListRules", unreachable)
+
+        found = scanner.scan(account, BINDING)
+
+        assert found.monitoring == UNSCANNED
+        assert found.notes == (
+            "monitoring not scanned: EventBridge or CloudWatch Logs did not answer "
+            "(EndpointConnectionError) (planning monitoring then assumes none exists)",
+        )
 
     def test_monitoring_round_trips_through_the_inventory_file(self, account: Clients) -> None:
         found = scanner.scan(account, BINDING)
