@@ -4,7 +4,8 @@ EventBridge writes each matched event to the log group as its JSON (`source`,
 `detail-type`, `time`, `resources` holding the tenant ARN, `detail` with `status`,
 `origin`, `cause` or `impact`). Delivery is best-effort and may be out of order, so the
 latest event of a tenant is the one with the latest event `time`, not the last one read.
-Reading is bounded (`max_pages`) so a busy log group cannot make `status` run for ever.
+Reading is bounded (`max_pages`) so a busy log group cannot make `status` run for ever,
+and a log group that cannot be read is a note: health and drift still come out.
 """
 
 import json
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 SOURCE = "aws.ses"
 MAX_PAGES = 20
@@ -128,6 +129,8 @@ def read_latest(
             return EventsRead({}, f"log group {log_group} does not exist (yet)")
         if code in ("AccessDenied", "AccessDeniedException"):
             return EventsRead({}, f"not allowed to read log group {log_group} (FilterLogEvents)")
-        raise
+        return EventsRead({}, f"could not read log group {log_group}: {code or 'error'}")
+    except BotoCoreError as exc:
+        return EventsRead({}, f"could not read log group {log_group}: {type(exc).__name__}")
     note = f"read only the first {max_pages} pages of {log_group}" if token else None
     return EventsRead(latest_per_tenant(found), note)

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from botocore.exceptions import EndpointConnectionError
 
 from sesmigrate.tenant_events import TenantEvent, latest_per_tenant, parse, read_latest, tenant_of
 
@@ -111,3 +112,16 @@ class TestReadLatest:
 
         assert read.latest == {}
         assert read.note == "log group /aws/ses/none does not exist (yet)"
+
+    def test_read_latest_of_an_unreadable_log_group_is_a_note(self, emulator: Any) -> None:
+        logs = emulator.client("logs")
+
+        def refuse(**_: Any) -> None:
+            raise EndpointConnectionError(endpoint_url="https://logs.example.invalid")
+
+        logs.meta.events.register("before-call.cloudwatch-logs.FilterLogEvents", refuse)
+
+        read = read_latest(logs, "/aws/ses/tenants", {"acme"}, "2025-01-01")
+
+        assert read.latest == {}
+        assert read.note == "could not read log group /aws/ses/tenants: EndpointConnectionError"
