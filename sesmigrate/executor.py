@@ -33,6 +33,7 @@ TRANSIENT_CODES = frozenset(
         "InternalFailure",
         "InternalServerError",
         "ConcurrentModificationException",
+        "InternalException",
         "ServiceUnavailable",
         "ServiceUnavailableException",
         "RequestTimeout",

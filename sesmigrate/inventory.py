@@ -25,7 +25,13 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 
 from .aws import AccountBinding, AwsSettings, Clients, aws_errors, caller_identity, make_clients
 from .executor import Progress
@@ -64,6 +70,9 @@ PAGE_SIZES = {
 
 DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 """Error codes of a caller who may not read something: said as 'was denied'."""
+UNANSWERED = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError)
+"""An endpoint that does not answer for EventBridge or CloudWatch Logs: the monitoring part
+of a scan is then a note (any AWS error answer is too); a bug or missing credentials is not."""
 RULE_PREFIX = "sesmigrate-"
 """Rules named so are read whatever they match: the migration's rule may be mid-update."""
 LOG_GROUP_PREFIX = "/aws/ses/"
@@ -226,13 +235,13 @@ class _Scan:
         if events is None or logs is None:
             return UNSCANNED
         try:
+            listed = self.tokens(events.list_rules, "Rules", "NextToken", EventBusName="default")
             rules = [
-                self.rule(events, listed)
-                for listed in self.tokens(
-                    events.list_rules, "Rules", "NextToken", EventBusName="default"
-                )
-                if listed.get("Name", "").startswith(RULE_PREFIX)
-                or _matches_ses(listed.get("EventPattern"))
+                rule
+                for item in listed
+                if item.get("Name", "").startswith(RULE_PREFIX)
+                or _matches_ses(item.get("EventPattern"))
+                if (rule := self.rule(events, item)) is not None
             ]
             targeted = {
                 t.arn.split(":log-group:", 1)[-1].removesuffix(":*")
@@ -257,7 +266,7 @@ class _Scan:
                         if group["logGroupName"] == name:  # not its prefix siblings
                             groups[name] = group
             policies = self.tokens(logs.describe_resource_policies, "resourcePolicies", "nextToken")
-        except (ClientError, BotoCoreError) as exc:
+        except (ClientError, *UNANSWERED) as exc:
             with self._lock:
                 self.notes.append(
                     f"monitoring not scanned: {_failure(exc)} "
@@ -287,10 +296,17 @@ class _Scan:
             ),
         )
 
-    def rule(self, events: Any, listed: dict[str, Any]) -> EventRule:
-        targets = self.tokens(
-            events.list_targets_by_rule, "Targets", "NextToken", Rule=listed["Name"]
-        )
+    def rule(self, events: Any, listed: dict[str, Any]) -> EventRule | None:
+        try:
+            targets = self.tokens(
+                events.list_targets_by_rule, "Targets", "NextToken", Rule=listed["Name"]
+            )
+        except events.exceptions.ResourceNotFoundException:
+            with self._lock:
+                self.notes.append(
+                    f"ListTargetsByRule {listed['Name']}: deleted between list and read; skipped"
+                )
+            return None
         return EventRule(
             name=listed["Name"],
             arn=listed["Arn"],

@@ -16,9 +16,11 @@ the EventBridge and CloudWatch Logs documentation, not yet from a real account.
 The finding-closed event is "Advisor Recommendation Status Resolved" in the EventBridge
 event reference and "... Closed" in the AWS tenants blog; the rule matches both.
 
-Every monitoring action is a function of the spec, the account and the region, so
-`check_planned` can refuse a plan whose monitoring actions were edited: a resealed plan
-cannot route tenant events elsewhere or widen the resource policy.
+Every monitoring action is a function of the spec, the account and the region, so apply
+refuses (`check_planned`) monitoring actions to run that this version does not make of the
+plan's spec: a resealed plan cannot point the target at another ARN or widen the resource
+policy behind its spec's back. (Whoever can edit a plan can edit its spec too: the plan's
+checksum and its review are what guard that.)
 """
 
 import json
@@ -56,7 +58,7 @@ class DesiredMonitoring:
     policy_document: str
     """Canonical JSON."""
     rule_settings: str
-    """Canonical JSON of what PutRule sets (as `inventory.rule_settings` reads it back)."""
+    """Canonical JSON of what PutRule sets (as `monitoring_actions.rule_settings` reads it)."""
     target: str
     """Canonical JSON of the rule's target: {"Arn", "Id"}."""
     tags: tuple[tuple[str, str], ...]
@@ -121,7 +123,10 @@ def all_actions(want: DesiredMonitoring) -> tuple[Action, ...]:
 
 
 def check_planned(spec: MigrationSpec, account: str, region: str, actions: list[Action]) -> None:
-    """Refuse monitoring actions that the plan's own spec, account and region do not give."""
+    """Refuse monitoring actions that the plan's own spec, account and region do not give.
+
+    Checked before those actions run, not when a plan is read: a plan another version made
+    can still be shown, rolled back and watched, only not applied where it differs."""
     planned = [a for a in actions if isinstance(a, MonitoringAction)]
     if planned and not spec.monitoring.enabled:
         raise ValueError("it holds monitoring actions but its spec does not ask for monitoring")
@@ -129,7 +134,8 @@ def check_planned(spec: MigrationSpec, account: str, region: str, actions: list[
     for action in planned:
         if action not in expected:
             raise ValueError(
-                f"its monitoring action {action.kind} does not match its spec: {action.describe()}"
+                f"its monitoring action {action.kind} is not what this sesmigrate makes of its "
+                f"spec ({action.describe()}): edited, or made by another version?"
             )
 
 
@@ -144,8 +150,9 @@ def monitoring_changes(
     warnings = []
     if not have.scanned:
         warnings.append(
-            "monitoring could not be scanned (no permission to read EventBridge or CloudWatch "
-            "Logs): all four monitoring actions are planned; apply adopts what already exists"
+            "monitoring could not be scanned (see the scan's notes): all four monitoring actions "
+            "are planned; apply leaves what exists and matches, and replaces what differs "
+            "(rollback puts it back)"
         )
     create_group, put_policy, put_rule, put_target = all_actions(want)
     planned = []

@@ -25,7 +25,10 @@ NOTHING = "null"
 """The noted previous value of something that did not exist."""
 RULE_SETTINGS = ("Description", "EventPattern", "RoleArn", "ScheduleExpression", "State")
 """What `PutRule` sets (and so replaces) and `DescribeRule`/`ListRules` return."""
-TRANSIENT_TARGET_ERRORS = frozenset({"InternalFailure", "ConcurrentModificationException"})
+TRANSIENT_TARGET_ERRORS = frozenset(
+    {"InternalException", "InternalFailure", "ConcurrentModificationException"}
+)
+"""Target entry errors EventBridge answers inside a 200: worth another try."""
 
 
 def rule_settings(described: Any) -> dict[str, Any]:
@@ -342,18 +345,7 @@ class PutTarget(_Put):
 
     def write(self, client: Any, creating: bool) -> None:
         answer = client.put_targets(Rule=self.rule, Targets=[self.wanted()])
-        if answer.get("FailedEntryCount"):
-            failed = answer.get("FailedEntries", [{}])[0]
-            if failed.get("ErrorCode") in TRANSIENT_TARGET_ERRORS:
-                # the executor retries it, as it does a throttled call
-                raise ClientError(
-                    {"Error": {"Code": failed["ErrorCode"], "Message": failed.get("ErrorMessage")}},
-                    "PutTargets",
-                )
-            raise ActionConflict(
-                f"EventBridge refused target {self.id_of(self.target)} of rule {self.rule}: "
-                f"{failed.get('ErrorCode', '')} {failed.get('ErrorMessage', '')}".strip()
-            )
+        _check_entries(answer, "PutTargets", f"target {self.id_of(self.target)} of {self.rule}")
 
     def restoring(self, previous: Any) -> Action:
         return PutTarget(self.rule, canonical_json(previous))
@@ -379,5 +371,18 @@ class RemoveTarget(_Removal):
         targets = events.list_targets_by_rule(Rule=self.rule).get("Targets", [])
         if not any(t.get("Id") == self.target_id for t in targets):
             return False
-        events.remove_targets(Rule=self.rule, Ids=[self.target_id])
+        answer = events.remove_targets(Rule=self.rule, Ids=[self.target_id])
+        _check_entries(answer, "RemoveTargets", f"target {self.target_id} of {self.rule}")
         return True
+
+
+def _check_entries(answer: dict[str, Any], operation: str, what: str) -> None:
+    """EventBridge answers a failed target inside a 200: a transient one becomes a ClientError
+    the executor retries, as it does a throttled call; any other is a conflict."""
+    if not answer.get("FailedEntryCount"):
+        return
+    failed = (answer.get("FailedEntries") or [{}])[0]
+    code, message = failed.get("ErrorCode", ""), failed.get("ErrorMessage", "")
+    if code in TRANSIENT_TARGET_ERRORS:
+        raise ClientError({"Error": {"Code": code, "Message": message}}, operation)
+    raise ActionConflict(f"EventBridge refused {what}: {code} {message}".strip())

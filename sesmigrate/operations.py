@@ -31,6 +31,7 @@ from .graph import CLEANUP, dependency_graph
 from .inventory import scan
 from .journal import APPLY, DONE, INTENT, UNDONE, Entry, SqliteJournal, journal_path
 from .lock import ApplyLock
+from .monitoring import check_planned
 from .ownership import OwnershipRules, ownership
 from .plan import Plan, Step, read_plan
 from .ratelimit import RateLimiter
@@ -226,6 +227,17 @@ def check_stale(plan: Plan, cohorts: list[str], entries: list[Entry], live: Inve
         raise StalePlanError(sorted(set(problems)))
 
 
+def check_monitoring(plan: Plan, steps: list[Step]) -> None:
+    """Refuse to run monitoring actions that the plan's spec does not give (see monitoring)."""
+    spec = spec_from_mapping(plan.spec, "the plan's spec")
+    try:
+        check_planned(spec, plan.account, plan.region, [s.action for s in steps])
+    except ValueError as exc:
+        raise SesmigrateError(
+            f"the plan cannot be applied: {exc}; re-run sesmigrate plan"
+        ) from None
+
+
 @dataclass
 class ApplyReport:
     cohorts: list[tuple[str, RunResult]] = field(default_factory=list)
@@ -260,6 +272,7 @@ def run_apply(
             live = scan(session.clients, caller_identity(session.clients))
         check_stale(plan, chosen, entries, live)
         steps = [s for name in chosen for s in pending_steps(plan, name, entries)]
+        check_monitoring(plan, steps)
         confirm(chosen, steps)
         graph = dependency_graph(tuple(plan.steps))
         report = ApplyReport()

@@ -6,6 +6,8 @@ one line and changes nothing.
 """
 
 import gc
+import json
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -23,7 +25,7 @@ from .inventory import ScanProgress, scan_account
 from .journal import journal_path
 from .monitoring import monitoring_changes
 from .ownership import Ownership, ownership
-from .plan import DEFAULT_RATE, Plan, build_plan, read_plan
+from .plan import DEFAULT_RATE, Plan, build_plan
 from .rules import ownership_rules
 from .snapshot import Inventory, read_inventory
 from .spec import MigrationSpec, default_name, parse_spec
@@ -139,14 +141,20 @@ def default_plan_path(spec: MigrationSpec) -> Path:
 
 
 def check_overwrite(target: Path, state_dir: Path) -> None:
-    """Refuse to replace a plan that an apply has started: its journal would lose its plan."""
+    """Refuse to replace a plan that an apply has started: its journal would lose its plan.
+
+    The file's recorded checksum names the journal, so a plan this version cannot read (one
+    from another version, a damaged one) is protected as well."""
     if not target.exists():
         return
     try:
-        existing = read_plan(target.read_text(encoding="utf-8"), str(target))
-    except (OSError, SesmigrateError):
+        document = json.loads(target.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return
-    journal = journal_path(state_dir, existing.checksum)
+    checksum = document.get("checksum") if isinstance(document, dict) else None
+    if not isinstance(checksum, str) or not re.fullmatch(r"sha256:[0-9a-f]{64}", checksum):
+        return
+    journal = journal_path(state_dir, checksum)
     if journal.exists():
         raise SesmigrateError(
             f"{target} has a journal ({journal}): an apply started from it; write the new plan "

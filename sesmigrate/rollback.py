@@ -79,7 +79,7 @@ def run_rollback(
             for customer in cohort.customers
         }
         # a cohort without actions counts as applied, but this plan changed nothing there
-        watched = {e.cohort for e in state.values() if e.state == DONE and e.cohort not in chosen}
+        watched = {e.cohort for e in state.values() if e.cohort not in chosen and _maybe_applied(e)}
         customers = sorted(
             {c for cohort in plan.cohorts if cohort.name in chosen for c in cohort.customers}
         )
@@ -87,15 +87,13 @@ def run_rollback(
         kept = []
         by_key = {step.action.key: step for step in plan.steps}
         for entry in sorted(state.values(), key=lambda e: -e.seq):
-            if entry.cohort not in chosen or entry.state not in (DONE, "intent", "failed"):
+            if entry.cohort not in chosen or not _maybe_applied(entry):
                 continue
             step = by_key[entry.key]
             needed_later = set(_descendants(graph, entry.key)) & still_applied
             watching = isinstance(step.action, MonitoringAction) and bool(watched)
             if needed_later or set(step.customers) & staying or watching:
                 kept.append(entry.key)
-                continue
-            if entry.state == "failed" and (entry.error or "").startswith("ActionConflict"):
                 continue
             undo.append((entry, step.action))
         confirm(chosen, customers, _losses(undo))
@@ -115,6 +113,14 @@ def run_rollback(
         return RollbackReport(result, chosen, kept)
     finally:
         close_session(session)
+
+
+def _maybe_applied(entry: Entry) -> bool:
+    """Done, or attempted and perhaps done (an interrupted or failed call may have reached
+    AWS); a conflict refused before any change is not."""
+    if entry.state == "failed":
+        return not (entry.error or "").startswith("ActionConflict")
+    return entry.state in (DONE, "intent")
 
 
 def _losses(undo: list[tuple[Entry, Action]]) -> list[str]:

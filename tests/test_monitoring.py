@@ -11,11 +11,19 @@ from sesmigrate.graph import cohorts
 from sesmigrate.monitoring import (
     EVENT_PATTERN,
     TARGET_ID,
+    check_planned,
     desired_monitoring,
     monitoring_changes,
 )
 from sesmigrate.monitoring_actions import CreateLogGroup, PutLogsPolicy, PutRule, PutTarget
-from sesmigrate.plan import PlanFileError, build_plan, checksum_of, plan_to_json, read_plan
+from sesmigrate.plan import (
+    Plan,
+    PlanFileError,
+    build_plan,
+    checksum_of,
+    plan_to_json,
+    read_plan,
+)
 from sesmigrate.snapshot import (
     MANAGED_TAG,
     UNSCANNED,
@@ -28,7 +36,7 @@ from sesmigrate.snapshot import (
     RuleTarget,
     canonical_json,
 )
-from sesmigrate.spec import RULE_NAME, MigrationSpec, MonitoringSpec
+from sesmigrate.spec import RULE_NAME, MigrationSpec, MonitoringSpec, spec_from_mapping
 
 MIGRATION = "acme-move"
 SPEC = MigrationSpec(name=MIGRATION, monitoring=MonitoringSpec(enabled=True))
@@ -71,8 +79,8 @@ class TestDesiredMonitoring:
         assert json.loads(WANT.target) == {"Arn": LOG_GROUP_ARN, "Id": TARGET_ID}
         assert WANT.tags == ((MANAGED_TAG, MIGRATION),)
 
-    def test_uses_the_partition_of_the_account_region(self) -> None:
-        china = dataclasses.replace(ACCOUNT, region="cn-north-1", partition="aws-cn")
+    def test_uses_the_partition_its_region_belongs_to(self) -> None:
+        china = dataclasses.replace(ACCOUNT, region="cn-north-1", partition="aws")
 
         want = desired_monitoring(SPEC, inventory(account=china))
 
@@ -336,43 +344,68 @@ class TestPlanFile:
             "put_target",
         ]
 
-    def test_a_resealed_plan_routing_events_elsewhere_is_refused(self) -> None:
+    def test_a_resealed_plan_routing_events_elsewhere_reads_but_is_refused_before_apply(
+        self,
+    ) -> None:
         document = monitored_plan_document()
         elsewhere = {"Arn": "arn:aws:sns:us-east-1:999999999999:spy", "Id": TARGET_ID}
         step_of(document, "put_target")["action"]["target"] = canonical_json(elsewhere)
+        plan = read_plan(resealed(document))
 
-        with pytest.raises(PlanFileError, match="put_target does not match its spec"):
-            read_plan(resealed(document))
+        with pytest.raises(ValueError, match="put_target is not what this sesmigrate makes"):
+            refuse_unplanned(plan)
 
-    def test_a_resealed_plan_widening_the_logs_policy_is_refused(self) -> None:
+    def test_a_resealed_plan_widening_the_logs_policy_is_refused_before_apply(self) -> None:
         document = monitored_plan_document()
         wide = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "logs:*"}]}
         step_of(document, "put_logs_policy")["action"]["document"] = canonical_json(wide)
 
-        with pytest.raises(PlanFileError, match="put_logs_policy does not match its spec"):
-            read_plan(resealed(document))
+        with pytest.raises(ValueError, match="put_logs_policy is not what this sesmigrate makes"):
+            refuse_unplanned(read_plan(resealed(document)))
 
-    def test_a_resealed_rule_with_extra_put_rule_arguments_is_refused(self) -> None:
+    def test_a_resealed_rule_with_extra_put_rule_arguments_is_refused_before_apply(
+        self,
+    ) -> None:
         document = monitored_plan_document()
         action = step_of(document, "put_rule")["action"]
         action["settings"] = canonical_json({**json.loads(action["settings"]), "Name": "x"})
 
-        with pytest.raises(PlanFileError, match="put_rule does not match its spec"):
-            read_plan(resealed(document))
+        with pytest.raises(ValueError, match="put_rule is not what this sesmigrate makes"):
+            refuse_unplanned(read_plan(resealed(document)))
 
-    def test_monitoring_actions_in_a_plan_whose_spec_has_none_are_refused(self) -> None:
+    def test_monitoring_actions_whose_spec_has_none_are_refused_before_apply(self) -> None:
         document = monitored_plan_document()
         document["spec"]["monitoring"]["enabled"] = False
 
-        with pytest.raises(PlanFileError, match="its spec does not ask for monitoring"):
-            read_plan(resealed(document))
+        with pytest.raises(ValueError, match="its spec does not ask for monitoring"):
+            refuse_unplanned(read_plan(resealed(document)))
 
-    def test_a_plan_whose_creation_time_is_not_iso_8601_is_refused(self) -> None:
+    def test_the_plans_own_monitoring_actions_pass_the_check(self) -> None:
+        plan = read_plan(resealed(monitored_plan_document()))
+
+        refuse_unplanned(plan)
+
+        assert {type(s.action) for s in plan.steps} == {
+            CreateLogGroup,
+            PutLogsPolicy,
+            PutRule,
+            PutTarget,
+        }
+
+    @pytest.mark.parametrize("created_at", ["yesterday", "2026-11-24T00:00:00"])
+    def test_a_plan_whose_creation_time_is_not_iso_8601_with_a_zone_is_refused(
+        self, created_at: str
+    ) -> None:
         document = monitored_plan_document()
-        document["created_at"] = "yesterday"
+        document["created_at"] = created_at
 
-        with pytest.raises(PlanFileError, match=r"plan\.created_at 'yesterday' is not an ISO 8601"):
+        with pytest.raises(PlanFileError, match=r"is not an ISO 8601 time with a zone"):
             read_plan(resealed(document))
+
+
+def refuse_unplanned(plan: Plan) -> None:
+    spec = spec_from_mapping(plan.spec, "plan.spec")
+    check_planned(spec, plan.account, plan.region, [s.action for s in plan.steps])
 
 
 class TestReplacing:

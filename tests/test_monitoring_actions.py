@@ -9,12 +9,15 @@ import json
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
+from botocore.stub import Stubber
 
 from sesmigrate import inventory as scanner
 from sesmigrate.actions import Action, ActionConflict, Memory, Outcome
 from sesmigrate.aws import AccountBinding, Clients
+from sesmigrate.executor import is_transient
 from sesmigrate.graph import cohorts
 from sesmigrate.monitoring import desired_monitoring, monitoring_changes
 from sesmigrate.monitoring_actions import (
@@ -553,3 +556,48 @@ class TestPlannedMonitoring:
         assert group_names(clients.logs) == []
         assert policies(clients.logs) == {}
         assert rule_names(clients.events) == []
+
+
+class TestFailedTargetEntries:
+    """EventBridge answers a failed target inside a 200; moto never does, so these stub it."""
+
+    @staticmethod
+    def stubbed(code: str) -> Any:
+        events = boto3.client(
+            "events",
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        stubber = Stubber(events)
+        stubber.add_response("list_targets_by_rule", {}, {"Rule": WANT.rule})
+        stubber.add_response(
+            "put_targets",
+            {
+                "FailedEntryCount": 1,
+                "FailedEntries": [
+                    {"TargetId": "sesmigrate-log-group", "ErrorCode": code, "ErrorMessage": "later"}
+                ],
+            },
+            {"Rule": WANT.rule, "Targets": [json.loads(WANT.target)]},
+        )
+        stubber.activate()
+        return events
+
+    @pytest.mark.parametrize("code", ["InternalException", "ConcurrentModificationException"])
+    def test_a_transient_entry_error_is_a_client_error_the_executor_retries(
+        self, code: str
+    ) -> None:
+        with pytest.raises(ClientError) as raised:
+            PutTarget(WANT.rule, WANT.target).apply(self.stubbed(code), attempted_before=False)
+
+        assert raised.value.response["Error"]["Code"] == code
+        assert is_transient(raised.value)
+
+    def test_any_other_entry_error_is_a_conflict(self) -> None:
+        events = self.stubbed("ValidationException")
+
+        with pytest.raises(
+            ActionConflict, match=r"EventBridge refused target .*ValidationException"
+        ):
+            PutTarget(WANT.rule, WANT.target).apply(events, attempted_before=False)

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from sesmigrate.cli import main
-from sesmigrate.plan import read_plan
+from sesmigrate.journal import APPLY, SqliteJournal, journal_path
+from sesmigrate.plan import checksum_of, read_plan
 
 LOG_GROUP = "/aws/ses/tenants"
 RULE = "sesmigrate-watched"
@@ -221,3 +222,47 @@ def test_an_existing_log_group_outside_aws_ses_is_adopted_not_created(
     kinds = {s.action.kind for s in read_plan(plan.read_text()).steps}
     assert "create_log_group" not in kinds
     assert {"put_logs_policy", "put_rule", "put_target"} <= kinds
+
+
+def test_apply_refuses_a_resealed_plan_whose_target_points_elsewhere_and_changes_nothing(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator.control.load_realistic_account(4, 4)
+    cli = Cli(emulator, tmp_path, capsys)
+    plan = tmp_path / "watched.plan.json"
+    assert cli("plan", str(spec_file(tmp_path)), "-o", str(plan))[0] == 0
+    document = json.loads(plan.read_text())
+    step = next(s for s in document["steps"] if s["action"]["kind"] == "put_target")
+    spy = {"Arn": "arn:aws:sns:us-east-1:999999999999:spy", "Id": "sesmigrate-log-group"}
+    step["action"]["target"] = json.dumps(spy, sort_keys=True, separators=(",", ":"))
+    body = {k: v for k, v in document.items() if k != "checksum"}
+    plan.write_text(json.dumps({**body, "checksum": checksum_of(body)}))
+    before = monitoring_state(emulator)
+
+    code, _ = cli("apply", str(plan), "--auto-approve")
+
+    lines = [line for line in cli.err.splitlines() if line.strip()]
+    assert code == 1
+    assert len(lines) == 1
+    assert "put_target is not what this sesmigrate makes of its spec" in lines[0]
+    assert monitoring_state(emulator) == before
+    assert cli("show", str(plan))[0] == 0
+
+
+def test_rolling_back_the_canary_keeps_monitoring_while_a_wave_was_interrupted(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator.control.load_realistic_account(8, 4)
+    cli = Cli(emulator, tmp_path, capsys)
+    plan = tmp_path / "watched.plan.json"
+    assert cli("plan", str(spec_file(tmp_path)), "-o", str(plan))[0] == 0
+    assert cli("apply", str(plan), "--auto-approve", "--cohort", "canary")[0] == 0
+    sealed = read_plan(plan.read_text())
+    interrupted = next(s for s in sealed.steps if s.cohort == "wave-1")
+    journal = SqliteJournal(journal_path(tmp_path / "state", sealed.checksum), sealed.checksum)
+    journal.intent(interrupted.action.key, APPLY, "wave-1")
+    journal.close()
+
+    assert cli("rollback", str(plan), "--auto-approve", "--cohort", "canary")[0] == 0
+
+    assert monitoring_state(emulator)["rules"] == [RULE]

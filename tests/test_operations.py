@@ -444,6 +444,35 @@ def test_plan_refuses_to_overwrite_a_plan_that_has_a_journal(
     assert journey.path.read_text() == sealed
 
 
+def test_plan_refuses_to_overwrite_a_plan_it_cannot_read_that_has_a_journal(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journey = Journey(emulator, tmp_path)
+    assert journey.run("apply", "--auto-approve") == 0
+    document = json.loads(journey.path.read_text())
+    document["format_version"] = 99
+    unreadable = json.dumps(document)
+    journey.path.write_text(unreadable)
+
+    code = main(
+        [
+            "plan",
+            "-o",
+            str(journey.path),
+            "--state-dir",
+            str(journey.state),
+            "--endpoint-url",
+            emulator.endpoint_url,
+            "--region",
+            "us-east-1",
+        ]
+    )
+
+    assert code == 1
+    assert "has a journal" in one_line(capsys.readouterr().err)
+    assert journey.path.read_text() == unreadable
+
+
 def test_ctrl_c_stops_after_in_flight_calls_and_apply_resumes(
     emulator: Any, tmp_path: Path
 ) -> None:

@@ -73,9 +73,11 @@ MONITORING_LOG_GROUP_ACTIONS = (
     "logs:DeleteLogGroup",
     "logs:FilterLogEvents",
     "logs:ListTagsForResource",
+    "logs:TagResource",
 )
-"""On the migration's log group: created, checked by its tags, read by `status` (tagging it
-is a statement of its own, allowed only with the migration's tag)."""
+"""On the migration's log group: created with tags, checked by its tags, read by `status`.
+TagResource has no tag condition: CloudWatch Logs documents no `aws:TagKeys` check for the
+tags CreateLogGroup sets, and a condition it ignores or refuses would break the first apply."""
 MONITORING_LOGS_POLICY_ACTIONS = ("logs:DeleteResourcePolicy", "logs:PutResourcePolicy")
 """The Logs resource policy: no resource-level permissions, so Resource "*"."""
 EXACT_RESOURCE_LIMIT = 100

@@ -58,7 +58,6 @@ MONITORING_SIDS = {
     "TagTheMonitoringRuleWithTheMigration",
     "TargetTheMonitoringRuleAtItsLogGroupOnly",
     "ManageTheMonitoringLogGroup",
-    "TagTheMonitoringLogGroupWithTheMigration",
     "PutAndDeleteTheLogsResourcePolicy",
 }
 WITHOUT_RESOURCE_LEVEL_PERMISSIONS = {
@@ -390,20 +389,6 @@ class TestOperatorPolicyMonitoring:
             "StringEquals": {"aws:RequestTag/sesmigrate:migration": MIGRATION},
             "ForAllValues:StringEquals": {"aws:TagKeys": ["sesmigrate:migration"]},
         }
-
-    def test_operator_policy_tags_the_log_group_only_with_the_migration_tag(
-        self, monitored_plan: Plan
-    ) -> None:
-        found = statements(operator_policy(monitored_plan))
-        tag = found["TagTheMonitoringLogGroupWithTheMigration"]
-
-        assert tag["Action"] == ["logs:TagResource"]
-        assert resources_of(tag) == [LOG_GROUP_ARN, f"{LOG_GROUP_ARN}:*"]
-        assert tag["Condition"] == {
-            "StringEquals": {"aws:RequestTag/sesmigrate:migration": MIGRATION},
-            "ForAllValues:StringEquals": {"aws:TagKeys": ["sesmigrate:migration"]},
-        }
-        assert "logs:TagResource" not in found["ManageTheMonitoringLogGroup"]["Action"]
 
     def test_operator_policy_puts_targets_on_the_rule_only_at_its_log_group(
         self, monitored_plan: Plan
