@@ -208,15 +208,17 @@ def _planned(action: Any, reason: str) -> PlannedAction:
 
 def same(left: str, right: str) -> bool:
     """Whether two JSON documents (policies, rule settings) mean the same: their arrays are
-    sets in IAM and in event patterns, so AWS may give them back in another order."""
+    sets in IAM and in event patterns, so AWS may give them back in another order -- except
+    an event pattern's `numeric` operands, whose order is their meaning."""
     return _unordered(_parsed(left)) == _unordered(_parsed(right))
 
 
-def _unordered(value: Any) -> Any:
+def _unordered(value: Any, key: str = "") -> Any:
     if isinstance(value, dict):
-        return {key: _unordered(item) for key, item in value.items()}
+        return {name: _unordered(item, name) for name, item in value.items()}
     if isinstance(value, list):
-        return sorted((_unordered(item) for item in value), key=canonical_json)
+        items = [_unordered(item) for item in value]
+        return items if key == "numeric" else sorted(items, key=canonical_json)
     return value
 
 

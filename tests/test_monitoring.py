@@ -14,6 +14,7 @@ from sesmigrate.monitoring import (
     check_planned,
     desired_monitoring,
     monitoring_changes,
+    same,
 )
 from sesmigrate.monitoring_actions import CreateLogGroup, PutLogsPolicy, PutRule, PutTarget
 from sesmigrate.plan import (
@@ -438,3 +439,20 @@ class TestReplacing:
         policy = LogsPolicy(RULE, canonical_json(document))
 
         assert kinds(in_place(policies=(policy,))) == []
+
+
+class TestSame:
+    def test_arrays_in_another_order_mean_the_same(self) -> None:
+        assert same(
+            '{"source": ["aws.ses"], "detail-type": ["b", "a"]}',
+            '{"detail-type": ["a", "b"], "source": ["aws.ses"]}',
+        )
+
+    def test_numeric_operands_in_another_order_do_not(self) -> None:
+        assert not same(
+            '{"detail": {"n": [{"numeric": [">", 0, "<=", 5]}]}}',
+            '{"detail": {"n": [{"numeric": ["<=", 0, ">", 5]}]}}',
+        )
+
+    def test_different_values_do_not(self) -> None:
+        assert not same('{"source": ["aws.ses"]}', '{"source": ["aws.sns"]}')
