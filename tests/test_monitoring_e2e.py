@@ -46,6 +46,17 @@ class Cli:
         return code, captured.out
 
 
+def planned(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], customers: int
+) -> tuple[Cli, Path]:
+    """An account of `customers`, and the monitored plan a user writes for it."""
+    emulator.control.load_realistic_account(customers, 4)
+    cli = Cli(emulator, tmp_path, capsys)
+    plan = tmp_path / "watched.plan.json"
+    assert cli("plan", str(spec_file(tmp_path)), "-o", str(plan))[0] == 0
+    return cli, plan
+
+
 def monitoring_state(emulator: Any) -> dict[str, Any]:
     events, logs = emulator.client("events"), emulator.client("logs")
     rules = {r["Name"]: r for r in events.list_rules(EventBusName="default")["Rules"]}
@@ -169,10 +180,7 @@ def test_rollback_keeps_an_existing_log_group_it_adopted(
 def test_rolling_back_the_canary_keeps_monitoring_while_a_wave_stays_applied(
     emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    emulator.control.load_realistic_account(8, 4)
-    cli = Cli(emulator, tmp_path, capsys)
-    plan = tmp_path / "watched.plan.json"
-    assert cli("plan", str(spec_file(tmp_path)), "-o", str(plan))[0] == 0
+    cli, plan = planned(emulator, tmp_path, capsys, customers=8)
     assert cli("apply", str(plan), "--auto-approve", "--cohort", "canary")[0] == 0
     assert cli("apply", str(plan), "--auto-approve", "--cohort", "wave-1")[0] == 0
 
@@ -227,10 +235,7 @@ def test_an_existing_log_group_outside_aws_ses_is_adopted_not_created(
 def test_apply_refuses_a_resealed_plan_whose_target_points_elsewhere_and_changes_nothing(
     emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    emulator.control.load_realistic_account(4, 4)
-    cli = Cli(emulator, tmp_path, capsys)
-    plan = tmp_path / "watched.plan.json"
-    assert cli("plan", str(spec_file(tmp_path)), "-o", str(plan))[0] == 0
+    cli, plan = planned(emulator, tmp_path, capsys, customers=4)
     document = json.loads(plan.read_text())
     step = next(s for s in document["steps"] if s["action"]["kind"] == "put_target")
     spy = {"Arn": "arn:aws:sns:us-east-1:999999999999:spy", "Id": "sesmigrate-log-group"}
@@ -252,10 +257,7 @@ def test_apply_refuses_a_resealed_plan_whose_target_points_elsewhere_and_changes
 def test_rolling_back_the_canary_keeps_monitoring_while_a_wave_was_interrupted(
     emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    emulator.control.load_realistic_account(8, 4)
-    cli = Cli(emulator, tmp_path, capsys)
-    plan = tmp_path / "watched.plan.json"
-    assert cli("plan", str(spec_file(tmp_path)), "-o", str(plan))[0] == 0
+    cli, plan = planned(emulator, tmp_path, capsys, customers=8)
     assert cli("apply", str(plan), "--auto-approve", "--cohort", "canary")[0] == 0
     sealed = read_plan(plan.read_text())
     interrupted = next(s for s in sealed.steps if s.cohort == "wave-1")

@@ -418,14 +418,9 @@ def test_apply_killed_mid_cohort_resumes_then_rollback_restores_exactly(
     assert journey.tenants() == journey.before
 
 
-def test_plan_refuses_to_overwrite_a_plan_that_has_a_journal(
-    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    journey = Journey(emulator, tmp_path)
-    assert journey.run("apply", "--auto-approve") == 0
-    sealed = journey.path.read_text()
-
-    code = main(
+def replan_over(journey: "Journey", emulator: Any) -> int:
+    """`sesmigrate plan -o` onto the journey's own plan file."""
+    return main(
         [
             "plan",
             "-o",
@@ -438,6 +433,16 @@ def test_plan_refuses_to_overwrite_a_plan_that_has_a_journal(
             "us-east-1",
         ]
     )
+
+
+def test_plan_refuses_to_overwrite_a_plan_that_has_a_journal(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journey = Journey(emulator, tmp_path)
+    assert journey.run("apply", "--auto-approve") == 0
+    sealed = journey.path.read_text()
+
+    code = replan_over(journey, emulator)
 
     assert code == 1
     assert "has a journal" in one_line(capsys.readouterr().err)
@@ -454,19 +459,7 @@ def test_plan_refuses_to_overwrite_a_plan_it_cannot_read_that_has_a_journal(
     unreadable = json.dumps(document)
     journey.path.write_text(unreadable)
 
-    code = main(
-        [
-            "plan",
-            "-o",
-            str(journey.path),
-            "--state-dir",
-            str(journey.state),
-            "--endpoint-url",
-            emulator.endpoint_url,
-            "--region",
-            "us-east-1",
-        ]
-    )
+    code = replan_over(journey, emulator)
 
     assert code == 1
     assert "has a journal" in one_line(capsys.readouterr().err)
