@@ -375,7 +375,7 @@ def apply(
 
     stop = threading.Event()
     with call_progress(stderr, "Applying") as progress:
-        report = run_apply(options, plan, confirm, stderr.print, progress, stop=stop, probe=probe)
+        report = run_apply(options, plan, confirm, _say, progress, stop=stop, probe=probe)
     for name, result in report.cohorts:
         stdout.print(
             f"{name}: {len(result.made)} made, {len(result.found)} found already in place, "
@@ -385,6 +385,11 @@ def apply(
     if report.reinstated:
         stdout.print(f"Reinstated tenants (passed the gate): {', '.join(report.reinstated)}")
     _fail_on(report.cohorts[-1][1] if report.cohorts else None, "apply")
+
+
+def _say(text: str) -> None:
+    """A line for the operator; account data in it (customer ids, names) is not markup."""
+    stderr.print(text, markup=False, highlight=False)
 
 
 def _fail_on(result: RunResult | None, command: str) -> None:

@@ -89,8 +89,9 @@ def _listed_name(item: dict[str, Any]) -> str:
     return next(item[key] for key in ("IdentityName", "TemplateName", "TenantName") if key in item)
 
 
-class _Scan:
-    """One scan's state: the pool, the notes, the progress."""
+class AccountReader:
+    """One scan's state: the pool, the notes, the progress; its per-item reads are shared
+    with `verification`, which reads only some items but must parse them the same way."""
 
     def __init__(self, ses: Any, pool: ThreadPoolExecutor, progress: ScanProgress) -> None:
         self.ses, self.executor, self.progress = ses, pool, progress
@@ -364,7 +365,7 @@ def scan(
         return f"arn:{partition}:ses:{binding.region}:{binding.account}:dedicated-ip-pool/{name}"
 
     with aws_errors(), ThreadPoolExecutor(max_workers=parallelism) as pool:
-        run = _Scan(clients.ses, pool, progress or Progress())
+        run = AccountReader(clients.ses, pool, progress or Progress())
         lists = {
             "account": pool.submit(run.account, binding),
             "identities": pool.submit(

@@ -1,11 +1,13 @@
 """`apply` of a sealed plan, and the checks every operation on the live account shares.
 
 Before anything changes: the plan's checksum and version (read_plan), its account and
-region against the caller's (STS), the apply lock, and staleness -- a fresh scan must
+region against the caller's (STS), the apply lock, and staleness -- the live account must
 still meet the expectations of the actions to run (the plan's own journaled effects
 excepted, so the canary does not make the waves stale), and every customer of the cohort
-must still have exactly the resources the plan saw. Each refusal is one line that says
-what to do. Between cohorts the health gate reads the applied tenants' reputation in bulk.
+must still have exactly the resources the plan saw. That check reads what the cohort
+costs, never the whole account (`verification`); a new resource of a customer of a later
+cohort is said, not refused: that cohort's own check decides. Each refusal is one line that
+says what to do. Between cohorts the health gate reads the applied tenants' reputation in bulk.
 """
 
 import threading
@@ -28,16 +30,13 @@ from .gates import (
     unhealthy_tenants,
 )
 from .graph import CLEANUP, dependency_graph
-from .inventory import scan
 from .journal import APPLY, DONE, INTENT, UNDONE, Entry, SqliteJournal, journal_path
 from .lock import ApplyLock
 from .monitoring import check_planned
-from .ownership import OwnershipRules, ownership
 from .plan import Plan, Step, read_plan
 from .ratelimit import RateLimiter
-from .rules import ownership_rules
-from .snapshot import Inventory
 from .spec import spec_from_mapping
+from .verification import LiveView, live_view
 
 
 class WrongAccountError(SesmigrateError):
@@ -100,17 +99,6 @@ def check_binding(plan: Plan, clients: Clients) -> AccountBinding:
     if binding.region != plan.region:
         raise WrongRegionError(plan.region, binding.region)
     return binding
-
-
-def plan_rules(plan: Plan) -> OwnershipRules:
-    """The ownership rules the plan was made with (its spec), to judge the live account."""
-    spec = spec_from_mapping(plan.spec, "the plan's spec")
-    return ownership_rules(
-        Path(spec.ownership.mapping) if spec.ownership.mapping else None,
-        list(spec.ownership.name_patterns),
-        spec.ownership.customer_tag,
-        spec.ownership.tier_tag,
-    )
 
 
 def load_plan(path: Path) -> Plan:
@@ -185,16 +173,17 @@ def cohorts_to_apply(plan: Plan, entries: list[Entry], wanted: str | None) -> li
     return pending[:1]
 
 
-def check_stale(plan: Plan, cohorts: list[str], entries: list[Entry], live: Inventory) -> None:
-    """Refuse if the live account no longer meets what the cohorts' pending actions expect."""
-    owners = {c.id: c for c in ownership(live, plan_rules(plan)).customers}
+def check_stale(plan: Plan, cohorts: list[str], entries: list[Entry], live: LiveView) -> list[str]:
+    """Refuse if the live account no longer meets what the cohorts' pending actions expect;
+    else the notes on what changed for customers of other cohorts (their own check decides).
+    """
     ours = {e.key for e in entries if e.direction == APPLY and e.state in (DONE, INTENT)}
     problems = []
-    members = {c for cohort in plan.cohorts if cohort.name in cohorts for c in cohort.customers}
+    members = _members(plan, cohorts)
     for customer in plan.customers:
         if customer.id not in members:
             continue
-        now = owners.get(customer.id)
+        now = live.customers.get(customer.id)
         planned = (customer.identities, customer.configuration_sets, customer.templates)
         current = (now.identities, now.configuration_sets, now.templates) if now else ((), (), ())
         if planned != current:
@@ -205,26 +194,69 @@ def check_stale(plan: Plan, cohorts: list[str], entries: list[Entry], live: Inve
                 + (f" (added {', '.join(added[:3])})" if added else "")
                 + (f" (removed {', '.join(gone[:3])})" if gone else "")
             )
-    tenants = {t.name: t for t in live.tenants}
-    resources = {live.arn("identity", i.name) for i in live.identities}
-    resources |= {live.arn("configuration-set", c.name) for c in live.configuration_sets}
-    resources |= {live.arn("template", t.name) for t in live.templates}
     for step in plan.steps:
         if step.cohort not in cohorts or step.action.key in ours:
             continue
         for expectation in step.expectations:
-            if expectation.kind == "tenant_absent" and expectation.subject in tenants:
-                tenant = tenants[expectation.subject]
+            tenant = live.tenants.get(expectation.subject)
+            if expectation.kind == "tenant_absent" and tenant is not None:
                 if tenant.migration != plan.migration:
                     problems.append(f"tenant {expectation.subject} now exists")
             elif expectation.kind == "tenant_present":
-                tenant = tenants.get(expectation.subject)
                 if tenant is None or tenant.tenant_id != expectation.detail:
                     problems.append(f"tenant {expectation.subject} is gone or was recreated")
-            elif expectation.kind == "resource_present" and expectation.subject not in resources:
+            elif expectation.kind == "resource_present" and not live.has(expectation.subject):
                 problems.append(f"{expectation.subject.rsplit(':', 1)[-1]} no longer exists")
     if problems:
         raise StalePlanError(sorted(set(problems)))
+    return later_changes(plan, members, live)
+
+
+def later_changes(plan: Plan, members: set[str], live: LiveView) -> list[str]:
+    """What is new since the plan for customers outside `members`: a note each, not a refusal.
+    A customer of a later cohort is checked when its cohort runs; one the plan does not know
+    needs a re-plan to be migrated."""
+    cohort_of = {c: cohort.name for cohort in plan.cohorts for c in cohort.customers}
+    new = {name for _, name in live.new}
+    notes = []
+    for customer in sorted(live.customers.values(), key=lambda c: c.id):
+        if customer.id in members:
+            continue
+        added = sorted(
+            n
+            for n in (*customer.identities, *customer.configuration_sets, *customer.templates)
+            if n in new
+        )
+        if not added:
+            continue
+        if customer.id in cohort_of:
+            notes.append(
+                f"customer {customer.id!r} of {cohort_of[customer.id]} has new resources "
+                f"({', '.join(added[:3])}): that cohort's check decides"
+            )
+        else:
+            notes.append(
+                f"customer {customer.id!r} is not in the plan ({', '.join(added[:3])}): "
+                "re-run sesmigrate plan to migrate it"
+            )
+    return notes
+
+
+def _members(plan: Plan, cohorts: list[str]) -> set[str]:
+    return {c for cohort in plan.cohorts if cohort.name in cohorts for c in cohort.customers}
+
+
+def verify(session: "Session", plan: Plan, cohorts: list[str], entries: list[Entry]) -> list[str]:
+    """Read what the cohorts' pending actions depend on (see `verification`) and judge it."""
+    claimed = {
+        e.subject
+        for s in plan.steps
+        if s.cohort in cohorts
+        for e in s.expectations
+        if e.kind == "tenant_absent"
+    }
+    live = live_view(session.clients, plan, _members(plan, cohorts), tenant_tags=claimed)
+    return check_stale(plan, cohorts, entries, live)
 
 
 def check_monitoring(plan: Plan, steps: list[Step]) -> None:
@@ -268,9 +300,8 @@ def run_apply(
     try:
         entries = session.journal.entries()
         chosen = cohorts_to_apply(plan, entries, options.cohort)
-        with aws_errors():
-            live = scan(session.clients, caller_identity(session.clients))
-        check_stale(plan, chosen, entries, live)
+        for note in verify(session, plan, chosen, entries):
+            say(note)
         steps = [s for name in chosen for s in pending_steps(plan, name, entries)]
         check_monitoring(plan, steps)
         confirm(chosen, steps)

@@ -1,8 +1,13 @@
 """The saved plan: the only place that builds, writes and reads `*.plan.json`.
 
 A plan is a value that holds everything apply needs -- the binding (account, region, tool
-version, inventory fingerprint), the spec used, cohorts with their batches, and every
-action with its expectations -- so apply never calls a strategy or the diff again. Its
+version, inventory fingerprint), the spec used, the ownership rules with the mapping's rows
+(so apply never reads the spec's files again, from whichever directory or machine), every
+resource name the scan saw (so apply reads only what is new), cohorts with their batches,
+and every action with its expectations -- so apply never calls a strategy or the diff again.
+Format 1 plans (without the rules and names) stay readable: apply, status and rollback of
+a plan made by an older version go on, judging ownership by the spec's mapping file and
+reading every name as new. Its
 JSON is canonical and sealed: a sha256 checksum over the body. `read_plan` checks the
 format, its version and the checksum *before* building anything, and refuses a plan that
 fails with one line; it needs no network, so `show` can use it.
@@ -20,12 +25,13 @@ from .diff import Changes, Expectation
 from .errors import SesmigrateError
 from .graph import Cohort
 from .jsondoc import Fields, load
-from .ownership import Ownership
+from .ownership import MappingRow, Ownership, OwnershipRules, parse_pattern
 from .snapshot import Inventory, canonical_json
 from .spec import MigrationSpec, spec_from_mapping
 
 FORMAT = "sesmigrate-plan"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 DEFAULT_RATE = 1.0
 """Calls a second per operation assumed when none is given: many SES operations allow 1."""
 
@@ -78,6 +84,23 @@ class CustomerView:
 
 
 @dataclass(frozen=True, slots=True)
+class Seen:
+    """Every resource name the plan's scan saw: what apply finds beyond it is new."""
+
+    identities: frozenset[str]
+    configuration_sets: frozenset[str]
+    templates: frozenset[str]
+
+    @classmethod
+    def of(cls, inventory: Inventory) -> "Seen":
+        return cls(
+            frozenset(i.name for i in inventory.identities),
+            frozenset(c.name for c in inventory.configuration_sets),
+            frozenset(t.name for t in inventory.templates),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Estimate:
     calls: int
     by_operation: tuple[tuple[str, int], ...]
@@ -103,6 +126,11 @@ class Plan:
     adopted: tuple[str, ...]
     warnings: tuple[str, ...]
     estimate: Estimate
+    seen: Seen | None = None
+    """None when unknown (a format 1 plan): every name is then new to apply."""
+    rules: OwnershipRules | None = None
+    """The ownership rules, mapping rows included; None when unknown (a format 1 plan):
+    they are then built from the spec."""
     checksum: str = ""
 
     @property
@@ -142,6 +170,7 @@ def build_plan(
     rates: dict[str, float] | None = None,
     default_rate: float = DEFAULT_RATE,
     owners: Ownership | None = None,
+    rules: OwnershipRules | None = None,
 ) -> Plan:
     cohort_of = {key: c.name for c in cohorts for batch in c.batches for key in batch}
     customer_cohort = {customer: c.name for c in cohorts for customer in c.customers}
@@ -191,11 +220,14 @@ def build_plan(
         adopted=changes.adopted,
         warnings=changes.warnings,
         estimate=estimate([s.action for s in steps], rates or {}, default_rate),
+        seen=Seen.of(inventory),
+        rules=rules or OwnershipRules(),
     )
 
 
 def _body(plan: Plan) -> dict[str, Any]:
     """The sealed content; batches name steps by their index in `steps`."""
+    seen, rules = plan.seen, plan.rules
     index = {step.action.key: n for n, step in enumerate(plan.steps)}
     return {
         "format": FORMAT,
@@ -259,6 +291,21 @@ def _body(plan: Plan) -> dict[str, Any]:
             "rates": dict(plan.estimate.rates),
             "default_rate": plan.estimate.default_rate,
         },
+        "seen": None
+        if seen is None
+        else {
+            "identities": sorted(seen.identities),
+            "configuration_sets": sorted(seen.configuration_sets),
+            "templates": sorted(seen.templates),
+        },
+        "ownership_rules": None
+        if rules is None
+        else {
+            "mapping": [[r.resource, r.customer, r.tier] for r in rules.mapping],
+            "patterns": [p.pattern for p in rules.patterns],
+            "customer_tag": rules.customer_tag,
+            "tier_tag": rules.tier_tag,
+        },
     }
 
 
@@ -283,12 +330,12 @@ def read_plan(text: str, source: str = "plan") -> Plan:
         raise PlanFileError(source, "not a sesmigrate plan")
     if (
         type(document.get("format_version")) is not int
-        or document["format_version"] != FORMAT_VERSION
+        or document["format_version"] not in READABLE_VERSIONS
     ):
         raise PlanFileError(
             source,
-            f"plan format version {document.get('format_version')!r} is not {FORMAT_VERSION}; "
-            "re-run sesmigrate plan with this version",
+            f"plan format version {document.get('format_version')!r} is not one of "
+            f"{', '.join(map(str, READABLE_VERSIONS))}; re-run sesmigrate plan with this version",
         )
     body = {k: v for k, v in document.items() if k != "checksum"}
     try:
@@ -339,6 +386,8 @@ def _plan_from(body: Fields, checksum: str) -> Plan:
     if not zoned:
         raise ValueError(f"plan.created_at {created_at!r} is not an ISO 8601 time with a zone")
     estimate_doc = body.object("estimate")
+    seen = body.data.get("seen") if body.data["format_version"] >= 2 else None
+    rules = body.data.get("ownership_rules") if body.data["format_version"] >= 2 else None
     return Plan(
         tool_version=body.str("tool_version"),
         created_at=created_at,
@@ -365,7 +414,36 @@ def _plan_from(body: Fields, checksum: str) -> Plan:
             rates=tuple(sorted(estimate_doc.numbers("rates").items())),
             default_rate=estimate_doc.number("default_rate"),
         ),
+        seen=None if seen is None else _seen(body.object("seen")),
+        rules=None if rules is None else _rules(body.object("ownership_rules")),
         checksum=checksum,
+    )
+
+
+def _seen(seen: Fields) -> Seen:
+    return Seen(
+        frozenset(seen.strs("identities")),
+        frozenset(seen.strs("configuration_sets")),
+        frozenset(seen.strs("templates")),
+    )
+
+
+def _rules(rules: Fields) -> OwnershipRules:
+    mapping = []
+    for raw in rules.list("mapping"):
+        if (
+            not isinstance(raw, list)
+            or len(raw) != 3
+            or not all(isinstance(v, str) for v in raw[:2])
+            or not (raw[2] is None or isinstance(raw[2], str))
+        ):
+            raise ValueError("plan.ownership_rules.mapping must hold [resource, customer, tier]")
+        mapping.append(MappingRow(raw[0], raw[1], raw[2]))
+    return OwnershipRules(
+        mapping=tuple(mapping),
+        patterns=tuple(parse_pattern(p) for p in rules.strs("patterns")),
+        customer_tag=rules.str("customer_tag"),
+        tier_tag=rules.str("tier_tag"),
     )
 
 

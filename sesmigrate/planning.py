@@ -120,6 +120,7 @@ def _make_plan(
         rates=rates,
         default_rate=request.rate or DEFAULT_RATE,
         owners=owners,
+        rules=rules,
     )
     return PlanResult(plan, inventory, owners, spec)
 

@@ -2,7 +2,9 @@
 
 Read-only: it opens the journal without the apply lock and changes nothing in the account.
 Drift is a resource of a customer the plan moved that is not in the customer's tenant now
-(an identity onboarded after the apply), found by scanning with the plan's ownership rules.
+(an identity onboarded after the apply), judged by the plan's ownership rules over a live
+view that reads the lists, the started cohorts' resources, what is new since the plan and
+those customers' tenants' associations (`verification`), not the whole account.
 With monitoring, the latest SES event of each of the plan's tenants since the plan was made
 comes from the monitoring log group: what happened, where health says only how things are.
 """
@@ -12,14 +14,13 @@ from typing import Any
 
 from .aws import aws_errors, make_clients
 from .gates import live_tenants, tenants_of, unhealthy_tenants
-from .inventory import scan
 from .journal import APPLY, DONE, Entry, SqliteJournal, journal_path
-from .operations import RunOptions, check_binding, cohort_status, plan_rules
-from .ownership import ownership
+from .operations import RunOptions, check_binding, cohort_status
 from .plan import Plan
 from .ratelimit import RateLimiter
 from .spec import spec_from_mapping
 from .tenant_events import TenantEvent, read_latest
+from .verification import live_view
 
 
 @dataclass
@@ -63,36 +64,34 @@ def run_status(options: RunOptions, plan: Plan) -> StatusReport:
         journal.close()
     clients = make_clients(options.aws)
     RateLimiter(options.rate, options.op_rates).attach_all(clients)
-    binding = check_binding(plan, clients)
+    check_binding(plan, clients)
     status = cohort_status(plan, entries)
     started = [n for n, s in status.items() if s in ("applied", "partly applied")]
-    with aws_errors():
-        live = scan(clients, binding)
     done = {e.key for e in entries if e.direction == APPLY and e.state == DONE}
     tenants = live_tenants(plan, done) & tenants_of(plan, started)
-    existing = {t.name: t for t in live.tenants}
+    members = {c for cohort in plan.cohorts if cohort.name in started for c in cohort.customers}
+    homes = {c.tenant for c in plan.customers if c.id in members}
+    live = live_view(clients, plan, members, associations_of=homes)
     unhealthy, reinstated = unhealthy_tenants(clients.ses, tenants)
     health = {}
     for name in sorted(tenants):
-        if name not in existing:
+        if name not in live.tenants:
             health[name] = "missing"
         elif name in unhealthy:
             health[name] = "unhealthy"
         else:
             health[name] = "reinstated" if name in reinstated else "healthy"
     drift = []
-    owners = {c.id: c for c in ownership(live, plan_rules(plan)).customers}
-    members = {c for cohort in plan.cohorts if cohort.name in started for c in cohort.customers}
     for customer in plan.customers:
-        if customer.id not in members or customer.tenant not in existing:
+        if customer.id not in members or customer.tenant not in live.associations:
             continue
-        now = owners.get(customer.id)
+        now = live.customers.get(customer.id)
         if now is None:
             continue
-        held = {r.arn for r in existing[customer.tenant].resources}
-        wanted = [live.arn("identity", n) for n in now.identities]
-        wanted += [live.arn("configuration-set", n) for n in now.configuration_sets]
-        wanted += [live.arn("template", n) for n in now.templates]
+        held = live.associations[customer.tenant]
+        wanted = [live.arn(plan, "identity", n) for n in now.identities]
+        wanted += [live.arn(plan, "configuration-set", n) for n in now.configuration_sets]
+        wanted += [live.arn(plan, "template", n) for n in now.templates]
         for arn in wanted:
             if arn not in held:
                 drift.append(

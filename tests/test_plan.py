@@ -19,13 +19,14 @@ from sesmigrate.actions import (
 )
 from sesmigrate.diff import Expectation, diff
 from sesmigrate.graph import cohorts
-from sesmigrate.ownership import Customer, Ownership
+from sesmigrate.ownership import Customer, MappingRow, Ownership, OwnershipRules, parse_pattern
 from sesmigrate.plan import (
     DEFAULT_RATE,
     FORMAT_VERSION,
     Estimate,
     Plan,
     PlanFileError,
+    Seen,
     Step,
     build_plan,
     checksum_of,
@@ -327,24 +328,66 @@ class TestSealing:
             read_plan(json.dumps(document))
 
 
+def format_1(document: dict) -> dict:
+    """The plan as the previous version wrote it: no sealed names, no sealed rules."""
+    old = {k: v for k, v in document.items() if k not in ("seen", "ownership_rules")}
+    return {**old, "format_version": 1}
+
+
+class TestFormats:
+    def test_plan_seals_every_name_the_scan_saw_and_the_ownership_rules(self) -> None:
+        rules = OwnershipRules(
+            mapping=(MappingRow("a.io", "a", "free"), MappingRow("x.io", "x", None)),
+            patterns=(parse_pattern(r"(?P<customer>[a-z]+)\.mail\.example\.com"),),
+            customer_tag="owner",
+            tier_tag="plan",
+        )
+        plan = dataclasses.replace(
+            PLAN, seen=Seen(frozenset({"a.io", "new.io"}), frozenset({"cs"}), frozenset())
+        )
+        plan = dataclasses.replace(plan, rules=rules)
+
+        read = read_plan(plan_to_json(plan))
+
+        assert read.seen == plan.seen
+        assert read.rules is not None
+        assert read.rules.mapping == rules.mapping
+        assert [p.pattern for p in read.rules.patterns] == [p.pattern for p in rules.patterns]
+        assert (read.rules.customer_tag, read.rules.tier_tag) == ("owner", "plan")
+
+    def test_read_plan_reads_a_format_1_plan_without_names_or_rules(self) -> None:
+        read = read_plan(resealed(format_1(DOCUMENT)))
+
+        assert (read.seen, read.rules) == (None, None)
+        assert [s.action.key for s in read.steps] == [s.action.key for s in PLAN.steps]
+
+    def test_read_plan_refuses_a_sealed_pattern_that_is_not_a_regex(self) -> None:
+        document = edited()
+        document["ownership_rules"] = {**document["ownership_rules"], "patterns": ["(?P<x"]}
+
+        with pytest.raises(PlanFileError, match="malformed plan: name pattern"):
+            read_plan(resealed(document))
+
+
 class TestRefusals:
-    @pytest.mark.parametrize("version", [2, 0, "1", None])
+    @pytest.mark.parametrize("version", [3, 0, "1", None])
     def test_read_plan_refuses_another_format_version_naming_it(self, version: object) -> None:
         with pytest.raises(PlanFileError) as exc:
             read_plan(resealed(edited(format_version=version)), "old.plan.json")
 
+        assert FORMAT_VERSION == 2
         assert str(exc.value) == (
-            f"old.plan.json: plan format version {version!r} is not {FORMAT_VERSION}; "
+            f"old.plan.json: plan format version {version!r} is not one of 1, 2; "
             "re-run sesmigrate plan with this version"
         )
 
     def test_read_plan_refuses_a_boolean_format_version(self) -> None:
-        with pytest.raises(PlanFileError, match="plan format version True is not 1"):
+        with pytest.raises(PlanFileError, match="plan format version True is not one of"):
             read_plan(resealed(edited(format_version=True)))
 
     def test_read_plan_names_the_version_before_checking_the_checksum(self) -> None:
-        with pytest.raises(PlanFileError, match="plan format version 2 is not 1"):
-            read_plan(json.dumps(edited(format_version=2)))
+        with pytest.raises(PlanFileError, match="plan format version 3 is not one of"):
+            read_plan(json.dumps(edited(format_version=3)))
 
     @pytest.mark.parametrize("text", ["", "{", "plan: yes", TEXT[:-10]])
     def test_read_plan_refuses_text_that_is_not_json(self, text: str) -> None:

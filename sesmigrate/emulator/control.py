@@ -35,6 +35,7 @@ class Control(Protocol):
     def set_tenant_quota(self, quota: int) -> None: ...
     def load_realistic_account(self, customers: int, seed: int) -> None: ...
     def set_traffic(self, settings: "TrafficSettings") -> None: ...
+    def stats(self) -> dict[str, Any]: ...
     def sent_messages(self) -> list[SentMessage]: ...
 
 
@@ -117,6 +118,10 @@ class LocalControl:
 
     def set_traffic(self, settings: TrafficSettings) -> None:
         set_policy(settings.policy())
+
+    def stats(self) -> dict[str, Any]:
+        """Calls seen since the traffic was last set, and those admitted per operation."""
+        return dict(self._do("stats"))
 
     def sent_messages(self) -> list[SentMessage]:
         return list(emulator_backends[self.account][self.region].sent)
