@@ -11,8 +11,12 @@ import pytest
 from markdown_it import MarkdownIt
 
 from sesmigrate.actions import AttachResource, CreateTenant
+from sesmigrate.aws import AwsSettings
+from sesmigrate.cli import main
+from sesmigrate.emulator.control import TrafficSettings
 from sesmigrate.naming import tenant_name
-from sesmigrate.plan import CustomerView, Plan, Step
+from sesmigrate.plan import CustomerView, Plan, Step, plan_to_json
+from sesmigrate.planning import PlanRequest, make_plan
 from sesmigrate.report.files import write_cutover_pages
 from sesmigrate.report.kits import (
     EXACT_RESOURCE_LIMIT,
@@ -634,3 +638,37 @@ class TestCutoverKit:
 
         assert write_cutover_pages(empty, tmp_path / "kit") == []
         assert not (tmp_path / "kit").exists()
+
+
+def policy_actions(policy: dict[str, Any]) -> set[str]:
+    actions: set[str] = set()
+    for statement in policy["Statement"]:
+        given = statement["Action"]
+        actions |= {given} if isinstance(given, str) else set(given)
+    return actions
+
+
+def test_operator_policy_allows_every_ses_call_apply_status_and_rollback_make(
+    emulator: Any, tmp_path: Path
+) -> None:
+    emulator.control.load_realistic_account(8, 5)
+    spec = tmp_path / "strict.toml"
+    spec.write_text(
+        'name = "strict"\nstrategy = "isolated"\n[reputation]\ndefault = "strict"\n'
+        "[cohorts]\ncanary = 2\nwave_size = 3\n"
+    )
+    aws = AwsSettings(region="us-east-1", endpoint_url=emulator.endpoint_url)
+    plan = make_plan(PlanRequest(spec, {}, None, aws)).plan
+    path = tmp_path / "strict.plan.json"
+    path.write_text(plan_to_json(plan))
+    where = ["--endpoint-url", emulator.endpoint_url] if emulator.endpoint_url else []
+    where += ["--state-dir", str(tmp_path / "state")]
+    emulator.control.set_traffic(TrafficSettings())
+
+    assert main(["apply", str(path), "--auto-approve", "--cohort", "all", *where]) == 0
+    assert main(["status", str(path), *where]) == 0
+    assert main(["rollback", str(path), "--auto-approve", "--cohort", "all", *where]) == 0
+    called = {f"ses:{op}" for op in emulator.control.stats()["by_operation"]}
+
+    assert "ses:UpdateReputationEntityPolicy" in called
+    assert called - policy_actions(operator_policy(plan)) == set()
