@@ -474,6 +474,13 @@ def status(
     detailed_exitcode: Annotated[
         bool, typer.Option(help="Exit 2 on drift or an unhealthy tenant.")
     ] = False,
+    full: Annotated[
+        bool,
+        typer.Option(
+            help="Read every identity, configuration set and template for drift, not only "
+            "the started cohorts' and what is new (one call each)."
+        ),
+    ] = False,
     journal: JournalPath = None,
     state_dir: StateDir = Path(".sesmigrate"),
     region: Region = None,
@@ -487,7 +494,7 @@ def status(
     options = _run_options(
         plan_file, None, state_dir, journal, 10, region, profile, endpoint_url, rate, op_rate
     )
-    report = run_status(options, plan)
+    report = run_status(options, plan, full)
     if format is SummaryFormat.json:
         print(json.dumps(report.to_dict(), indent=2, sort_keys=True))
     else:

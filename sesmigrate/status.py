@@ -54,7 +54,7 @@ class StatusReport:
         }
 
 
-def run_status(options: RunOptions, plan: Plan) -> StatusReport:
+def run_status(options: RunOptions, plan: Plan, full: bool = False) -> StatusReport:
     """Progress from the journal; health and drift from the live account (read-only)."""
     path = options.journal or journal_path(options.state_dir, plan.checksum)
     entries: list[Entry] = []
@@ -71,7 +71,7 @@ def run_status(options: RunOptions, plan: Plan) -> StatusReport:
     tenants = live_tenants(plan, done) & tenants_of(plan, started)
     members = {c for cohort in plan.cohorts if cohort.name in started for c in cohort.customers}
     homes = {c.tenant for c in plan.customers if c.id in members}
-    live = live_view(clients, plan, members, associations_of=homes)
+    live = live_view(clients, plan, members, associations_of=homes, read_all=full)
     unhealthy, reinstated = unhealthy_tenants(clients.ses, tenants)
     health = {}
     for name in sorted(tenants):

@@ -11,7 +11,7 @@ set such a read names. Judged by the plan's own ownership rules, these give a co
 customer's resources exactly as a full scan would, with two exceptions neither the lists
 nor those reads can see: an existing resource of no cohort customer re-tagged to one, and
 another customer's identity whose default configuration set became a cohort customer's.
-`status` reports both as drift once a scan or re-plan sees them.
+`status --full` reads every identity, configuration set and template, and reports both.
 
 Tenants come from ListTenants (name and id); a tenant's tags are read only for the names
 given (a planned name now taken), its associations only for the tenants given (drift).
@@ -94,8 +94,11 @@ def live_view(
     associations_of: Iterable[str] = (),
     parallelism: int = 16,
     progress: ScanProgress | None = None,
+    read_all: bool = False,
 ) -> LiveView:
-    """The lists, plus reads of `customers`' resources and of what is new since the plan."""
+    """The lists, plus reads of `customers`' resources and of what is new since the plan
+    (`read_all`: of every listed identity, configuration set and template, which sees the
+    two changes the cohort's reads cannot)."""
     members = set(customers)
     planned = [c for c in plan.customers if c.id in members]
     seen = plan.seen
@@ -135,6 +138,9 @@ def live_view(
         }
         for kind, name in new:
             wanted[kind].add(name)
+        if read_all:
+            wanted = {IDENTITY: set(identities), CONFIGURATION_SET: set(config_sets)}
+            wanted[TEMPLATE] = set(templates)
         read_identities = _read(
             pool, run, run.identity, sorted(wanted[IDENTITY] & identities.keys()), identities
         )

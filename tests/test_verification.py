@@ -197,3 +197,24 @@ def test_format_1_plan_still_applies_and_reports_status_reading_every_name(
     capsys.readouterr()
     assert journey.run("status", "--format", "json") == 0
     assert json.loads(capsys.readouterr().out)["cohorts"]["canary"] == "applied"
+
+
+def test_status_full_reports_an_existing_resource_retagged_to_an_applied_customer(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journey = Journey(emulator, tmp_path)
+    assert journey.run("apply", "--auto-approve") == 0
+    customer = journey.cohort("canary")[0]
+    other = journey.cohort("wave-1")[0]
+    moved = next(c for c in journey.plan.customers if c.id == other).identities[0]
+    arn = f"arn:aws:ses:us-east-1:123456789012:identity/{moved}"
+    journey.ses.tag_resource(ResourceArn=arn, Tags=[{"Key": "customer", "Value": customer}])
+    capsys.readouterr()
+
+    assert journey.run("status", "--format", "json") == 0
+    assert json.loads(capsys.readouterr().out)["drift"] == []
+
+    assert journey.run("status", "--format", "json", "--full") == 0
+    assert json.loads(capsys.readouterr().out)["drift"] == [
+        f"identity/{moved} of customer {customer!r} is not in tenant {journey.tenant_of(customer)}"
+    ]
