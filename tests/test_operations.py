@@ -177,6 +177,7 @@ def test_gate_stops_the_next_cohort_when_a_canary_tenant_has_a_high_finding(
     sick = journey.tenant_of(journey.cohort("canary")[0])
     emulator.control.raise_finding(sick, "HIGH")
     before = journey.tenants()
+    capsys.readouterr()
 
     code = journey.run("apply", "--auto-approve")
 
@@ -441,6 +442,7 @@ def test_plan_refuses_to_overwrite_a_plan_that_has_a_journal(
     journey = Journey(emulator, tmp_path)
     assert journey.run("apply", "--auto-approve") == 0
     sealed = journey.path.read_text()
+    capsys.readouterr()
 
     code = replan_over(journey, emulator)
 
@@ -454,6 +456,7 @@ def test_plan_refuses_to_overwrite_a_plan_it_cannot_read_that_has_a_journal(
 ) -> None:
     journey = Journey(emulator, tmp_path)
     assert journey.run("apply", "--auto-approve") == 0
+    capsys.readouterr()
     document = json.loads(journey.path.read_text())
     document["format_version"] = 99
     unreadable = json.dumps(document)
