@@ -60,8 +60,12 @@ def resources_of(ses: Any, tenant: str = "acme") -> list[str]:
     ]
 
 
+def tenant_arn(ses: Any, tenant: str = "acme") -> str:
+    return str(ses.get_tenant(TenantName=tenant)["Tenant"]["TenantArn"])
+
+
 def entity(ses: Any, tenant: str = "acme") -> dict[str, Any]:
-    arn = ses.get_tenant(TenantName=tenant)["Tenant"]["TenantArn"]
+    arn = tenant_arn(ses, tenant)
     return ses.get_reputation_entity(
         ReputationEntityType="RESOURCE", ReputationEntityReference=arn
     )["ReputationEntity"]
@@ -83,8 +87,8 @@ class TestCreateTenant:
     def test_create_tenant_makes_a_tagged_tenant_with_suppression(self, ses: Any) -> None:
         outcome = self.ACTION.apply(ses, attempted_before=False)
 
-        assert outcome == Outcome(made=True)
         got = ses.get_tenant(TenantName="acme")["Tenant"]
+        assert outcome == Outcome(made=True, tenant_arn=got["TenantArn"])
         assert sorted((t["Key"], t["Value"]) for t in got["Tags"]) == list(TAGS)
         assert got["SuppressionAttributes"] == {
             "SuppressedReasons": ["BOUNCE"],
@@ -109,7 +113,7 @@ class TestCreateTenant:
 
         again = self.ACTION.apply(ses, attempted_before=True)
 
-        assert again == Outcome(made=True)
+        assert again == Outcome(made=True, tenant_arn=tenant_arn(ses))
         assert self.ACTION.inverse(again) == DeleteTenant("acme")
 
     def test_create_tenant_counts_as_found_when_someone_else_made_it(self, ses: Any) -> None:
@@ -117,7 +121,7 @@ class TestCreateTenant:
 
         again = self.ACTION.apply(ses, attempted_before=False)
 
-        assert again == Outcome(made=False)
+        assert again == Outcome(made=False, tenant_arn=tenant_arn(ses))
         assert self.ACTION.inverse(again) is None
 
     def test_create_tenant_refuses_a_tenant_of_this_migration_for_another_customer(
