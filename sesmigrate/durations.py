@@ -133,9 +133,10 @@ def verification_calls(work: CohortWork, names: Mapping[str, int]) -> Counter[st
 
 
 def action_calls(actions: Iterable[Action], created: set[str]) -> Counter[str]:
-    """The calls of the actions; `created`: tenants this plan creates."""
-    del created
-    return Counter(op for action in actions for op in action.operations)
+    """The calls of the actions; `created`: tenants this plan creates (no reads for them)."""
+    return Counter(
+        op for action in actions for op in action.operations_for(action.tenant_name in created)
+    )
 
 
 def changes_seconds(batches: list[Counter[str]], rates: Rates) -> float:

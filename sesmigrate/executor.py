@@ -12,7 +12,7 @@ flight finish and be journaled, and returns `interrupted`.
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from botocore.exceptions import (
@@ -179,6 +179,8 @@ class Executor:
     def _one(self, action: Action, cohort: str) -> bool:
         attempted = self.journal.intent(action.key, self.direction, cohort)
         memory = self.journal.memory(action.key, self.direction)
+        if (tenant := action.tenant_name) is not None:
+            memory = replace(memory, known=self.journal.known(tenant))
         try:
             outcome = action.apply(self.client_for(action), attempted, memory)
         except ClientError as exc:
