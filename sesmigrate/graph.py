@@ -105,7 +105,7 @@ def wave_sizes(total: int, settings: CohortSpec) -> list[int]:
     else:
         previous, left = max(canary, 1), rest
         while left > 0:
-            size = min(left, math.ceil(previous * settings.factor))
+            size = min(left, math.ceil(previous * settings.growth))
             sizes.append(size)
             previous, left = size, left - size
     return sizes

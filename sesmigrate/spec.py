@@ -100,28 +100,24 @@ SIZINGS = ("wave_size", "waves", "growth", "by_tier")
 
 @dataclass(frozen=True, slots=True)
 class CohortSpec:
-    """The canary's size and how the waves after it are sized: at most one of `wave_size`,
-    `waves`, `growth`, `by_tier`; none given means `growth = DEFAULT_GROWTH`."""
+    """The canary's size and how the waves after it are sized: by tier, by `wave_size`, by
+    `waves` or else by `growth` (the spec may give only one of them)."""
 
     canary: int = DEFAULT_CANARY
     wave_size: int | None = None
     waves: tuple[float, ...] = ()
     """Cumulative percentages of all customers (canary included), as Argo Rollouts'
     setWeight steps: (1, 10, 50, 100) means the first 1 %, then up to 10 %, ..."""
-    growth: float | None = None
+    growth: float = DEFAULT_GROWTH
     by_tier: bool = False
 
     @property
     def sizing(self) -> str:
+        if self.by_tier:
+            return "by_tier"
         if self.wave_size is not None:
             return "wave_size"
-        if self.waves:
-            return "waves"
-        return "by_tier" if self.by_tier else "growth"
-
-    @property
-    def factor(self) -> float:
-        return self.growth if self.growth is not None else DEFAULT_GROWTH
+        return "waves" if self.waves else "growth"
 
     def describe(self) -> str:
         """The sizing in the spec's own words, for warnings and the membership record."""
@@ -133,7 +129,7 @@ class CohortSpec:
             case "by_tier":
                 waves = "by_tier = true"
             case _:
-                waves = f"growth = {self.factor:g}"
+                waves = f"growth = {self.growth:g}"
         return f"canary = {self.canary}, {waves}"
 
 
@@ -309,7 +305,7 @@ def _cohorts_dict(cohorts: CohortSpec) -> dict[str, Any]:
     sized: dict[str, Any] = {
         "wave_size": cohorts.wave_size,
         "waves": [percent(w) for w in cohorts.waves],
-        "growth": cohorts.factor,
+        "growth": cohorts.growth,
         "by_tier": True,
     }
     return {"canary": cohorts.canary, cohorts.sizing: sized[cohorts.sizing]}
@@ -476,7 +472,7 @@ def _cohorts(top: _Table) -> CohortSpec:
     if wave_size is not None and wave_size < 1:
         raise cohorts.fail(f"cohorts.wave_size must be an integer >= 1, got {wave_size!r}")
     waves: tuple[float, ...] = ()
-    growth = None
+    growth = DEFAULT_GROWTH
     try:
         if "waves" in sizing:
             waves = parse_waves(cohorts.take("waves", list, [], "a list of percentages"))
