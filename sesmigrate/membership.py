@@ -137,10 +137,7 @@ def kept_membership(
     placed = {i for c in kept for i in c.customers}
     newcomers = sorted((c for c in customers if c.id not in placed), key=risk)
     fresh = customer_cohorts(customers, settings)
-    if not kept:
-        named = fresh
-    else:
-        named = _place(kept, newcomers, fresh, settings, present)
+    named = _place(kept, newcomers, fresh, settings, present) if kept else fresh
     was_applied = {c.name for c in kept if c.applied} | applied
     record = tuple(RecordedCohort(name, ids, name in was_applied) for name, ids in named)
     return named, record
