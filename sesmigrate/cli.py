@@ -30,7 +30,13 @@ from .lock import ApplyLock
 from .operations import NothingToDo, RunOptions, load_plan, run_apply
 from .ownership import ownership
 from .plan import Step, plan_to_json, read_plan
-from .planning import PlanRequest, check_overwrite, default_plan_path, make_plan
+from .planning import (
+    PlanRequest,
+    check_overwrite,
+    default_plan_path,
+    make_plan,
+    save_membership,
+)
 from .progress import call_progress
 from .report import render
 from .report.files import write_cutover_pages
@@ -154,6 +160,18 @@ def plan(
         int | None, typer.Option(min=0, help="Customers in the canary cohort.")
     ] = None,
     wave_size: Annotated[int | None, typer.Option(min=1, help="Customers per wave.")] = None,
+    waves: Annotated[
+        str | None,
+        typer.Option(help="Waves as cumulative shares of the customers, e.g. 1%,10%,50%,100%."),
+    ] = None,
+    growth: Annotated[
+        float | None,
+        typer.Option(help="Each wave this many times the previous (default 4 after the canary)."),
+    ] = None,
+    reslice: Annotated[
+        bool,
+        typer.Option(help="Re-slice the pending cohorts instead of keeping their membership."),
+    ] = False,
     adopt: Annotated[
         list[str] | None, typer.Option(help="Take over this unmanaged tenant (repeatable).")
     ] = None,
@@ -198,6 +216,8 @@ def plan(
             else None,
             "canary": canary,
             "wave_size": wave_size,
+            "waves": waves.split(",") if waves is not None else None,
+            "growth": growth,
             "adopt": adopt,
             "delete_orphaned_tenants": delete_orphans,
             "monitoring": monitoring,
@@ -206,12 +226,15 @@ def plan(
         aws=AwsSettings(profile=profile, region=region, endpoint_url=endpoint_url),
         rate=positive_rate("--rate", rate) if rate is not None else None,
         op_rates=dict(parse_op_rates(op_rate or [])),
+        state_dir=state_dir,
+        reslice=reslice,
     )
     with call_progress(stderr, "Scanning SES") as progress:
         result = make_plan(request, progress)
     target = output or default_plan_path(result.spec)
     check_overwrite(target, state_dir)
     write_atomically(target, plan_to_json(result.plan))
+    save_membership(result)
     stdout.print(
         plan_text(result.plan, result.ownership, str(target)), end="", markup=False, highlight=False
     )

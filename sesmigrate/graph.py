@@ -12,6 +12,7 @@ to the final `cleanup` cohort. A cohort's batches are the topological generation
 own actions, sorted, so the same inputs always give the same batches.
 """
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -79,10 +80,41 @@ def risk(customer: Customer) -> tuple[int, int, str]:
     return (rank, size, customer.id)
 
 
+def wave_sizes(total: int, settings: CohortSpec) -> list[int]:
+    """How many customers each wave after the canary takes, for `total` customers in all.
+
+    Growth: each wave is `growth` x the previous (the canary's size, at least 1), the last
+    one takes the rest. Waves: cumulative percentages of all customers, rounded up so that
+    1 % of 50 is one customer; an empty step is skipped and whoever the last step leaves
+    (one below 100 %) forms a final wave, as Argo Rollouts promotes fully after its steps."""
+    canary = min(settings.canary, total)
+    rest = total - canary
+    sizes: list[int] = []
+    if settings.sizing == "wave_size":
+        size = settings.wave_size or 1
+        sizes = [min(size, rest - start) for start in range(0, rest, size)]
+    elif settings.sizing == "waves":
+        placed = canary
+        for share in settings.waves:
+            upto = min(total, math.ceil(round(share * total / 100, 9)))
+            if upto > placed:
+                sizes.append(upto - placed)
+                placed = upto
+        if placed < total:
+            sizes.append(total - placed)
+    else:
+        previous, left = max(canary, 1), rest
+        while left > 0:
+            size = min(left, math.ceil(previous * settings.growth))
+            sizes.append(size)
+            previous, left = size, left - size
+    return sizes
+
+
 def customer_cohorts(
     customers: tuple[Customer, ...], settings: CohortSpec
 ) -> list[tuple[str, tuple[str, ...]]]:
-    """(cohort name, customer ids) in apply order: canary, then waves."""
+    """(cohort name, customer ids) in apply order: canary, then waves, lowest risk first."""
     ordered = sorted(customers, key=risk)
     canary, rest = ordered[: settings.canary], ordered[settings.canary :]
     cohorts = [(CANARY, tuple(c.id for c in canary))] if canary else []
@@ -92,18 +124,31 @@ def customer_cohorts(
             tiers.setdefault(customer.tier or "untiered", []).append(customer.id)
         waves = list(tiers.values())
     else:
-        ids = [c.id for c in rest]
-        waves = [ids[i : i + settings.wave_size] for i in range(0, len(ids), settings.wave_size)]
-    cohorts += [(f"wave-{n}", tuple(wave)) for n, wave in enumerate(waves, start=1)]
+        ids, waves, start = [c.id for c in rest], [], 0
+        for size in wave_sizes(len(ordered), settings):
+            waves.append(ids[start : start + size])
+            start += size
+    cohorts += [(wave_name(n), tuple(wave)) for n, wave in enumerate(waves, start=1)]
     return cohorts
 
 
+def wave_name(number: int) -> str:
+    return f"wave-{number}"
+
+
 def cohorts(
-    actions: tuple[PlannedAction, ...], customers: tuple[Customer, ...], settings: CohortSpec
+    actions: tuple[PlannedAction, ...],
+    customers: tuple[Customer, ...],
+    settings: CohortSpec,
+    named: list[tuple[str, tuple[str, ...]]] | None = None,
 ) -> tuple[Cohort, ...]:
-    """Every customer in exactly one cohort and every action in exactly one batch."""
+    """Every customer in exactly one cohort and every action in exactly one batch.
+
+    `named` is the membership to use (kept from earlier plans); by default it is sliced
+    afresh from the customers and the settings."""
     graph = dependency_graph(actions)
-    named = customer_cohorts(customers, settings)
+    if named is None:
+        named = customer_cohorts(customers, settings)
     if not named and any(not p.cleanup for p in actions):
         named = [(CANARY, ())]
     index = {customer: n for n, (_, ids) in enumerate(named) for customer in ids}

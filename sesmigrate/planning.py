@@ -24,6 +24,15 @@ from .files import read_text
 from .graph import cohorts
 from .inventory import ScanProgress, scan_account
 from .journal import journal_path
+from .membership import (
+    Membership,
+    applied_cohorts,
+    kept_membership,
+    membership_lock,
+    membership_path,
+    read_membership,
+    write_membership,
+)
 from .monitoring import monitoring_changes
 from .ownership import Ownership, ownership
 from .plan import Plan, build_plan
@@ -41,6 +50,10 @@ class PlanRequest:
     aws: AwsSettings
     rate: float | None = None
     op_rates: dict[str, float] | None = None
+    state_dir: Path | None = None
+    """Where the cohort membership is kept between plans; None slices afresh, records nothing."""
+    reslice: bool = False
+    """Forget the pending cohorts' recorded membership (applied cohorts are kept)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +62,17 @@ class PlanResult:
     inventory: Inventory
     ownership: Ownership
     spec: MigrationSpec
+    membership: Membership | None = None
+    """The membership to record once the plan file is written (None: nothing to record)."""
+    membership_path: Path | None = None
+
+
+def save_membership(result: PlanResult) -> None:
+    """Record the plan's cohort membership for the next plan; call after writing the plan."""
+    if result.membership is None or result.membership_path is None:
+        return
+    with membership_lock(result.membership_path):
+        write_membership(result.membership_path, result.membership)
 
 
 def load_spec(request: PlanRequest) -> MigrationSpec:
@@ -109,7 +133,10 @@ def _make_plan(
     owners = ownership(inventory, rules)
     desired = desired_state(strategy, owners, inventory, spec)
     changes = with_monitoring(diff(inventory, desired, owners, spec), inventory, spec)
-    ordered = cohorts(changes.actions, owners.customers, spec.cohorts)
+    named, membership, path, notes = _membership(request, spec, inventory, owners)
+    if notes:
+        changes = replace(changes, warnings=(*changes.warnings, *notes))
+    ordered = cohorts(changes.actions, owners.customers, spec.cohorts, named)
     plan = build_plan(
         inventory,
         spec,
@@ -121,7 +148,45 @@ def _make_plan(
         owners=owners,
         rules=rules,
     )
-    return PlanResult(plan, inventory, owners, spec)
+    if membership is not None:
+        plans = tuple(c for c in membership.plans if c != plan.checksum)[-(KEPT_PLANS - 1) :]
+        membership = replace(membership, plans=(*plans, plan.checksum))
+    return PlanResult(plan, inventory, owners, spec, membership, path)
+
+
+KEPT_PLANS = 100
+"""Plans whose journals are consulted for applied cohorts: enough for any rollout's re-plans."""
+
+
+def _membership(
+    request: PlanRequest, spec: MigrationSpec, inventory: Inventory, owners: Ownership
+) -> tuple[list[tuple[str, tuple[str, ...]]] | None, Membership | None, Path | None, list[str]]:
+    """The cohorts kept from the recorded membership, what to record next, and warnings."""
+    notes = []
+    canary = request.overrides.get("canary")
+    if canary is not None and canary > len(owners.customers):
+        notes.append(
+            f"--canary {canary} is more than the {len(owners.customers)} customers: the canary "
+            "holds all of them"
+        )
+    if request.state_dir is None:
+        return None, None, None, notes
+    path = membership_path(
+        request.state_dir, inventory.account.account_id, inventory.account.region, spec.name
+    )
+    recorded = read_membership(path)
+    applied = applied_cohorts(request.state_dir, recorded.plans)
+    named, record = kept_membership(
+        owners.customers, spec.cohorts, recorded, applied, request.reslice
+    )
+    sizing = spec.cohorts.describe()
+    if recorded.cohorts and recorded.sizing != sizing and not request.reslice:
+        notes.append(
+            f"cohorts: kept the membership recorded in {path} (sliced with {recorded.sizing}); "
+            f"{sizing} places only new customers; plan --reslice re-slices the pending cohorts"
+        )
+    kept_sizing = recorded.sizing if recorded.cohorts and not request.reslice else sizing
+    return named, Membership(record, recorded.plans, kept_sizing), path, notes
 
 
 def with_monitoring(changes: Changes, inventory: Inventory, spec: MigrationSpec) -> Changes:

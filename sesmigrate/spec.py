@@ -30,10 +30,12 @@ integer >= 1, got "ten"`). Every flag of `sesmigrate plan` overrides its key thr
     reasons = ["BOUNCE", "COMPLAINT"]
     scope = "TENANT"
 
-    [cohorts]
+    [cohorts]                          # canary first, then waves sized by one of:
     canary = 3
-    wave_size = 50                     # or by_tier = true
-    by_tier = false
+    growth = 4                         # each wave growth x the previous (the default)
+    # wave_size = 50                   # or waves of a fixed size
+    # waves = ["1%", "10%", "50%", "100%"]   # or cumulative shares of the customers
+    # by_tier = true                   # or one wave per tier
 
     [gates]
     soak_seconds = 0
@@ -89,11 +91,80 @@ class OwnershipSpec:
     tier_tag: str = "tier"
 
 
+DEFAULT_CANARY = 3
+DEFAULT_GROWTH = 4.0
+"""Canary 3, then waves x4 (12, 48, 192, 768, 3072, the rest): 10,000 customers in 7
+cohorts, so the number of operator runs grows with the log of the account, not its size."""
+SIZINGS = ("wave_size", "waves", "growth", "by_tier")
+
+
 @dataclass(frozen=True, slots=True)
 class CohortSpec:
-    canary: int = 3
-    wave_size: int = 50
+    """The canary's size and how the waves after it are sized: by tier, by `wave_size`, by
+    `waves` or else by `growth` (the spec may give only one of them)."""
+
+    canary: int = DEFAULT_CANARY
+    wave_size: int | None = None
+    waves: tuple[float, ...] = ()
+    """Cumulative percentages of all customers (canary included), as Argo Rollouts'
+    setWeight steps: (1, 10, 50, 100) means the first 1 %, then up to 10 %, ..."""
+    growth: float = DEFAULT_GROWTH
     by_tier: bool = False
+
+    @property
+    def sizing(self) -> str:
+        if self.by_tier:
+            return "by_tier"
+        if self.wave_size is not None:
+            return "wave_size"
+        return "waves" if self.waves else "growth"
+
+    def describe(self) -> str:
+        """The sizing in the spec's own words, for warnings and the membership record."""
+        match self.sizing:
+            case "wave_size":
+                waves = f"wave_size = {self.wave_size}"
+            case "waves":
+                waves = "waves = [" + ", ".join(f'"{percent(w)}"' for w in self.waves) + "]"
+            case "by_tier":
+                waves = "by_tier = true"
+            case _:
+                waves = f"growth = {self.growth:g}"
+        return f"canary = {self.canary}, {waves}"
+
+
+def percent(value: float) -> str:
+    return f"{value:g}%"
+
+
+def parse_waves(values: list[Any] | tuple[Any, ...]) -> tuple[float, ...]:
+    """Cumulative percentages from `["1%", "10%", "100%"]`; ValueError says what is wrong."""
+    shares: list[float] = []
+    for value in values:
+        text = value.strip() if isinstance(value, str) else ""
+        try:
+            share = float(text.removesuffix("%")) if text.endswith("%") else math.nan
+        except ValueError:
+            share = math.nan
+        if not math.isfinite(share) or not 0 < share <= 100:
+            raise ValueError(f"each wave must be a percentage in (0%, 100%], got {value!r}")
+        if shares and share <= shares[-1]:
+            raise ValueError(
+                f"the percentages are cumulative and must increase, got {percent(share)} after "
+                f"{percent(shares[-1])}"
+            )
+        shares.append(share)
+    if not shares:
+        raise ValueError("give at least one percentage")
+    return tuple(shares)
+
+
+def check_growth(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"must be a number > 1, got {value!r}")
+    if not math.isfinite(value) or value <= 1:
+        raise ValueError(f"must be a number > 1, got {value!r}")
+    return float(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,16 +231,7 @@ class MigrationSpec:
             options = dict(spec.strategy_options)
             options["dedicated_tiers"] = tuple(given["dedicated_tiers"])
             spec = replace(spec, strategy_options=tuple(sorted(options.items())))
-        if "canary" in given or "wave_size" in given:
-            spec = replace(
-                spec,
-                cohorts=replace(
-                    spec.cohorts,
-                    canary=given.get("canary", spec.cohorts.canary),
-                    wave_size=given.get("wave_size", spec.cohorts.wave_size),
-                    by_tier=spec.cohorts.by_tier and "wave_size" not in given,
-                ),
-            )
+        spec = replace(spec, cohorts=_cohort_overrides(spec.cohorts, given))
         if given.get("adopt"):
             spec = replace(spec, adopt=tuple(sorted(set(spec.adopt) | set(given["adopt"]))))
         if "delete_orphaned_tenants" in given:
@@ -199,11 +261,7 @@ class MigrationSpec:
             "suppression": {
                 tier: {"reasons": list(s.reasons), "scope": s.scope} for tier, s in self.suppression
             },
-            "cohorts": {
-                "canary": self.cohorts.canary,
-                "wave_size": self.cohorts.wave_size,
-                "by_tier": self.cohorts.by_tier,
-            },
+            "cohorts": _cohorts_dict(self.cohorts),
             "gates": {
                 "soak_seconds": self.gates.soak_seconds,
                 "allow_reinstated": self.gates.allow_reinstated,
@@ -214,6 +272,43 @@ class MigrationSpec:
                 "rule_name": self.monitoring.rule_name,
             },
         }
+
+
+_FLAGS = {"wave_size": "--wave-size", "waves": "--waves", "growth": "--growth"}
+
+
+def _cohort_overrides(cohorts: CohortSpec, given: dict[str, Any]) -> CohortSpec:
+    """A sizing flag replaces the spec's sizing; two sizing flags at once are an error."""
+    sizing = [key for key in _FLAGS if key in given]
+    if len(sizing) > 1:
+        flags = " and ".join(_FLAGS[key] for key in sizing)
+        raise SesmigrateError(f"{flags} both size the waves; give one of them")
+    if "canary" in given:
+        cohorts = replace(cohorts, canary=given["canary"])
+    if not sizing:
+        return cohorts
+    key = sizing[0]
+    try:
+        value = {
+            "wave_size": lambda v: v,
+            "waves": parse_waves,
+            "growth": check_growth,
+        }[key](given[key])
+    except ValueError as exc:
+        raise SesmigrateError(f"{_FLAGS[key]}: {exc}") from None
+    plain = CohortSpec(canary=cohorts.canary)
+    return replace(plain, **{key: value})
+
+
+def _cohorts_dict(cohorts: CohortSpec) -> dict[str, Any]:
+    """Only the sizing in use, so the plan records the choice that was made."""
+    sized: dict[str, Any] = {
+        "wave_size": cohorts.wave_size,
+        "waves": [percent(w) for w in cohorts.waves],
+        "growth": cohorts.growth,
+        "by_tier": True,
+    }
+    return {"canary": cohorts.canary, cohorts.sizing: sized[cohorts.sizing]}
 
 
 def _jsonable(value: Any) -> Any:
@@ -329,13 +424,7 @@ def spec_from_mapping(document: Mapping[str, Any], source: str) -> MigrationSpec
         table.done()
         suppressions.append((tier, Suppression(tuple(sorted(set(reasons))), scope)))
     suppression.done()
-    cohorts = top.table("cohorts")
-    cohort_spec = CohortSpec(
-        canary=cohorts.number("canary", 3, 0),
-        wave_size=cohorts.number("wave_size", 50, 1),
-        by_tier=cohorts.take("by_tier", bool, False, "true or false"),
-    )
-    cohorts.done()
+    cohort_spec = _cohorts(top)
     gates = top.table("gates")
     soak = gates.take("soak_seconds", (int, float), 0.0, "a number of seconds >= 0")
     if not math.isfinite(soak) or soak < 0:
@@ -364,6 +453,41 @@ def spec_from_mapping(document: Mapping[str, Any], source: str) -> MigrationSpec
         monitoring=monitoring_spec,
     )
     top.done()
+    return spec
+
+
+def _cohorts(top: _Table) -> CohortSpec:
+    """The `[cohorts]` table: the canary and at most one way of sizing the waves."""
+    cohorts = top.table("cohorts")
+    sizing = [
+        key
+        for key in SIZINGS
+        if key in cohorts.data and not (key == "by_tier" and cohorts.data[key] is False)
+    ]
+    if len(sizing) > 1:
+        keys = " and ".join(cohorts.key(key) for key in sizing)
+        raise cohorts.fail(f"{keys} both size the waves; give one of them")
+    canary = cohorts.number("canary", DEFAULT_CANARY, 0)
+    wave_size = cohorts.take("wave_size", int, None, "an integer >= 1")
+    if wave_size is not None and wave_size < 1:
+        raise cohorts.fail(f"cohorts.wave_size must be an integer >= 1, got {wave_size!r}")
+    waves: tuple[float, ...] = ()
+    growth = DEFAULT_GROWTH
+    try:
+        if "waves" in sizing:
+            waves = parse_waves(cohorts.take("waves", list, [], "a list of percentages"))
+        if "growth" in sizing:
+            growth = check_growth(cohorts.data.pop("growth"))
+    except ValueError as exc:
+        raise cohorts.fail(f"cohorts.{sizing[0]}: {exc}") from None
+    spec = CohortSpec(
+        canary=canary,
+        wave_size=wave_size,
+        waves=waves,
+        growth=growth,
+        by_tier=cohorts.take("by_tier", bool, False, "true or false"),
+    )
+    cohorts.done()
     return spec
 
 

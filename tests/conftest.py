@@ -45,6 +45,15 @@ def _no_real_aws() -> Iterator[None]:
     os.environ.update(saved)
 
 
+@pytest.fixture(autouse=True)
+def _own_state_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test its own state directory, so no journal or recorded cohort membership made
+    by one test is found by the next one's plan."""
+    monkeypatch.setenv("SESMIGRATE_STATE_DIR", str(tmp_path_factory.mktemp("state")))
+
+
 @dataclass
 class RunningServer:
     url: str

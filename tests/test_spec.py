@@ -53,7 +53,6 @@ scope = "ACCOUNT"
 
 [cohorts]
 canary = 5
-wave_size = 20
 by_tier = true
 
 [gates]
@@ -96,7 +95,7 @@ def test_parse_spec_reads_every_section_of_a_full_spec() -> None:
             ("free", Suppression(("BOUNCE",), "ACCOUNT")),
             ("vip", Suppression(("BOUNCE", "COMPLAINT"), "TENANT")),
         ),
-        cohorts=CohortSpec(canary=5, wave_size=20, by_tier=True),
+        cohorts=CohortSpec(canary=5, by_tier=True),
         gates=GateSpec(soak_seconds=90.0, allow_reinstated=False),
     )
 
@@ -113,7 +112,8 @@ def test_parse_spec_gives_defaults_when_only_the_strategy_is_given() -> None:
     assert spec.ownership == OwnershipSpec(None, (), "customer", "tier")
     assert spec.default_policy == "standard"
     assert (spec.tier_policies, spec.suppression, spec.strategy_options) == ((), (), ())
-    assert spec.cohorts == CohortSpec(canary=3, wave_size=50, by_tier=False)
+    assert spec.cohorts == CohortSpec(canary=3)
+    assert spec.cohorts.sizing == "growth" and spec.cohorts.growth == 4
     assert spec.gates == GateSpec(soak_seconds=0.0, allow_reinstated=True)
 
 
@@ -309,13 +309,13 @@ def test_with_overrides_adds_dedicated_tiers_to_a_spec_without_options() -> None
 def test_with_overrides_sets_the_canary_and_keeps_by_tier() -> None:
     spec = parsed(FULL).with_overrides(canary=1)
 
-    assert spec.cohorts == CohortSpec(canary=1, wave_size=20, by_tier=True)
+    assert spec.cohorts == CohortSpec(canary=1, by_tier=True)
 
 
 def test_with_overrides_turns_by_tier_off_when_a_wave_size_is_given() -> None:
     spec = parsed(FULL).with_overrides(wave_size=7)
 
-    assert spec.cohorts == CohortSpec(canary=5, wave_size=7, by_tier=False)
+    assert spec.cohorts == CohortSpec(canary=5, wave_size=7)
 
 
 def test_with_overrides_merges_adopted_tenants_sorted() -> None:
@@ -461,7 +461,7 @@ KEYS = {
     "[ownership]": ["mapping", "name_patterns", "customer_tag", "tier_tag"],
     "[reputation]": ["default", "tiers"],
     "[suppression.vip]": ["reasons", "scope"],
-    "[cohorts]": ["canary", "wave_size", "by_tier"],
+    "[cohorts]": ["canary", "wave_size", "waves", "growth", "by_tier"],
     "[gates]": ["soak_seconds", "allow_reinstated"],
     "[monitoring]": ["enabled", "log_group", "rule_name"],
 }
@@ -485,6 +485,8 @@ VALUES = [
     '"TENANT"',
     "[]",
     '["vip"]',
+    '["1%", "10%", "100%"]',
+    '["50%", "5%"]',
     '["BOUNCE", "COMPLAINT"]',
     '[1, "a"]',
     "{}",
