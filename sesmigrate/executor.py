@@ -18,7 +18,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from graphlib import TopologicalSorter
 from itertools import groupby
 from typing import Any
@@ -238,6 +238,8 @@ class Executor:
     def _one(self, action: Action, cohort: str) -> bool:
         attempted = self.journal.intent(action.key, self.direction, cohort)
         memory = self.journal.memory(action.key, self.direction)
+        if (tenant := action.tenant_name) is not None:
+            memory = replace(memory, known=self.journal.known(tenant))
         try:
             outcome = action.apply(self.client_for(action), attempted, memory)
         except ClientError as exc:

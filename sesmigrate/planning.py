@@ -18,6 +18,7 @@ from typing import Any
 from . import __version__
 from .aws import AwsSettings
 from .diff import Changes, diff
+from .durations import Rates
 from .errors import SesmigrateError
 from .files import read_text
 from .graph import cohorts
@@ -25,7 +26,7 @@ from .inventory import ScanProgress, scan_account
 from .journal import journal_path
 from .monitoring import monitoring_changes
 from .ownership import Ownership, ownership
-from .plan import DEFAULT_RATE, Plan, build_plan
+from .plan import Plan, build_plan
 from .rules import ownership_rules
 from .snapshot import Inventory, read_inventory
 from .spec import MigrationSpec, default_name, parse_spec
@@ -109,7 +110,6 @@ def _make_plan(
     desired = desired_state(strategy, owners, inventory, spec)
     changes = with_monitoring(diff(inventory, desired, owners, spec), inventory, spec)
     ordered = cohorts(changes.actions, owners.customers, spec.cohorts)
-    rates = dict(request.op_rates or {})
     plan = build_plan(
         inventory,
         spec,
@@ -117,8 +117,7 @@ def _make_plan(
         ordered,
         tool_version=__version__,
         created_at=now().isoformat(timespec="seconds"),
-        rates=rates,
-        default_rate=request.rate or DEFAULT_RATE,
+        rates=Rates.given(request.rate, request.op_rates or {}),
         owners=owners,
         rules=rules,
     )

@@ -14,7 +14,7 @@ from typing import Any
 
 import networkx as nx
 
-from .actions import Action, Outcome
+from .actions import Action, Known, Memory, Outcome
 from .aws import aws_errors
 from .errors import SesmigrateError
 from .executor import Executor, RunResult
@@ -180,7 +180,11 @@ class _Inverse:
     def service(self) -> str:
         return self.action.service
 
-    def apply(self, ses: Any, attempted_before: bool, memory: Any = None) -> Outcome:
+    @property
+    def tenant_name(self) -> str | None:
+        return self.action.tenant_name
+
+    def apply(self, ses: Any, attempted_before: bool, memory: Memory | None = None) -> Outcome:
         if self.entry.state != DONE:
             if not self.action.is_ours(ses):
                 return Outcome(made=False)
@@ -190,4 +194,6 @@ class _Inverse:
         inverse = self.action.inverse(outcome)
         if inverse is None:
             return Outcome(made=False)
-        return inverse.apply(ses, attempted_before)
+        # the tenant's ARN still holds; its settings are ours now, not the creation defaults
+        arn = memory.known.tenant_arn if memory else None
+        return inverse.apply(ses, attempted_before, Memory(known=Known(tenant_arn=arn)))

@@ -2,6 +2,7 @@
 
 import tempfile
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,13 +25,15 @@ from sesmigrate.actions import (
     CreateTenant,
     Memory,
     Outcome,
+    SetReputationPolicy,
+    SetSuppressionAttributes,
     TenantAction,
 )
 from sesmigrate.emulator.control import TrafficSettings
 from sesmigrate.executor import Executor, Progress, RunResult, describe_error, is_transient
 from sesmigrate.journal import APPLY, DONE, FAILED, SqliteJournal
 from sesmigrate.snapshot import CUSTOMER_TAG, MANAGED_TAG
-from tests.conftest import Emulator
+from tests.conftest import Emulator, count_calls
 
 ARN = "arn:aws:ses:us-east-1:123456789012"
 CHECKSUM = "sha256:" + "c3" * 32
@@ -747,3 +750,100 @@ class TestRunResult:
         assert not RunResult(failed=[("a", "NotFoundException: gone")]).ok
         assert not RunResult(skipped=[("b", "a")]).ok
         assert not RunResult(interrupted=True).ok
+
+
+class TestCallsSaved:
+    """What the journal already knows costs no call: the ARN CreateTenant returned, and the
+    settings of a tenant this plan created."""
+
+    CREATE = CreateTenant("acme", TAGS)
+    POLICY = SetReputationPolicy("acme", "strict")
+    SUPPRESSION = SetSuppressionAttributes("acme", ("BOUNCE",), "TENANT")
+
+    def after_creation(self, key: str) -> Iterable[str]:
+        """The tenant's settings wait for its creation, as the plan's graph says."""
+        return () if key == self.CREATE.key else (self.CREATE.key,)
+
+    def policy_of(self, ses: Any) -> str:
+        arn = ses.get_tenant(TenantName="acme")["Tenant"]["TenantArn"]
+        return str(
+            ses.get_reputation_entity(
+                ReputationEntityType="RESOURCE", ReputationEntityReference=arn
+            )["ReputationEntity"]["ReputationManagementPolicy"]
+        )
+
+    def test_created_tenant_gets_its_policy_and_suppression_without_a_read(
+        self, emulator: Emulator, journal: SqliteJournal
+    ) -> None:
+        calls = count_calls(emulator.ses)
+
+        result = Executor(emulator.ses, journal, APPLY).run(
+            [[(self.CREATE, "canary")], [(self.POLICY, "canary"), (self.SUPPRESSION, "canary")]],
+            self.after_creation,
+        )
+
+        assert result.ok
+        assert calls == Counter(
+            ["CreateTenant", "UpdateReputationEntityPolicy", "PutTenantSuppressionAttributes"]
+        )
+        assert self.policy_of(emulator.ses).endswith("/strict")
+
+    def test_found_tenant_is_read_once_before_its_policy_changes(
+        self, emulator: Emulator, journal: SqliteJournal
+    ) -> None:
+        emulator.ses.create_tenant(TenantName="acme")
+        calls = count_calls(emulator.ses)
+
+        Executor(emulator.ses, journal, APPLY).run(one_batch([self.POLICY]), no_dependencies)
+
+        assert calls == Counter(
+            ["GetTenant", "GetReputationEntity", "UpdateReputationEntityPolicy"]
+        )
+
+    def test_resumed_run_takes_the_arn_from_the_journaled_creation(
+        self, emulator: Emulator, tmp_path: Path
+    ) -> None:
+        path = tmp_path / "journal.sqlite"
+        first = SqliteJournal(path, CHECKSUM)
+        Executor(emulator.ses, first, APPLY).run(one_batch([self.CREATE]), no_dependencies)
+        first.close()
+        resumed = SqliteJournal(path, CHECKSUM)
+        calls = count_calls(emulator.ses)
+
+        Executor(emulator.ses, resumed, APPLY).run(one_batch([self.POLICY]), no_dependencies)
+        resumed.close()
+
+        assert calls == Counter(["UpdateReputationEntityPolicy"])
+        assert self.policy_of(emulator.ses).endswith("/strict")
+
+    def test_interrupted_creation_costs_one_get_tenant_then_none(
+        self, emulator: Emulator, journal: SqliteJournal
+    ) -> None:
+        # the creation landed; the run died before its outcome was journaled
+        journal.intent(self.CREATE.key, APPLY, "canary")
+        self.CREATE.apply(emulator.ses, attempted_before=False)
+        calls = count_calls(emulator.ses)
+
+        result = Executor(emulator.ses, journal, APPLY).run(
+            [[(self.CREATE, "canary")], [(self.POLICY, "canary")]], self.after_creation
+        )
+
+        assert result.made == [self.CREATE.key, self.POLICY.key]
+        assert calls == Counter(["CreateTenant", "GetTenant", "UpdateReputationEntityPolicy"])
+
+    def test_tenant_found_by_its_creation_is_not_asked_again_but_its_policy_is_read(
+        self, emulator: Emulator, journal: SqliteJournal
+    ) -> None:
+        emulator.ses.create_tenant(
+            TenantName="acme", Tags=[{"Key": k, "Value": v} for k, v in TAGS]
+        )
+        calls = count_calls(emulator.ses)
+
+        result = Executor(emulator.ses, journal, APPLY).run(
+            [[(self.CREATE, "canary")], [(self.POLICY, "canary")]], self.after_creation
+        )
+
+        assert result.found == [self.CREATE.key]
+        assert calls == Counter(
+            ["CreateTenant", "GetTenant", "GetReputationEntity", "UpdateReputationEntityPolicy"]
+        )
