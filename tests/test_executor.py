@@ -226,6 +226,23 @@ def tenant_setup(ses: Any, tenants: dict[str, int]) -> tuple[list[Batch], dict[s
     return [[(c, "canary") for c in creates], [(a, "canary") for a in attaches]], needs
 
 
+def run_in_fresh_journal(
+    client: Any,
+    parallelism: int,
+    batches: list[Batch],
+    depends_on: Callable[[str], Iterable[str]],
+    after: Callable[[str], Iterable[str]] = no_dependencies,
+) -> RunResult:
+    """Run with a journal of its own (hypothesis runs many examples in one test)."""
+    with tempfile.TemporaryDirectory() as folder:
+        journal = SqliteJournal(Path(folder) / "journal.sqlite", CHECKSUM)
+        try:
+            executor = Executor(client, journal, APPLY, parallelism=parallelism)
+            return executor.run(batches, depends_on, after=after)
+        finally:
+            journal.close()
+
+
 @st.composite
 def action_graphs(draw: st.DrawFn) -> tuple[nx.DiGraph, dict[str, int], set[str]]:
     """A random plan-like DAG: each node's cohort, edges only forward, some nodes failing."""
@@ -416,14 +433,12 @@ class TestDependencies:
         ]
         timeline = Timeline()
 
-        with tempfile.TemporaryDirectory() as folder:
-            journal = SqliteJournal(Path(folder) / "journal.sqlite", CHECKSUM)
-            try:
-                result = Executor(timeline, journal, APPLY, parallelism=parallelism).run(
-                    batches, lambda k: [actions[p].key for p in graph.predecessors(key[k])]
-                )
-            finally:
-                journal.close()
+        result = run_in_fresh_journal(
+            timeline,
+            parallelism,
+            batches,
+            lambda k: [actions[p].key for p in graph.predecessors(key[k])],
+        )
 
         blocked = {d for f in failing for d in nx.descendants(graph, f)}
         started = {key[k] for k in timeline.started()}
@@ -438,6 +453,36 @@ class TestDependencies:
             for then in started:
                 if cohort[first] < cohort[then]:
                     assert timeline.ended(actions[first].key) < timeline.began(actions[then].key)
+
+    @settings(max_examples=60, deadline=None)
+    @given(action_graphs(), st.integers(1, 4))
+    def test_rollback_order_undoes_dependents_first_and_goes_on_past_failures(
+        self, drawn: tuple[nx.DiGraph, dict[str, int], set[str]], parallelism: int
+    ) -> None:
+        graph, cohort, failing = drawn
+        inverses = {name: Noted(name, fails=name in failing) for name in graph}
+        key = {action.key: name for name, action in inverses.items()}
+        # latest cohort first, as rollback gives them (journaled as apply: the journal pairs a
+        # rollback with an applied entry); within a cohort only `after` orders them
+        batches = [
+            [(inverses[name], f"cohort-{c}") for name in sorted(graph) if cohort[name] == c]
+            for c in sorted(set(cohort.values()), reverse=True)
+        ]
+        timeline = Timeline()
+
+        result = run_in_fresh_journal(
+            timeline,
+            parallelism,
+            batches,
+            no_dependencies,
+            after=lambda k: [inverses[s].key for s in graph.successors(key[k])],
+        )
+
+        assert {key[k] for k in timeline.started()} == set(graph)
+        assert {key[k] for k, _ in result.failed} == failing
+        assert result.skipped == []
+        for before, then in graph.edges:
+            assert timeline.ended(inverses[then].key) < timeline.began(inverses[before].key)
 
 
 class TestFailures:
