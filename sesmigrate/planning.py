@@ -25,6 +25,7 @@ from .inventory import ScanProgress, scan_account
 from .journal import journal_path
 from .membership import (
     Membership,
+    Named,
     applied_cohorts,
     kept_membership,
     membership_lock,
@@ -39,6 +40,10 @@ from .rules import ownership_rules
 from .snapshot import Inventory, read_inventory
 from .spec import MigrationSpec, default_name, parse_spec
 from .strategies import desired_state, get_strategy
+
+KEPT_PLANS = 100
+"""Plans whose journals are read for applied cohorts; a cohort seen applied stays so in the
+record, so only a cohort applied from a plan this many re-plans old could be missed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,13 +160,9 @@ def _make_plan(
     return PlanResult(plan, inventory, owners, spec, membership, path)
 
 
-KEPT_PLANS = 100
-"""Plans whose journals are consulted for applied cohorts: enough for any rollout's re-plans."""
-
-
 def _membership(
     request: PlanRequest, spec: MigrationSpec, inventory: Inventory, owners: Ownership
-) -> tuple[list[tuple[str, tuple[str, ...]]] | None, Membership | None, Path | None, list[str]]:
+) -> tuple[Named | None, Membership | None, Path | None, list[str]]:
     """The cohorts kept from the recorded membership, what to record next, and warnings."""
     notes = []
     canary = request.overrides.get("canary")
