@@ -9,8 +9,11 @@ import subprocess
 import sys
 
 
-def emulator_process(customers: int, *extra: str) -> tuple[subprocess.Popen[str], str]:
-    """The running emulator with the realistic account of `customers`, and its URL."""
+def emulator_process(
+    customers: int, *extra: str, demo_account: bool = True
+) -> tuple[subprocess.Popen[str], str]:
+    """The running emulator with the realistic account of `customers` (or none), and its URL."""
+    account = ["--demo-account", "--customers", str(customers)] if demo_account else []
     process = subprocess.Popen(
         [
             sys.executable,
@@ -19,9 +22,7 @@ def emulator_process(customers: int, *extra: str) -> tuple[subprocess.Popen[str]
             "emulator",
             "--port",
             "0",
-            "--demo-account",
-            "--customers",
-            str(customers),
+            *account,
             *extra,
         ],
         stdout=subprocess.PIPE,

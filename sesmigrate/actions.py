@@ -6,8 +6,10 @@ the journal tells them apart (DESIGN, "Idempotence"): an intent journaled by an 
 interrupted attempt means the effect is ours (*made*, undone by rollback); no earlier
 intent means someone else made it (*found*, left alone by rollback). A change of policy,
 status or suppression attributes returns the value it read just before the change, and its
-inverse restores exactly that value. Deleting a tenant cannot be undone (a new tenant gets
-a new id and no reputation history): it is `irreversible`.
+inverse restores exactly that value; on a tenant this plan created (`Known`, from the
+journal) that value is the creation default, so nothing is read, and the ARN CreateTenant
+returned is journaled so no action asks SES for it again. Deleting a tenant cannot be
+undone (a new tenant gets a new id and no reputation history): it is `irreversible`.
 
 The client is passed in (a boto3 client of the action's `service`, or anything with its
 methods and `exceptions`), so this module imports no AWS SDK. The monitoring kinds live in
@@ -16,7 +18,7 @@ methods and `exceptions`), so this module imports no AWS SDK. The monitoring kin
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from functools import cache
 from typing import Any, ClassVar
@@ -35,6 +37,17 @@ def field_names(cls: type) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True, slots=True)
+class Known:
+    """What the journal knows of an action's tenant, so the action need not ask SES again."""
+
+    tenant_arn: str | None = None
+    """The ARN CreateTenant returned (or found), if journaled; None costs one GetTenant."""
+    created: bool = False
+    """Made by this plan's CreateTenant: its settings are still the creation defaults (and its
+    rollback deletes it), so a change on it reads nothing before writing."""
+
+
+@dataclass(frozen=True, slots=True)
 class Memory:
     """The journal's hold on what a change replaced, across an interrupted attempt."""
 
@@ -42,6 +55,8 @@ class Memory:
     """What an earlier attempt of ours noted before its write, if any."""
     note: Callable[[str], None] = lambda value: None
     """Journal `value` before the write."""
+    known: Known = Known()
+    """What the journal knows of the action's tenant."""
 
     def previous(self, attempted_before: bool, current: str | None) -> str | None:
         """The value to restore: the one noted by our earlier attempt, else what is there now."""
@@ -57,10 +72,28 @@ class Outcome:
     """True if this run (or an interrupted earlier one of ours) made the effect."""
     previous: str | None = None
     """What the action replaced (policy ARN, status, suppression JSON), for its inverse."""
+    tenant_arn: str | None = None
+    """The tenant's ARN, from CreateTenant's answer: journaled so later actions need no read."""
 
 
-def _tenant_arn(ses: Any, tenant: str) -> str:
+CREATION_POLICY = "standard"
+"""The reputation policy SES gives every new tenant (SES developer guide, tenants)."""
+
+
+def _tenant_arn(ses: Any, tenant: str, known: Known) -> str:
+    if known.tenant_arn is not None:
+        return known.tenant_arn
     return str(ses.get_tenant(TenantName=tenant)["Tenant"]["TenantArn"])
+
+
+def _suppression(reasons: Iterable[str], scope: str | None) -> str:
+    """Suppression attributes as the journal notes them: canonical JSON, reasons sorted."""
+    return json.dumps({"reasons": sorted(reasons), "scope": scope}, sort_keys=True)
+
+
+CREATION_SUPPRESSION = _suppression((), None)
+"""A tenant created without suppression attributes: the diff sets any wanted ones in
+CreateTenant itself, so a later change of a created tenant starts from these."""
 
 
 def _policy_arn(tenant_arn: str, policy: str) -> str:
@@ -85,6 +118,11 @@ class Action(ABC):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_key", self.make_key())
+
+    def operations_for(self, created: bool) -> tuple[str, ...]:
+        """The operations one application calls when its tenant is (or is not) created by
+        this plan: a created tenant's ARN is journaled and its settings are the defaults."""
+        return self.operations
 
     @property
     def key(self) -> str:
@@ -176,7 +214,7 @@ class CreateTenant(TenantAction):
                 **({"SuppressionScope": self.suppression_scope} if self.suppression_scope else {}),
             }
         try:
-            ses.create_tenant(**request)
+            created = ses.create_tenant(**request)
         except ses.exceptions.AlreadyExistsException:
             existing = ses.get_tenant(TenantName=self.tenant)["Tenant"]
             theirs = {t["Key"]: t["Value"] for t in existing.get("Tags", [])}
@@ -187,8 +225,8 @@ class CreateTenant(TenantAction):
                     f"({ours.get(MANAGED_TAG)!r}) tenant for it; adopt it with --adopt "
                     f"{self.tenant} or re-run sesmigrate plan"
                 ) from None
-            return Outcome(made=attempted_before)
-        return Outcome(made=True)
+            return Outcome(made=attempted_before, tenant_arn=existing.get("TenantArn"))
+        return Outcome(made=True, tenant_arn=created.get("TenantArn"))
 
     def is_ours(self, client: Any) -> bool:
         """Whether the tenant exists with every tag we would have set."""
@@ -304,14 +342,20 @@ class SetReputationPolicy(TenantAction):
     def describe(self) -> str:
         return f"set reputation policy of {self.tenant} to {self.policy.rsplit('/', 1)[-1]}"
 
+    def operations_for(self, created: bool) -> tuple[str, ...]:
+        return ("UpdateReputationEntityPolicy",) if created else self.operations
+
     def apply(self, ses: Any, attempted_before: bool, memory: Memory | None = None) -> Outcome:
-        arn = _tenant_arn(ses, self.tenant)
+        memory = memory or Memory()
+        arn = _tenant_arn(ses, self.tenant, memory.known)
         wanted = self.policy if self.policy.startswith("arn:") else _policy_arn(arn, self.policy)
-        entity = ses.get_reputation_entity(
-            ReputationEntityType="RESOURCE", ReputationEntityReference=arn
-        )["ReputationEntity"]
-        current = entity.get("ReputationManagementPolicy")
-        previous = (memory or Memory()).previous(attempted_before, current)
+        if memory.known.created:
+            current = _policy_arn(arn, CREATION_POLICY)
+        else:
+            current = ses.get_reputation_entity(
+                ReputationEntityType="RESOURCE", ReputationEntityReference=arn
+            )["ReputationEntity"].get("ReputationManagementPolicy")
+        previous = memory.previous(attempted_before, current)
         if current == wanted:
             return Outcome(made=attempted_before, previous=previous)
         ses.update_reputation_entity_policy(
@@ -346,13 +390,17 @@ class SetCustomerManagedStatus(TenantAction):
     def describe(self) -> str:
         return f"set customer-managed status of {self.tenant} to {self.status}"
 
+    def operations_for(self, created: bool) -> tuple[str, ...]:
+        return self.operations[1:] if created else self.operations
+
     def apply(self, ses: Any, attempted_before: bool, memory: Memory | None = None) -> Outcome:
-        arn = _tenant_arn(ses, self.tenant)
+        memory = memory or Memory()
+        arn = _tenant_arn(ses, self.tenant, memory.known)
         entity = ses.get_reputation_entity(
             ReputationEntityType="RESOURCE", ReputationEntityReference=arn
         )["ReputationEntity"]
         current = (entity.get("CustomerManagedStatus") or {}).get("Status")
-        previous = (memory or Memory()).previous(attempted_before, current)
+        previous = memory.previous(attempted_before, current)
         if current == self.status:
             return Outcome(made=attempted_before, previous=previous)
         ses.update_reputation_entity_customer_managed_status(
@@ -385,22 +433,22 @@ class SetSuppressionAttributes(TenantAction):
         reasons = ", ".join(self.reasons) or "nothing"
         return f"suppress {reasons} for {self.tenant} at {self.scope or 'ACCOUNT'} scope"
 
+    def operations_for(self, created: bool) -> tuple[str, ...]:
+        return ("PutTenantSuppressionAttributes",) if created else self.operations
+
     def apply(self, ses: Any, attempted_before: bool, memory: Memory | None = None) -> Outcome:
-        current = (
-            ses.get_tenant(TenantName=self.tenant)["Tenant"].get("SuppressionAttributes") or {}
-        )
-        now = json.dumps(
-            {
-                "reasons": sorted(current.get("SuppressedReasons") or []),
-                "scope": current.get("SuppressionScope"),
-            },
-            sort_keys=True,
-        )
-        previous = (memory or Memory()).previous(attempted_before, now)
-        if (
-            sorted(current.get("SuppressedReasons") or []) == sorted(self.reasons)
-            and current.get("SuppressionScope") == self.scope
-        ):
+        memory = memory or Memory()
+        if memory.known.created:
+            now = CREATION_SUPPRESSION
+        else:
+            current = (
+                ses.get_tenant(TenantName=self.tenant)["Tenant"].get("SuppressionAttributes") or {}
+            )
+            now = _suppression(
+                current.get("SuppressedReasons") or [], current.get("SuppressionScope")
+            )
+        previous = memory.previous(attempted_before, now)
+        if now == _suppression(self.reasons, self.scope):
             return Outcome(made=attempted_before, previous=previous)
         request: dict[str, Any] = {
             "TenantName": self.tenant,

@@ -20,7 +20,9 @@ from typer.exceptions import TyperException
 
 from . import __version__
 from .aws import AwsSettings, caller_identity, make_clients, parse_op_rates, positive_rate
+from .durations import duration
 from .errors import SesmigrateError
+from .estimates import PlanEstimate
 from .executor import RunResult
 from .files import read_text, write_atomically
 from .inventory import scan_account
@@ -375,7 +377,7 @@ def apply(
         skip_gates,
     )
 
-    def confirm(cohorts: list[str], steps: list[Step]) -> None:
+    def confirm(cohorts: list[str], steps: list[Step], estimate: PlanEstimate) -> None:
         irreversible = [s for s in steps if s.action.irreversible]
         if auto_approve:
             if irreversible and not allow_irreversible:
@@ -389,6 +391,8 @@ def apply(
         stdout.print(f"Cohort(s) {', '.join(cohorts)}: {len(steps)} action(s)", highlight=False)
         for step in steps:
             stdout.print(Text(f"  {step.action.glyph} {step.action.describe()}"), highlight=False)
+        took = ", ".join(f"{c.cohort} about {duration(c.seconds)}" for c in estimate.cohorts)
+        stdout.print(f"Duration: {took} {estimate.rates.describe()}", highlight=False)
         if not typer.confirm("Apply these changes?", default=False):
             raise typer.Abort()
         if irreversible and not typer.confirm(

@@ -13,6 +13,7 @@ customer's cohort, and its old association is removed only in the `cleanup` coho
 from dataclasses import dataclass
 
 from .actions import (
+    CREATION_POLICY,
     Action,
     AttachResource,
     CreateTenant,
@@ -209,8 +210,11 @@ def _tenant_actions(
             )
         )
     if wanted.policy is not None:
-        target = policy_arn(inventory, wanted.policy)
-        if current is None or current.reputation_policy != target:
+        # SES gives every new tenant the standard policy: only another one needs a call
+        default = policy_arn(inventory, CREATION_POLICY)
+        if (current.reputation_policy if current else default) != policy_arn(
+            inventory, wanted.policy
+        ):
             planned.append(
                 PlannedAction(
                     SetReputationPolicy(name, wanted.policy),

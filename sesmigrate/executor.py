@@ -1,7 +1,12 @@
-"""Run batches of actions: concurrent within a batch, journaled, resumable, interruptible.
+"""Run a plan's actions: each as soon as what it needs is done, journaled, resumable, interruptible.
 
-Within a batch the actions are independent, so up to `parallelism` run at once; every
-HTTP attempt passes the client's `RateLimiter` (per-operation, adaptive), and botocore's
+Cohorts run one after another, in the order given. Within a cohort an action starts as soon
+as every action it depends on has succeeded (a tenant's associations do not wait for the
+other tenants' creations), up to `parallelism` at once: SES limits each operation on its
+own, so the busiest operation, not a barrier between batches, sets the cohort's time. The
+batches' order is only the preference among actions ready together; an action whose
+predecessor just finished goes first, so the calls it unlocks start soon. Every HTTP
+attempt passes the client's `RateLimiter` (per-operation, adaptive), and botocore's
 retries absorb throttling and transient faults. An action whose retries ran out on a
 transient error is put back in the queue (every action is idempotent) a few times before
 it counts as failed. A failed action's dependents are reported once, as skipped, and the
@@ -10,9 +15,12 @@ flight finish and be journaled, and returns `interrupted`.
 """
 
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from graphlib import TopologicalSorter
+from itertools import groupby
 from typing import Any
 
 from botocore.exceptions import (
@@ -92,6 +100,25 @@ class Progress:
 
 
 @dataclass
+class _Reach:
+    """The actions of the run that `key` reaches through `relation`, passing over the others:
+    an action already done, or of a cohort not in this run, still passes on the order of the
+    actions around it."""
+
+    relation: Callable[[str], Iterable[str]]
+    members: frozenset[str]
+    memo: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def __call__(self, key: str) -> frozenset[str]:
+        if key not in self.memo:
+            self.memo[key] = frozenset()  # a cycle ends here instead of recursing forever
+            self.memo[key] = frozenset().union(
+                *({d} if d in self.members else self(d) for d in self.relation(key))
+            )
+        return self.memo[key]
+
+
+@dataclass
 class Executor:
     ses: Any
     journal: Journal
@@ -114,41 +141,69 @@ class Executor:
         self,
         batches: Iterable[list[tuple[Action, str]]],
         depends_on: Callable[[str], Iterable[str]],
+        after: Callable[[str], Iterable[str]] = lambda key: (),
     ) -> RunResult:
-        """Run (action, cohort) batches in order; `depends_on(key)` gives what it needs."""
+        """Run (action, cohort) batches, one cohort after the other.
+
+        `depends_on(key)` gives what the action needs: it starts once they all succeeded and
+        is skipped if one failed. `after(key)` gives what must merely have finished first
+        (rollback's order: an inverse after the inverses of what depended on it).
+        """
         result = RunResult()
         broken: dict[str, str] = {}
+        planned = [item for batch in batches for item in batch]
+        keys = frozenset(action.key for action, _ in planned)
+        needs, follows = _Reach(depends_on, keys), _Reach(after, keys)
         with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
-            for batch in batches:
-                runnable = []
-                for action, cohort in batch:
-                    blocker = next((broken[d] for d in depends_on(action.key) if d in broken), None)
-                    if blocker is not None:
-                        result.skipped.append((action.key, blocker))
-                        broken[action.key] = blocker
-                        self.progress.advance()
-                    else:
-                        runnable.append((action, cohort))
-                self._run_batch(pool, runnable, result, broken)
+            for _, cohort in groupby(planned, key=lambda item: item[1]):
+                self._run_cohort(pool, list(cohort), needs, follows, result, broken)
                 if self.stop.is_set():
                     result.interrupted = True
                     break
         return result
 
-    def _run_batch(
+    def _run_cohort(
         self,
         pool: ThreadPoolExecutor,
-        batch: list[tuple[Action, str]],
+        cohort: list[tuple[Action, str]],
+        needs: _Reach,
+        follows: _Reach,
         result: RunResult,
         broken: dict[str, str],
     ) -> None:
-        queue = list(batch)
+        items = {action.key: (action, name) for action, name in cohort}
+        position = {key: n for n, key in enumerate(items)}
+        order = TopologicalSorter(
+            {key: (needs(key) | follows(key)) & items.keys() for key in items}
+        )
+        order.prepare()
+
+        def release() -> list[str]:
+            """The actions now free to start, in the batches' order; skip those a failure blocks."""
+            startable = []
+            ready = order.get_ready()
+            while ready:
+                blocked = []
+                for key in sorted(ready, key=position.__getitem__):
+                    blocker = next((broken[d] for d in needs(key) if d in broken), None)
+                    if blocker is None:
+                        startable.append(key)
+                        continue
+                    result.skipped.append((key, blocker))
+                    broken[key] = blocker
+                    self.progress.advance()
+                    blocked.append(key)
+                order.done(*blocked)
+                ready = order.get_ready()
+            return startable
+
+        queue = deque(release())
         tries: dict[str, int] = {}
         running: dict[Future[Any], tuple[Action, str]] = {}
         while queue or running:
             while queue and len(running) < self.parallelism and not self.stop.is_set():
-                action, cohort = queue.pop(0)
-                running[pool.submit(self._one, action, cohort)] = (action, cohort)
+                action, name = items[queue.popleft()]
+                running[pool.submit(self._one, action, name)] = (action, name)
             if not running:
                 break
             try:
@@ -157,28 +212,34 @@ class Executor:
                 self.stop.set()
                 continue
             for future in finished:
-                action, cohort = running.pop(future)
+                action, name = running.pop(future)
                 error = future.exception()
                 if error is None:
                     made = future.result()
                     (result.made if made else result.found).append(action.key)
                     self.progress.advance()
+                    order.done(action.key)
                     continue
                 tries[action.key] = tries.get(action.key, 0) + 1
                 if is_transient(error) and tries[action.key] <= self.requeues:
-                    queue.append((action, cohort))
+                    queue.append(action.key)
                     continue
                 message = describe_error(error)
                 self.journal.failed(action.key, self.direction, message)
                 result.failed.append((action.key, message))
                 broken[action.key] = action.key
                 self.progress.advance()
+                order.done(action.key)
                 if not isinstance(error, ClientError | ActionConflict) and not is_transient(error):
                     raise error
+            if not self.stop.is_set():
+                queue.extendleft(reversed(release()))
 
     def _one(self, action: Action, cohort: str) -> bool:
         attempted = self.journal.intent(action.key, self.direction, cohort)
         memory = self.journal.memory(action.key, self.direction)
+        if (tenant := action.tenant_name) is not None:
+            memory = replace(memory, known=self.journal.known(tenant))
         try:
             outcome = action.apply(self.client_for(action), attempted, memory)
         except ClientError as exc:

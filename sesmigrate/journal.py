@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from .actions import Memory, Outcome
+from .actions import CreateTenant, Known, Memory, Outcome
 from .errors import SesmigrateError
 
 APPLY, ROLLBACK = "apply", "rollback"
@@ -43,11 +43,13 @@ class Entry:
     previous: str | None
     noted: str | None
     error: str | None
+    tenant_arn: str | None = None
 
 
 class Journal(Protocol):
     def intent(self, key: str, direction: str, cohort: str) -> bool: ...
     def memory(self, key: str, direction: str) -> Memory: ...
+    def known(self, tenant: str) -> Known: ...
     def done(self, key: str, direction: str, outcome: Outcome) -> None: ...
     def retract(self, key: str, direction: str) -> None: ...
     def failed(self, key: str, direction: str, error: str) -> None: ...
@@ -69,9 +71,13 @@ CREATE TABLE IF NOT EXISTS entries (
     error TEXT,
     started REAL NOT NULL,
     finished REAL,
+    tenant_arn TEXT,
     UNIQUE (key, direction)
 );
 """
+ADDED_COLUMNS = {"tenant_arn": "TEXT"}
+"""Columns newer than the first layout: a journal of an older version gains them on open, so
+its plan can still be resumed, rolled back and shown."""
 
 
 class SqliteJournal:
@@ -87,6 +93,10 @@ class SqliteJournal:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(entries)")}
+            for name, kind in ADDED_COLUMNS.items():
+                if name not in columns:
+                    _add_column(self._db, name, kind)
         except sqlite3.Error as exc:
             raise JournalError(f"cannot open journal {path}: {exc}") from None
         row = self._db.execute("SELECT value FROM meta WHERE key='plan'").fetchone()
@@ -124,7 +134,7 @@ class SqliteJournal:
                 self._db.execute("DELETE FROM entries WHERE key=? AND direction=?", (key, ROLLBACK))
                 self._db.execute(
                     "UPDATE entries SET state=?, made=0, previous=NULL, noted=NULL, error=NULL, "
-                    "started=? WHERE key=? AND direction=?",
+                    "tenant_arn=NULL, started=? WHERE key=? AND direction=?",
                     (INTENT, self._clock(), key, direction),
                 )
                 self._db.execute("COMMIT")
@@ -149,13 +159,33 @@ class SqliteJournal:
 
         return Memory(recalled=recalled, note=note)
 
+    def known(self, tenant: str) -> Known:
+        """What this plan's CreateTenant journaled of `tenant`: its ARN, and whether it made it.
+        Nothing when it has no completed creation (none planned, interrupted, rolled back)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT made, tenant_arn FROM entries WHERE key=? AND direction=? AND state=?",
+                (CreateTenant(tenant).key, APPLY, DONE),
+            ).fetchone()
+        if row is None:
+            return Known()
+        return Known(tenant_arn=row[1], created=bool(row[0]))
+
     def done(self, key: str, direction: str, outcome: Outcome) -> None:
         with self._lock:
             self._db.execute("BEGIN")
             cursor = self._db.execute(
-                "UPDATE entries SET state=?, made=?, previous=?, finished=? "
+                "UPDATE entries SET state=?, made=?, previous=?, tenant_arn=?, finished=? "
                 "WHERE key=? AND direction=?",
-                (DONE, int(outcome.made), outcome.previous, self._clock(), key, direction),
+                (
+                    DONE,
+                    int(outcome.made),
+                    outcome.previous,
+                    outcome.tenant_arn,
+                    self._clock(),
+                    key,
+                    direction,
+                ),
             )
             if direction == ROLLBACK and cursor.rowcount == 1:
                 cursor = self._db.execute(
@@ -185,17 +215,25 @@ class SqliteJournal:
     def entries(self) -> list[Entry]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT seq, key, direction, cohort, state, made, previous, noted, error "
-                "FROM entries ORDER BY seq"
+                "SELECT seq, key, direction, cohort, state, made, previous, noted, error, "
+                "tenant_arn FROM entries ORDER BY seq"
             ).fetchall()
         return [
-            Entry(seq, key, direction, cohort, state, bool(made), previous, noted, error)
-            for seq, key, direction, cohort, state, made, previous, noted, error in rows
+            Entry(seq, key, direction, cohort, state, bool(made), previous, noted, error, arn)
+            for seq, key, direction, cohort, state, made, previous, noted, error, arn in rows
         ]
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def _add_column(db: sqlite3.Connection, name: str, kind: str) -> None:
+    try:
+        db.execute(f"ALTER TABLE entries ADD COLUMN {name} {kind}")
+    except sqlite3.OperationalError as exc:
+        if "duplicate column" not in str(exc):  # another process upgraded it first
+            raise
 
 
 def journal_path(state_dir: Path, plan_checksum: str) -> Path:

@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from .aws import AccountBinding, AwsSettings, Clients, aws_errors, caller_identity, make_clients
+from .durations import Rates, duration
 from .errors import SesmigrateError
+from .estimates import PlanEstimate, plan_estimate
 from .executor import Executor, RunResult
 from .files import read_text
 from .gates import (
@@ -277,6 +279,12 @@ class ApplyReport:
     gate_skipped: bool = False
 
 
+def run_rates(options: RunOptions, plan: Plan) -> Rates:
+    """The rates this run estimates with: those given now, else the plan's."""
+    given = Rates.given(options.rate, options.op_rates)
+    return given if given.source == "given" else plan.rates
+
+
 def pending_steps(plan: Plan, cohort: str, entries: list[Entry]) -> list[Step]:
     state = applied_state(entries)
     return [
@@ -289,7 +297,7 @@ def pending_steps(plan: Plan, cohort: str, entries: list[Entry]) -> list[Step]:
 def run_apply(
     options: RunOptions,
     plan: Plan,
-    confirm: Callable[[list[str], list[Step]], None],
+    confirm: Callable[[list[str], list[Step], PlanEstimate], None],
     say: Callable[[str], None],
     progress: Any,
     soak: Callable[[float], None] = time.sleep,
@@ -304,14 +312,23 @@ def run_apply(
             say(note)
         steps = [s for name in chosen for s in pending_steps(plan, name, entries)]
         check_monitoring(plan, steps)
-        confirm(chosen, steps)
+        estimate = plan_estimate(
+            plan, run_rates(options, plan), tuple(chosen), frozenset(s.action.key for s in steps)
+        )
+        confirm(chosen, steps, estimate)
         graph = dependency_graph(tuple(plan.steps))
         report = ApplyReport()
         order = [c.name for c in plan.cohorts]
-        for name in chosen:
+        for position, name in enumerate(chosen):
             before = [n for n in order[: order.index(name)] if n != CLEANUP]
             if before and name != CLEANUP:
                 gate(plan, session, before, options, report, say, soak)
+            left = sum(e.seconds for e in estimate.cohorts[position:])
+            say(
+                f"Applying {name} ({position + 1} of {len(chosen)}): about "
+                f"{duration(estimate.cohorts[position].seconds)}, {duration(left)} left "
+                f"in this run {estimate.rates.describe()}"
+            )
             executor = Executor(
                 session.clients.ses,
                 session.journal,

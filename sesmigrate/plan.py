@@ -14,7 +14,6 @@ fails with one line; it needs no network, so `show` can use it.
 """
 
 import hashlib
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 from .action_kinds import action_from_dict
 from .actions import Action
 from .diff import Changes, Expectation
+from .durations import ASSUMED, DEFAULT_RATE, Rates
 from .errors import SesmigrateError
 from .graph import Cohort
 from .jsondoc import Fields, load
@@ -32,8 +32,7 @@ from .spec import MigrationSpec, spec_from_mapping
 FORMAT = "sesmigrate-plan"
 FORMAT_VERSION = 2
 READABLE_VERSIONS = (1, 2)
-DEFAULT_RATE = 1.0
-"""Calls a second per operation assumed when none is given: many SES operations allow 1."""
+RATE_SOURCES = ("given", "learned", "assumed")
 
 
 class PlanFileError(SesmigrateError):
@@ -90,6 +89,8 @@ class Seen:
     identities: frozenset[str]
     configuration_sets: frozenset[str]
     templates: frozenset[str]
+    tenants: int = 0
+    """How many tenants the account held: the length of apply's ListTenants."""
 
     @classmethod
     def of(cls, inventory: Inventory) -> "Seen":
@@ -97,17 +98,8 @@ class Seen:
             frozenset(i.name for i in inventory.identities),
             frozenset(c.name for c in inventory.configuration_sets),
             frozenset(t.name for t in inventory.templates),
+            len(inventory.tenants),
         )
-
-
-@dataclass(frozen=True, slots=True)
-class Estimate:
-    calls: int
-    by_operation: tuple[tuple[str, int], ...]
-    seconds: float
-    """Wall time if operations run side by side, each at its rate (the slowest one sets it)."""
-    rates: tuple[tuple[str, float], ...]
-    default_rate: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +117,8 @@ class Plan:
     unmanaged: tuple[str, ...]
     adopted: tuple[str, ...]
     warnings: tuple[str, ...]
-    estimate: Estimate
+    rates: Rates
+    """The rates known when the plan was made: its durations are estimated at these."""
     seen: Seen | None = None
     """None when unknown (a format 1 plan): every name is then new to apply."""
     rules: OwnershipRules | None = None
@@ -148,18 +141,6 @@ class Plan:
         return tuple(s for s in self.steps if s.cohort == cohort)
 
 
-def estimate(actions: list[Action], rates: dict[str, float], default_rate: float) -> Estimate:
-    calls = Counter(op for action in actions for op in action.operations)
-    seconds = max((n / rates.get(op, default_rate) for op, n in calls.items()), default=0.0)
-    return Estimate(
-        calls=sum(calls.values()),
-        by_operation=tuple(sorted(calls.items())),
-        seconds=round(seconds, 1),
-        rates=tuple(sorted(rates.items())),
-        default_rate=default_rate,
-    )
-
-
 def build_plan(
     inventory: Inventory,
     spec: MigrationSpec,
@@ -167,8 +148,7 @@ def build_plan(
     cohorts: tuple[Cohort, ...],
     tool_version: str,
     created_at: str,
-    rates: dict[str, float] | None = None,
-    default_rate: float = DEFAULT_RATE,
+    rates: Rates = ASSUMED,
     owners: Ownership | None = None,
     rules: OwnershipRules | None = None,
 ) -> Plan:
@@ -219,7 +199,7 @@ def build_plan(
         unmanaged=changes.unmanaged,
         adopted=changes.adopted,
         warnings=changes.warnings,
-        estimate=estimate([s.action for s in steps], rates or {}, default_rate),
+        rates=rates,
         seen=Seen.of(inventory),
         rules=rules or OwnershipRules(),
     )
@@ -284,12 +264,11 @@ def _body(plan: Plan) -> dict[str, Any]:
         "unmanaged_tenants": list(plan.unmanaged),
         "adopted_tenants": list(plan.adopted),
         "warnings": list(plan.warnings),
-        "estimate": {
-            "calls": plan.estimate.calls,
-            "by_operation": dict(plan.estimate.by_operation),
-            "seconds": plan.estimate.seconds,
-            "rates": dict(plan.estimate.rates),
-            "default_rate": plan.estimate.default_rate,
+        "rates": {
+            "by_operation": dict(plan.rates.by_operation),
+            "default": plan.rates.default,
+            "account": plan.rates.account,
+            "source": plan.rates.source,
         },
         "seen": None
         if seen is None
@@ -297,6 +276,7 @@ def _body(plan: Plan) -> dict[str, Any]:
             "identities": sorted(seen.identities),
             "configuration_sets": sorted(seen.configuration_sets),
             "templates": sorted(seen.templates),
+            "tenants": seen.tenants,
         },
         "ownership_rules": None
         if rules is None
@@ -385,9 +365,9 @@ def _plan_from(body: Fields, checksum: str) -> Plan:
         zoned = False
     if not zoned:
         raise ValueError(f"plan.created_at {created_at!r} is not an ISO 8601 time with a zone")
-    estimate_doc = body.object("estimate")
-    seen = body.data.get("seen") if body.data["format_version"] >= 2 else None
-    rules = body.data.get("ownership_rules") if body.data["format_version"] >= 2 else None
+    current = body.data["format_version"] >= 2
+    seen = body.data.get("seen") if current else None
+    rules = body.data.get("ownership_rules") if current else None
     return Plan(
         tool_version=body.str("tool_version"),
         created_at=created_at,
@@ -402,18 +382,7 @@ def _plan_from(body: Fields, checksum: str) -> Plan:
         unmanaged=body.strs("unmanaged_tenants"),
         adopted=body.strs("adopted_tenants"),
         warnings=body.strs("warnings"),
-        estimate=Estimate(
-            calls=estimate_doc.int("calls"),
-            by_operation=tuple(
-                sorted(
-                    (k, estimate_doc.object("by_operation").int(k))
-                    for k in estimate_doc.object("by_operation").data
-                )
-            ),
-            seconds=estimate_doc.number("seconds"),
-            rates=tuple(sorted(estimate_doc.numbers("rates").items())),
-            default_rate=estimate_doc.number("default_rate"),
-        ),
+        rates=_rates(body.object("rates")) if current else _format_1_rates(body),
         seen=None if seen is None else _seen(body.object("seen")),
         rules=None if rules is None else _rules(body.object("ownership_rules")),
         checksum=checksum,
@@ -425,7 +394,36 @@ def _seen(seen: Fields) -> Seen:
         frozenset(seen.strs("identities")),
         frozenset(seen.strs("configuration_sets")),
         frozenset(seen.strs("templates")),
+        seen.int("tenants"),
     )
+
+
+def _rates(rates: Fields) -> Rates:
+    by_operation = rates.numbers("by_operation")
+    account = rates.data.get("account")
+    source = rates.str("source")
+    if source not in RATE_SOURCES:
+        raise ValueError(f"plan.rates.source {source!r} is not one of {', '.join(RATE_SOURCES)}")
+    if not all(r > 0 for r in (*by_operation.values(), rates.number("default"))):
+        raise ValueError("plan.rates must be positive")
+    return Rates(
+        by_operation=tuple(sorted(by_operation.items())),
+        default=rates.number("default"),
+        account=None if account is None else rates.number("account"),
+        source=source,
+    )
+
+
+def _format_1_rates(body: Fields) -> Rates:
+    """A format 1 plan's estimate held the rates given: per operation, the default for all."""
+    estimate = body.object("estimate")
+    by_operation = estimate.numbers("rates")
+    default = estimate.number("default_rate")
+    if not all(r > 0 for r in (*by_operation.values(), default)):
+        raise ValueError("plan.estimate's rates must be positive")
+    if not by_operation and default == DEFAULT_RATE:
+        return ASSUMED
+    return Rates(tuple(sorted(by_operation.items())), default, None, "given")
 
 
 def _rules(rules: Fields) -> OwnershipRules:

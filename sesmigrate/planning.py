@@ -18,6 +18,7 @@ from typing import Any
 from . import __version__
 from .aws import AwsSettings
 from .diff import Changes, diff
+from .durations import Rates
 from .errors import SesmigrateError
 from .files import read_text
 from .graph import cohorts
@@ -35,7 +36,7 @@ from .membership import (
 )
 from .monitoring import monitoring_changes
 from .ownership import Ownership, ownership
-from .plan import DEFAULT_RATE, Plan, build_plan
+from .plan import Plan, build_plan
 from .rules import ownership_rules
 from .snapshot import Inventory, read_inventory
 from .spec import MigrationSpec, default_name, parse_spec
@@ -141,7 +142,6 @@ def _make_plan(
     if notes:
         changes = replace(changes, warnings=(*changes.warnings, *notes))
     ordered = cohorts(changes.actions, owners.customers, spec.cohorts, named)
-    rates = dict(request.op_rates or {})
     plan = build_plan(
         inventory,
         spec,
@@ -149,8 +149,7 @@ def _make_plan(
         ordered,
         tool_version=__version__,
         created_at=now().isoformat(timespec="seconds"),
-        rates=rates,
-        default_rate=request.rate or DEFAULT_RATE,
+        rates=Rates.given(request.rate, request.op_rates or {}),
         owners=owners,
         rules=rules,
     )

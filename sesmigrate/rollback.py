@@ -14,7 +14,7 @@ from typing import Any
 
 import networkx as nx
 
-from .actions import Action, Outcome
+from .actions import Action, Known, Memory, Outcome
 from .aws import aws_errors
 from .errors import SesmigrateError
 from .executor import Executor, RunResult
@@ -109,7 +109,9 @@ def run_rollback(
         progress.expect(len(undo))
         batches = _reverse_batches(plan, undo)
         with aws_errors():
-            result = executor.run(batches, lambda key: ())
+            result = executor.run(
+                batches, lambda key: (), after=lambda key: _successors(graph, key)
+            )
         return RollbackReport(result, chosen, kept)
     finally:
         close_session(session)
@@ -136,11 +138,12 @@ def _losses(undo: list[tuple[Entry, Action]]) -> list[str]:
 
 
 def _reverse_batches(plan: Plan, undo: list[tuple[Entry, Action]]) -> list[list[tuple[Any, str]]]:
-    """Inverses grouped by the batch their actions ran in, latest batch first.
+    """Inverses grouped by the batch their actions ran in, latest cohort and batch first.
 
-    Actions of one batch were independent, so their inverses are too and run side by side;
-    a batch is undone only after every later batch, so nothing is removed before what
-    depends on it.
+    The executor undoes the cohorts one after another in this order; within a cohort an
+    inverse waits only for the inverses of what depended on its action (`_successors`), so
+    nothing is removed before what depends on it, and the order here is the preference
+    among inverses free to run together.
     """
     position = {
         key: (c, b)
@@ -152,6 +155,10 @@ def _reverse_batches(plan: Plan, undo: list[tuple[Entry, Action]]) -> list[list[
     for entry, action in undo:
         groups.setdefault(position[entry.key], []).append((_Inverse(action, entry), entry.cohort))
     return [groups[place] for place in sorted(groups, reverse=True)]
+
+
+def _successors(graph: Any, key: str) -> list[str]:
+    return list(graph.successors(key)) if key in graph else []
 
 
 def _descendants(graph: Any, key: str) -> list[str]:
@@ -173,7 +180,11 @@ class _Inverse:
     def service(self) -> str:
         return self.action.service
 
-    def apply(self, ses: Any, attempted_before: bool, memory: Any = None) -> Outcome:
+    @property
+    def tenant_name(self) -> str | None:
+        return self.action.tenant_name
+
+    def apply(self, ses: Any, attempted_before: bool, memory: Memory | None = None) -> Outcome:
         if self.entry.state != DONE:
             if not self.action.is_ours(ses):
                 return Outcome(made=False)
@@ -183,4 +194,6 @@ class _Inverse:
         inverse = self.action.inverse(outcome)
         if inverse is None:
             return Outcome(made=False)
-        return inverse.apply(ses, attempted_before)
+        # the tenant's ARN still holds; its settings are ours now, not the creation defaults
+        arn = memory.known.tenant_arn if memory else None
+        return inverse.apply(ses, attempted_before, Memory(known=Known(tenant_arn=arn)))

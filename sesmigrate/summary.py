@@ -12,10 +12,11 @@ from typing import Any
 
 from tabulate import tabulate
 
+from .durations import duration
+from .estimates import plan_estimate
 from .ownership import Finding, Ownership
 from .plan import Plan
 from .report.model import monitoring_view
-from .report.render import duration
 from .snapshot import Inventory
 
 SUMMARY_FORMAT_VERSION = 1
@@ -148,6 +149,7 @@ def plan_text(plan: Plan, owners: Ownership, output: str) -> str:
         f"{plan.account} in {plan.region}, written to {output}.",
         "",
     ]
+    estimate = plan_estimate(plan)
     rows = []
     for cohort in plan.cohorts:
         kinds = Counter(step.action.kind for step in plan.steps_of(cohort.name))
@@ -160,6 +162,7 @@ def plan_text(plan: Plan, owners: Ownership, output: str) -> str:
                 kinds["set_policy"] + kinds["set_suppression"] + kinds["set_status"],
                 kinds["detach"] + kinds["delete_tenant"],
                 sum(len(b) for b in cohort.batches),
+                duration(estimate.of(cohort.name).seconds),
             )
         )
     lines.append(
@@ -173,15 +176,16 @@ def plan_text(plan: Plan, owners: Ownership, output: str) -> str:
                 "~settings",
                 "-removals",
                 "actions",
+                "duration",
             ],
         )
     )
     irreversible = [s for s in plan.steps if s.action.irreversible]
     lines += [
         "",
-        f"{len(plan.steps)} actions, {plan.estimate.calls} API calls; about "
-        f"{duration(plan.estimate.seconds)} at {plan.estimate.default_rate:g} call/s per "
-        "operation (operations run side by side).",
+        f"{len(plan.steps)} actions, {estimate.calls} API calls; about "
+        f"{duration(estimate.seconds)} {plan.rates.describe()} (each cohort: verification "
+        "reads, health gate, changes; its busiest operation sets the pace).",
     ]
     if not plan.has_changes:
         lines.append("No changes: the account's tenants already match the plan.")

@@ -19,6 +19,23 @@ class Clock:
     sleep: Callable[[float], None] = time.sleep
 
 
+def stepping_clock(step: float) -> Clock:
+    """A clock that counts events, not time: each reading is `step` seconds after the last,
+    and a sleep passes at once (it only moves the clock on)."""
+    lock = threading.Lock()
+    elapsed = [0.0]
+
+    def advance(seconds: float) -> float:
+        with lock:
+            elapsed[0] += seconds
+            return elapsed[0]
+
+    def sleep(seconds: float) -> None:
+        advance(seconds)
+
+    return Clock(now=lambda: advance(step), sleep=sleep)
+
+
 class TokenBucket:
     """`rate` tokens a second, holding at most `burst` (default: one second's worth, >= 1)."""
 

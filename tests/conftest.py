@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -134,3 +135,17 @@ def emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
 @pytest.fixture
 def ses(emulator: Emulator) -> Any:
     return emulator.ses
+
+
+def count_calls(ses: Any) -> Counter[str]:
+    """Count every SES operation `ses` calls from now on, by name (a retry counts once: the
+    count is of calls the code makes, which the per-operation limits are charged for)."""
+    calls: Counter[str] = Counter()
+
+    def count(model: Any, **kwargs: Any) -> None:
+        calls[model.name] += 1
+
+    ses.meta.events.register(
+        f"before-call.{ses.meta.service_model.service_id.hyphenize()}.*", count
+    )
+    return calls

@@ -1,6 +1,7 @@
 """Each action kind applied through boto3 against the emulator (in-process and over HTTP)."""
 
 import json
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from sesmigrate.actions import (
     CreateTenant,
     DeleteTenant,
     DetachResource,
+    Known,
     Memory,
     Outcome,
     SetCustomerManagedStatus,
@@ -22,6 +24,7 @@ from sesmigrate.actions import (
 )
 from sesmigrate.aws import AccountBinding, Clients
 from sesmigrate.diff import diff
+from sesmigrate.durations import action_calls, created_tenants
 from sesmigrate.graph import cohorts
 from sesmigrate.monitoring_actions import (
     CreateLogGroup,
@@ -37,6 +40,7 @@ from sesmigrate.ownership import Customer, Ownership
 from sesmigrate.snapshot import CUSTOMER_TAG, MANAGED_TAG
 from sesmigrate.spec import CohortSpec, MigrationSpec, Suppression
 from sesmigrate.strategies import desired_state, get_strategy
+from tests.conftest import count_calls
 
 ARN = "arn:aws:ses:us-east-1:123456789012"
 LOG_GROUP_ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/ses/tenants"
@@ -60,8 +64,12 @@ def resources_of(ses: Any, tenant: str = "acme") -> list[str]:
     ]
 
 
+def tenant_arn(ses: Any, tenant: str = "acme") -> str:
+    return str(ses.get_tenant(TenantName=tenant)["Tenant"]["TenantArn"])
+
+
 def entity(ses: Any, tenant: str = "acme") -> dict[str, Any]:
-    arn = ses.get_tenant(TenantName=tenant)["Tenant"]["TenantArn"]
+    arn = tenant_arn(ses, tenant)
     return ses.get_reputation_entity(
         ReputationEntityType="RESOURCE", ReputationEntityReference=arn
     )["ReputationEntity"]
@@ -83,8 +91,8 @@ class TestCreateTenant:
     def test_create_tenant_makes_a_tagged_tenant_with_suppression(self, ses: Any) -> None:
         outcome = self.ACTION.apply(ses, attempted_before=False)
 
-        assert outcome == Outcome(made=True)
         got = ses.get_tenant(TenantName="acme")["Tenant"]
+        assert outcome == Outcome(made=True, tenant_arn=got["TenantArn"])
         assert sorted((t["Key"], t["Value"]) for t in got["Tags"]) == list(TAGS)
         assert got["SuppressionAttributes"] == {
             "SuppressedReasons": ["BOUNCE"],
@@ -109,7 +117,7 @@ class TestCreateTenant:
 
         again = self.ACTION.apply(ses, attempted_before=True)
 
-        assert again == Outcome(made=True)
+        assert again == Outcome(made=True, tenant_arn=tenant_arn(ses))
         assert self.ACTION.inverse(again) == DeleteTenant("acme")
 
     def test_create_tenant_counts_as_found_when_someone_else_made_it(self, ses: Any) -> None:
@@ -117,7 +125,7 @@ class TestCreateTenant:
 
         again = self.ACTION.apply(ses, attempted_before=False)
 
-        assert again == Outcome(made=False)
+        assert again == Outcome(made=False, tenant_arn=tenant_arn(ses))
         assert self.ACTION.inverse(again) is None
 
     def test_create_tenant_refuses_a_tenant_of_this_migration_for_another_customer(
@@ -386,6 +394,79 @@ def test_change_inverse_restores_pre_apply_value_when_retried_after_a_crash(
     assert read(ses) == before
 
 
+@pytest.mark.parametrize(("action", "read"), RETRIED)
+def test_change_of_a_created_tenant_reads_nothing_and_its_inverse_restores_the_default(
+    ses: Any, action: Action, read: Any
+) -> None:
+    known = Known(tenant_arn=make_tenant(ses), created=True)
+    before = read(ses)
+    calls = count_calls(ses)
+
+    outcome = action.apply(ses, attempted_before=False, memory=Memory(known=known))
+
+    assert calls == Counter(action.operations_for(created=True))
+    assert "GetTenant" not in calls
+    assert outcome.made
+    undo(action, outcome, ses)
+    assert read(ses) == before
+
+
+@pytest.mark.parametrize(("action", "read"), RETRIED)
+def test_change_of_a_found_tenant_reads_its_arn_and_current_value_first(
+    ses: Any, action: Action, read: Any
+) -> None:
+    make_tenant(ses)
+    calls = count_calls(ses)
+
+    action.apply(ses, attempted_before=False, memory=Memory())
+
+    assert calls == Counter(action.operations_for(created=False))
+    assert calls["GetTenant"] == 1
+
+
+@pytest.mark.parametrize(
+    "action", [SetReputationPolicy("acme", "strict"), SetCustomerManagedStatus("acme", "DISABLED")]
+)
+def test_change_with_a_journaled_arn_asks_no_tenant_but_reads_the_current_value(
+    ses: Any, action: Action
+) -> None:
+    known = Known(tenant_arn=make_tenant(ses), created=False)
+    calls = count_calls(ses)
+
+    action.apply(ses, attempted_before=False, memory=Memory(known=known))
+
+    assert calls == Counter(action.operations_for(created=False)) - Counter(["GetTenant"])
+
+
+def test_create_tenant_calls_only_create_tenant(ses: Any) -> None:
+    action = CreateTenant("acme", TAGS)
+    calls = count_calls(ses)
+
+    action.apply(ses, attempted_before=False)
+
+    assert calls == Counter(action.operations_for(created=True)) == Counter(["CreateTenant"])
+
+
+def test_plan_call_count_reads_nothing_for_a_tenant_the_plan_creates() -> None:
+    actions = [
+        CreateTenant("new"),
+        SetReputationPolicy("new", "strict"),
+        SetSuppressionAttributes("new", ("BOUNCE",), "TENANT"),
+        SetReputationPolicy("found", "strict"),
+        SetSuppressionAttributes("found", ("BOUNCE",), "TENANT"),
+    ]
+
+    assert action_calls(actions, created_tenants(actions)) == Counter(
+        {
+            "CreateTenant": 1,
+            "UpdateReputationEntityPolicy": 2,
+            "PutTenantSuppressionAttributes": 2,
+            "GetTenant": 2,
+            "GetReputationEntity": 1,
+        }
+    )
+
+
 EVERY_KIND = [
     CreateTenant("acme", TAGS, ("BOUNCE", "COMPLAINT"), "TENANT"),
     CreateTenant("bare"),
@@ -513,8 +594,8 @@ class TestAppliedDiff:
         }
 
         assert sorted(outcomes) == sorted(by_key)
-        # a new tenant already has the standard policy, so setting it finds it in place
-        assert [key for key, outcome in outcomes.items() if not outcome.made] == [
-            SetReputationPolicy("acme").key
-        ]
+        # a new tenant already has the standard policy, so only the strict one is set
+        assert SetReputationPolicy("acme").key not in by_key
+        assert SetReputationPolicy("beta", "strict").key in by_key
+        assert all(outcome.made for outcome in outcomes.values())
         assert plan_changes().actions == ()

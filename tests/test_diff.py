@@ -215,6 +215,14 @@ class TestNewTenant:
             SetReputationPolicy,
         ]
 
+    def test_diff_plans_no_policy_for_a_new_tenant_whose_policy_is_the_standard_default(
+        self,
+    ) -> None:
+        changes = run(inventory(), desired(own_tenant(ACME, policy="standard")), owners(ACME))
+
+        assert of_kind(changes, SetReputationPolicy) == []
+        assert len(of_kind(changes, CreateTenant)) == 1
+
     def test_diff_leaves_policy_alone_when_desired_policy_is_none(self) -> None:
         changes = run(inventory(), desired(own_tenant(ACME, policy=None)), owners(ACME))
 
@@ -459,7 +467,6 @@ class TestMakeBeforeBreak:
             arn("identity", "beta.io")
         ]
         assert [p.cleanup for p in changes.actions if not isinstance(p.action, DetachResource)] == [
-            False,
             False,
             False,
         ]

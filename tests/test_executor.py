@@ -1,11 +1,14 @@
 """The executor against the emulator (in-process and over HTTP), with a real journal."""
 
+import tempfile
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+import networkx as nx
 import pytest
 from botocore.exceptions import (
     ClientError,
@@ -13,6 +16,8 @@ from botocore.exceptions import (
     EndpointConnectionError,
     ReadTimeoutError,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sesmigrate.actions import (
     Action,
@@ -20,13 +25,15 @@ from sesmigrate.actions import (
     CreateTenant,
     Memory,
     Outcome,
+    SetReputationPolicy,
+    SetSuppressionAttributes,
     TenantAction,
 )
 from sesmigrate.emulator.control import TrafficSettings
 from sesmigrate.executor import Executor, Progress, RunResult, describe_error, is_transient
 from sesmigrate.journal import APPLY, DONE, FAILED, SqliteJournal
 from sesmigrate.snapshot import CUSTOMER_TAG, MANAGED_TAG
-from tests.conftest import Emulator
+from tests.conftest import Emulator, count_calls
 
 ARN = "arn:aws:ses:us-east-1:123456789012"
 CHECKSUM = "sha256:" + "c3" * 32
@@ -121,6 +128,125 @@ class Broken(TenantAction):
         return None
 
 
+class Recording:
+    """The emulator's client, noting when each CreateTenant and association starts and ends.
+
+    CreateTenant for `held` returns only once an association has started (or, if none ever
+    does, after a minute, so a wrong order fails instead of hanging).
+    """
+
+    def __init__(self, ses: Any, held: str = "") -> None:
+        self._ses, self.held = ses, held
+        self.events: list[tuple[str, str, str]] = []
+        self._lock = threading.Lock()
+        self._associating = threading.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ses, name)
+
+    def _note(self, *event: str) -> None:
+        with self._lock:
+            self.events.append((event[0], event[1], event[2]))
+
+    def create_tenant(self, **request: Any) -> Any:
+        name = request["TenantName"]
+        self._note("start", "CreateTenant", name)
+        if name == self.held:
+            self._associating.wait(timeout=60)
+        try:
+            return self._ses.create_tenant(**request)
+        finally:
+            self._note("end", "CreateTenant", name)
+
+    def create_tenant_resource_association(self, **request: Any) -> Any:
+        self._note("start", "associate", request["TenantName"])
+        self._associating.set()
+        try:
+            return self._ses.create_tenant_resource_association(**request)
+        finally:
+            self._note("end", "associate", request["TenantName"])
+
+
+@dataclass
+class Timeline:
+    """A fake client for `Noted` actions: the order in which they started and ended."""
+
+    events: list[tuple[str, str]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def note(self, what: str, key: str) -> None:
+        with self.lock:
+            self.events.append((what, key))
+
+    def started(self) -> list[str]:
+        return [key for what, key in self.events if what == "start"]
+
+    def ended(self, key: str) -> int:
+        return self.events.index(("end", key))
+
+    def began(self, key: str) -> int:
+        return self.events.index(("start", key))
+
+
+@dataclass(frozen=True, slots=True)
+class Noted(TenantAction):
+    """An action that only notes itself on a `Timeline`, or fails as SES would refuse it."""
+
+    fails: bool = False
+
+    kind: ClassVar[str] = "noted"
+
+    def describe(self) -> str:
+        return f"note {self.tenant}"
+
+    def apply(self, ses: Any, attempted_before: bool, memory: Memory | None = None) -> Outcome:
+        ses.note("start", self.key)
+        try:
+            if self.fails:
+                error: Any = {"Error": {"Code": "BadRequestException", "Message": "refused"}}
+                raise ClientError(error, "CreateTenant")
+        finally:
+            ses.note("end", self.key)
+        return Outcome(made=True)
+
+    def inverse(self, outcome: Outcome) -> Action | None:
+        return None
+
+
+def tenant_setup(ses: Any, tenants: dict[str, int]) -> tuple[list[Batch], dict[str, list[str]]]:
+    """CreateTenant for each tenant, then one association per resource: batches and needs."""
+    creates = [CreateTenant(name, TAGS) for name in tenants]
+    attaches = []
+    for name, count in tenants.items():
+        for n in range(count):
+            ses.create_email_identity(EmailIdentity=f"{name}{n}.example.com")
+            arn = f"{ARN}:identity/{name}{n}.example.com"
+            attaches.append(AttachResource(name, arn, "EMAIL_IDENTITY"))
+    needs = {a.key: [f"create_tenant:{a.tenant}"] for a in attaches}
+    return [[(c, "canary") for c in creates], [(a, "canary") for a in attaches]], needs
+
+
+@st.composite
+def action_graphs(draw: st.DrawFn) -> tuple[nx.DiGraph, dict[str, int], set[str]]:
+    """A random plan-like DAG: each node's cohort, edges only forward, some nodes failing."""
+    size = draw(st.integers(1, 12))
+    names = [f"t{n}" for n in range(size)]
+    cohort = dict(
+        zip(
+            names,
+            sorted(draw(st.lists(st.integers(0, 2), min_size=size, max_size=size))),
+            strict=True,
+        )
+    )
+    graph = nx.DiGraph()
+    graph.add_nodes_from(names)
+    for j in range(size):
+        for i in draw(st.sets(st.integers(0, j - 1), max_size=3)) if j else ():
+            graph.add_edge(names[i], names[j])
+    failing = draw(st.sets(st.sampled_from(names)))
+    return graph, cohort, failing
+
+
 class TestBatches:
     def test_executor_makes_and_journals_a_batch_of_attachments(
         self, emulator: Emulator, journal: SqliteJournal
@@ -191,6 +317,127 @@ class TestBatches:
         assert sorted(result.made[1:]) == sorted(a.key for a in attach)
         assert journal.entries()[0].key == create.key
         assert resources_of(emulator.ses) == sorted(arns)
+
+
+class TestDependencies:
+    def test_an_association_starts_once_its_own_tenant_exists_not_every_tenant(
+        self, emulator: Emulator, journal: SqliteJournal
+    ) -> None:
+        ses = Recording(emulator.ses, held="bravo")
+        batches, needs = tenant_setup(emulator.ses, {"alpha": 1, "bravo": 1})
+
+        result = Executor(ses, journal, APPLY, parallelism=2).run(
+            batches, lambda key: needs.get(key, [])
+        )
+
+        assert result.ok
+        events = ses.events
+        assert events.index(("start", "associate", "alpha")) < events.index(
+            ("end", "CreateTenant", "bravo")
+        )
+        assert events.index(("end", "CreateTenant", "alpha")) < events.index(
+            ("start", "associate", "alpha")
+        )
+        assert events.index(("end", "CreateTenant", "bravo")) < events.index(
+            ("start", "associate", "bravo")
+        )
+        assert resources_of(emulator.ses, "bravo") == [f"{ARN}:identity/bravo0.example.com"]
+
+    def test_no_association_of_a_tenant_whose_creation_failed_starts(
+        self, emulator: Emulator, journal: SqliteJournal
+    ) -> None:
+        emulator.ses.create_tenant(TenantName="bravo")  # made by hand: no migration tags
+        ses = Recording(emulator.ses)
+        batches, needs = tenant_setup(emulator.ses, {"alpha": 2, "bravo": 3})
+
+        result = Executor(ses, journal, APPLY, parallelism=4).run(
+            batches, lambda key: needs.get(key, [])
+        )
+
+        started = [
+            tenant for what, call, tenant in ses.events if (what, call) == ("start", "associate")
+        ]
+        assert started == ["alpha", "alpha"]
+        assert [key for key, _ in result.failed] == ["create_tenant:bravo"]
+        assert [blocker for _, blocker in result.skipped] == ["create_tenant:bravo"] * 3
+        assert resources_of(emulator.ses, "bravo") == []
+
+    def test_an_action_waits_for_what_its_done_predecessor_waited_for(
+        self, journal: SqliteJournal
+    ) -> None:
+        first, done, last = Noted("first"), Noted("done"), Noted("last")
+        needs = {last.key: [done.key], done.key: [first.key]}
+        timeline = Timeline()
+
+        # `done` is not in the run (journaled done already), yet `last` still follows `first`
+        result = Executor(timeline, journal, APPLY, parallelism=2).run(
+            [[(first, "canary"), (last, "canary")]], lambda key: needs.get(key, [])
+        )
+
+        assert result.ok
+        assert timeline.events == [
+            ("start", first.key),
+            ("end", first.key),
+            ("start", last.key),
+            ("end", last.key),
+        ]
+
+    def test_an_action_after_a_failed_one_still_runs_once_it_finished(
+        self, journal: SqliteJournal
+    ) -> None:
+        refused, then = Noted("refused", fails=True), Noted("then")
+        timeline = Timeline()
+
+        result = Executor(timeline, journal, APPLY, parallelism=2).run(
+            [[(refused, "canary"), (then, "canary")]],
+            no_dependencies,
+            after=lambda key: [refused.key] if key == then.key else [],
+        )
+
+        assert [key for key, _ in result.failed] == [refused.key]
+        assert result.made == [then.key]
+        assert result.skipped == []
+        assert timeline.ended(refused.key) < timeline.began(then.key)
+
+    @settings(max_examples=60, deadline=None)
+    @given(action_graphs(), st.integers(1, 4))
+    def test_every_order_the_graph_and_the_cohorts_give_is_kept(
+        self, drawn: tuple[nx.DiGraph, dict[str, int], set[str]], parallelism: int
+    ) -> None:
+        graph, cohort, failing = drawn
+        actions = {name: Noted(name, fails=name in failing) for name in graph}
+        key = {action.key: name for name, action in actions.items()}
+        batches = [
+            [(actions[name], f"cohort-{cohort[name]}") for name in sorted(generation)]
+            for c in sorted(set(cohort.values()))
+            for generation in nx.topological_generations(
+                graph.subgraph(n for n in graph if cohort[n] == c)
+            )
+        ]
+        timeline = Timeline()
+
+        with tempfile.TemporaryDirectory() as folder:
+            journal = SqliteJournal(Path(folder) / "journal.sqlite", CHECKSUM)
+            try:
+                result = Executor(timeline, journal, APPLY, parallelism=parallelism).run(
+                    batches, lambda k: [actions[p].key for p in graph.predecessors(key[k])]
+                )
+            finally:
+                journal.close()
+
+        blocked = {d for f in failing for d in nx.descendants(graph, f)}
+        started = {key[k] for k in timeline.started()}
+        assert started == set(graph) - blocked
+        assert {key[k] for k, _ in result.failed} == failing - blocked
+        assert {key[k] for k, _ in result.skipped} == blocked
+        assert {key[k] for k in result.made} == set(graph) - failing - blocked
+        for before, then in graph.edges:
+            if then in started:
+                assert timeline.ended(actions[before].key) < timeline.began(actions[then].key)
+        for first in started:
+            for then in started:
+                if cohort[first] < cohort[then]:
+                    assert timeline.ended(actions[first].key) < timeline.began(actions[then].key)
 
 
 class TestFailures:
@@ -458,3 +705,100 @@ class TestRunResult:
         assert not RunResult(failed=[("a", "NotFoundException: gone")]).ok
         assert not RunResult(skipped=[("b", "a")]).ok
         assert not RunResult(interrupted=True).ok
+
+
+class TestCallsSaved:
+    """What the journal already knows costs no call: the ARN CreateTenant returned, and the
+    settings of a tenant this plan created."""
+
+    CREATE = CreateTenant("acme", TAGS)
+    POLICY = SetReputationPolicy("acme", "strict")
+    SUPPRESSION = SetSuppressionAttributes("acme", ("BOUNCE",), "TENANT")
+
+    def after_creation(self, key: str) -> Iterable[str]:
+        """The tenant's settings wait for its creation, as the plan's graph says."""
+        return () if key == self.CREATE.key else (self.CREATE.key,)
+
+    def policy_of(self, ses: Any) -> str:
+        arn = ses.get_tenant(TenantName="acme")["Tenant"]["TenantArn"]
+        return str(
+            ses.get_reputation_entity(
+                ReputationEntityType="RESOURCE", ReputationEntityReference=arn
+            )["ReputationEntity"]["ReputationManagementPolicy"]
+        )
+
+    def test_created_tenant_gets_its_policy_and_suppression_without_a_read(
+        self, emulator: Emulator, journal: SqliteJournal
+    ) -> None:
+        calls = count_calls(emulator.ses)
+
+        result = Executor(emulator.ses, journal, APPLY).run(
+            [[(self.CREATE, "canary")], [(self.POLICY, "canary"), (self.SUPPRESSION, "canary")]],
+            self.after_creation,
+        )
+
+        assert result.ok
+        assert calls == Counter(
+            ["CreateTenant", "UpdateReputationEntityPolicy", "PutTenantSuppressionAttributes"]
+        )
+        assert self.policy_of(emulator.ses).endswith("/strict")
+
+    def test_found_tenant_is_read_once_before_its_policy_changes(
+        self, emulator: Emulator, journal: SqliteJournal
+    ) -> None:
+        emulator.ses.create_tenant(TenantName="acme")
+        calls = count_calls(emulator.ses)
+
+        Executor(emulator.ses, journal, APPLY).run(one_batch([self.POLICY]), no_dependencies)
+
+        assert calls == Counter(
+            ["GetTenant", "GetReputationEntity", "UpdateReputationEntityPolicy"]
+        )
+
+    def test_resumed_run_takes_the_arn_from_the_journaled_creation(
+        self, emulator: Emulator, tmp_path: Path
+    ) -> None:
+        path = tmp_path / "journal.sqlite"
+        first = SqliteJournal(path, CHECKSUM)
+        Executor(emulator.ses, first, APPLY).run(one_batch([self.CREATE]), no_dependencies)
+        first.close()
+        resumed = SqliteJournal(path, CHECKSUM)
+        calls = count_calls(emulator.ses)
+
+        Executor(emulator.ses, resumed, APPLY).run(one_batch([self.POLICY]), no_dependencies)
+        resumed.close()
+
+        assert calls == Counter(["UpdateReputationEntityPolicy"])
+        assert self.policy_of(emulator.ses).endswith("/strict")
+
+    def test_interrupted_creation_costs_one_get_tenant_then_none(
+        self, emulator: Emulator, journal: SqliteJournal
+    ) -> None:
+        # the creation landed; the run died before its outcome was journaled
+        journal.intent(self.CREATE.key, APPLY, "canary")
+        self.CREATE.apply(emulator.ses, attempted_before=False)
+        calls = count_calls(emulator.ses)
+
+        result = Executor(emulator.ses, journal, APPLY).run(
+            [[(self.CREATE, "canary")], [(self.POLICY, "canary")]], self.after_creation
+        )
+
+        assert result.made == [self.CREATE.key, self.POLICY.key]
+        assert calls == Counter(["CreateTenant", "GetTenant", "UpdateReputationEntityPolicy"])
+
+    def test_tenant_found_by_its_creation_is_not_asked_again_but_its_policy_is_read(
+        self, emulator: Emulator, journal: SqliteJournal
+    ) -> None:
+        emulator.ses.create_tenant(
+            TenantName="acme", Tags=[{"Key": k, "Value": v} for k, v in TAGS]
+        )
+        calls = count_calls(emulator.ses)
+
+        result = Executor(emulator.ses, journal, APPLY).run(
+            [[(self.CREATE, "canary")], [(self.POLICY, "canary")]], self.after_creation
+        )
+
+        assert result.found == [self.CREATE.key]
+        assert calls == Counter(
+            ["CreateTenant", "GetTenant", "GetReputationEntity", "UpdateReputationEntityPolicy"]
+        )

@@ -183,7 +183,9 @@ class TestResilience:
             emulator.client("sesv2", retries={"mode": "standard", "total_max_attempts": 10})
         )
         emulator.control.set_traffic(
-            TrafficSettings(op_rates=(("GetEmailIdentity", 5.0),), fault_rate=0.1, seed=5)
+            TrafficSettings(
+                op_rates=(("GetEmailIdentity", 5.0),), fault_rate=0.1, seed=5, tick_ms=100
+            )
         )
 
         found = scanner.scan(

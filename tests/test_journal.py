@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sesmigrate.actions import Outcome
+from sesmigrate.actions import CreateTenant, Known, Outcome
 from sesmigrate.journal import (
     APPLY,
     DONE,
@@ -24,6 +24,26 @@ from sesmigrate.journal import (
 CHECKSUM = "sha256:" + "a1" * 32
 OTHER_CHECKSUM = "sha256:" + "b2" * 32
 KEY = "attach:acme|arn:aws:ses:us-east-1:123456789012:identity/acme.example.com|EMAIL_IDENTITY"
+CREATE = CreateTenant("acme").key
+TENANT_ARN = "arn:aws:ses:us-east-1:123456789012:tenant/acme/tn-1"
+OLD_LAYOUT = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE entries (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    cohort TEXT NOT NULL,
+    state TEXT NOT NULL,
+    made INTEGER NOT NULL DEFAULT 0,
+    previous TEXT,
+    noted TEXT,
+    error TEXT,
+    started REAL NOT NULL,
+    finished REAL,
+    UNIQUE (key, direction)
+);
+"""
+"""The journal as versions before the tenant ARN column wrote it."""
 
 
 class FakeClock:
@@ -53,6 +73,12 @@ def row(journal: SqliteJournal, key: str = KEY, direction: str = APPLY) -> Entry
     matches = [e for e in journal.entries() if e.key == key and e.direction == direction]
     assert len(matches) <= 1
     return matches[0] if matches else None
+
+
+def present(journal: SqliteJournal, key: str, direction: str = APPLY) -> Entry:
+    found = row(journal, key, direction)
+    assert found is not None
+    return found
 
 
 class TestIntent:
@@ -248,6 +274,93 @@ class TestEntries:
         }
         assert all(e.state == DONE for e in entries)
         assert all(e.made == (int(e.previous or "1") % 2 == 0) for e in entries)
+
+
+class TestKnown:
+    def test_known_holds_the_arn_a_finished_creation_journaled(
+        self, journal: SqliteJournal
+    ) -> None:
+        journal.intent(CREATE, APPLY, "canary")
+        journal.done(CREATE, APPLY, Outcome(made=True, tenant_arn=TENANT_ARN))
+
+        assert journal.known("acme") == Known(tenant_arn=TENANT_ARN, created=True)
+        assert present(journal, CREATE).tenant_arn == TENANT_ARN
+
+    def test_known_marks_a_tenant_found_in_place_as_not_created(
+        self, journal: SqliteJournal
+    ) -> None:
+        journal.intent(CREATE, APPLY, "canary")
+        journal.done(CREATE, APPLY, Outcome(made=False, tenant_arn=TENANT_ARN))
+
+        assert journal.known("acme") == Known(tenant_arn=TENANT_ARN, created=False)
+
+    def test_known_is_empty_for_an_interrupted_or_unplanned_creation(
+        self, journal: SqliteJournal
+    ) -> None:
+        journal.intent(CREATE, APPLY, "canary")
+
+        assert journal.known("acme") == Known()
+        assert journal.known("other") == Known()
+
+    def test_known_forgets_a_creation_that_was_rolled_back(self, journal: SqliteJournal) -> None:
+        journal.intent(CREATE, APPLY, "canary")
+        journal.done(CREATE, APPLY, Outcome(made=True, tenant_arn=TENANT_ARN))
+        journal.intent(CREATE, ROLLBACK, "canary")
+        journal.done(CREATE, ROLLBACK, Outcome(made=True))
+
+        assert journal.known("acme") == Known()
+        journal.intent(CREATE, APPLY, "canary")
+        assert present(journal, CREATE).tenant_arn is None
+
+
+def old_layout_journal(path: Path) -> None:
+    """A journal file as an earlier version left it: a created tenant, a policy noted."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(path) as db:
+        db.executescript(OLD_LAYOUT)
+        db.execute("INSERT INTO meta VALUES ('plan', ?)", (CHECKSUM,))
+        db.execute(
+            "INSERT INTO entries (key, direction, cohort, state, made, started, finished) "
+            "VALUES (?, 'apply', 'canary', 'done', 1, 1.0, 2.0)",
+            (CREATE,),
+        )
+        db.execute(
+            "INSERT INTO entries (key, direction, cohort, state, noted, started) "
+            "VALUES ('set_policy:acme', 'apply', 'canary', 'intent', 'standard', 3.0)"
+        )
+    db.close()
+
+
+class TestOldLayout:
+    def test_a_journal_without_the_arn_column_opens_and_keeps_its_entries(self, path: Path) -> None:
+        old_layout_journal(path)
+
+        journal = SqliteJournal(path, CHECKSUM)
+        try:
+            entries = journal.entries()
+            assert [(e.key, e.state, e.made, e.tenant_arn) for e in entries] == [
+                (CREATE, DONE, True, None),
+                ("set_policy:acme", INTENT, False, None),
+            ]
+            assert journal.known("acme") == Known(tenant_arn=None, created=True)
+            assert journal.memory("set_policy:acme", APPLY).recalled == "standard"
+        finally:
+            journal.close()
+
+    def test_an_upgraded_old_journal_resumes_and_rolls_back(self, path: Path) -> None:
+        old_layout_journal(path)
+        SqliteJournal(path, CHECKSUM).close()  # a second open finds the column in place
+        journal = SqliteJournal(path, CHECKSUM)
+        try:
+            assert journal.intent("set_policy:acme", APPLY, "canary") is True
+            journal.done("set_policy:acme", APPLY, Outcome(made=True, previous="standard"))
+            journal.intent(CREATE, ROLLBACK, "canary")
+            journal.done(CREATE, ROLLBACK, Outcome(made=True))
+
+            assert present(journal, CREATE).state == UNDONE
+            assert present(journal, "set_policy:acme").previous == "standard"
+        finally:
+            journal.close()
 
 
 class TestFile:

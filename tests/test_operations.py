@@ -177,6 +177,7 @@ def test_gate_stops_the_next_cohort_when_a_canary_tenant_has_a_high_finding(
     sick = journey.tenant_of(journey.cohort("canary")[0])
     emulator.control.raise_finding(sick, "HIGH")
     before = journey.tenants()
+    capsys.readouterr()
 
     code = journey.run("apply", "--auto-approve")
 
@@ -441,6 +442,7 @@ def test_plan_refuses_to_overwrite_a_plan_that_has_a_journal(
     journey = Journey(emulator, tmp_path)
     assert journey.run("apply", "--auto-approve") == 0
     sealed = journey.path.read_text()
+    capsys.readouterr()
 
     code = replan_over(journey, emulator)
 
@@ -454,6 +456,7 @@ def test_plan_refuses_to_overwrite_a_plan_it_cannot_read_that_has_a_journal(
 ) -> None:
     journey = Journey(emulator, tmp_path)
     assert journey.run("apply", "--auto-approve") == 0
+    capsys.readouterr()
     document = json.loads(journey.path.read_text())
     document["format_version"] = 99
     unreadable = json.dumps(document)
@@ -472,8 +475,10 @@ def test_ctrl_c_stops_after_in_flight_calls_and_apply_resumes(
     journey = Journey(emulator, tmp_path)
     journal = journal_path(journey.state, journey.plan.checksum)
     emulator.control.set_traffic(TrafficSettings(latency_ms=40))
+    # inside the first wave, not between cohorts: the canary is done, the wave has begun
+    inside = len(journey.plan.steps_of("canary")) + 2
     child = journey.apply_process()
-    wait_for(lambda: done_count(journal) >= 5)
+    wait_for(lambda: done_count(journal) >= inside)
     child.send_signal(signal.SIGINT)
     _, err = child.communicate(timeout=60)
     emulator.control.set_traffic(TrafficSettings())
@@ -559,3 +564,19 @@ def test_unlock_clears_a_stale_record_and_refuses_a_live_holder(
     )
     assert main(args) == 0
     assert "no lock was held" in capsys.readouterr().out
+
+
+def test_a_journal_of_the_previous_layout_resumes_and_rolls_back_exactly(
+    emulator: Any, tmp_path: Path
+) -> None:
+    journey = Journey(emulator, tmp_path)
+    assert journey.run("apply", "--auto-approve") == 0
+    journal = journal_path(journey.state, journey.plan.checksum)
+    with sqlite3.connect(journal) as db:  # as versions before the tenant ARN column left it
+        db.execute("ALTER TABLE entries DROP COLUMN tenant_arn")
+    db.close()
+
+    assert journey.run("apply", "--auto-approve", "--cohort", "all") == 0
+    assert set(journey.tenants()) - set(journey.before) == {t.name for t in journey.plan.tenants}
+    assert journey.run("rollback", "--cohort", "all", "--auto-approve") == 0
+    assert journey.tenants() == journey.before

@@ -18,19 +18,17 @@ from sesmigrate.actions import (
     SetSuppressionAttributes,
 )
 from sesmigrate.diff import Expectation, diff
+from sesmigrate.durations import Rates
 from sesmigrate.graph import cohorts
 from sesmigrate.ownership import Customer, MappingRow, Ownership, OwnershipRules, parse_pattern
 from sesmigrate.plan import (
-    DEFAULT_RATE,
     FORMAT_VERSION,
-    Estimate,
     Plan,
     PlanFileError,
     Seen,
     Step,
     build_plan,
     checksum_of,
-    estimate,
     plan_to_json,
     read_plan,
 )
@@ -135,8 +133,7 @@ def pipeline_plan() -> Plan:
         cohorts(changes.actions, customers, SPEC.cohorts),
         tool_version="0.1.0",
         created_at="2026-11-02T10:00:00+00:00",
-        rates={"CreateTenantResourceAssociation": 2.0},
-        default_rate=1.0,
+        rates=Rates.given(None, {"CreateTenantResourceAssociation": 2.0}),
     )
 
 
@@ -329,9 +326,13 @@ class TestSealing:
 
 
 def format_1(document: dict) -> dict:
-    """The plan as the previous version wrote it: no sealed names, no sealed rules."""
-    old = {k: v for k, v in document.items() if k not in ("seen", "ownership_rules")}
-    return {**old, "format_version": 1}
+    """The plan as the previous version wrote it: no sealed names, no sealed rules, the
+    rates given inside a call estimate."""
+    old = {k: v for k, v in document.items() if k not in ("seen", "ownership_rules", "rates")}
+    rates = document["rates"]
+    estimate = {"calls": 0, "by_operation": {}, "seconds": 0.0}
+    estimate |= {"rates": rates["by_operation"], "default_rate": rates["default"]}
+    return {**old, "format_version": 1, "estimate": estimate}
 
 
 class TestFormats:
@@ -360,6 +361,13 @@ class TestFormats:
 
         assert (read.seen, read.rules) == (None, None)
         assert [s.action.key for s in read.steps] == [s.action.key for s in PLAN.steps]
+        assert read.rates == PLAN.rates
+
+    def test_read_plan_reads_a_format_1_plan_without_rates_as_assumed(self) -> None:
+        old = format_1(DOCUMENT)
+        old["estimate"] |= {"rates": {}, "default_rate": 1.0}
+
+        assert read_plan(resealed(old)).rates.source == "assumed"
 
     def test_read_plan_refuses_a_sealed_pattern_that_is_not_a_regex(self) -> None:
         document = edited()
@@ -416,7 +424,7 @@ class TestRefusals:
 
         assert str(exc.value) == ("x.json: malformed plan: unknown action kind 'frobnicate'")
 
-    @pytest.mark.parametrize("missing", ["estimate", "steps", "cohorts", "tenants"])
+    @pytest.mark.parametrize("missing", ["rates", "steps", "cohorts", "tenants"])
     def test_read_plan_refuses_resealed_plan_missing_a_section(self, missing: str) -> None:
         document = {k: v for k, v in edited().items() if k != missing}
 
@@ -437,45 +445,37 @@ class TestRefusals:
         assert "\n" not in str(exc.value)
 
 
-class TestEstimate:
-    ACTIONS = (
-        CreateTenant("a"),
-        CreateTenant("b"),
-        AttachResource("a", arn("a.io")),
-        AttachResource("b", arn("b.io")),
-        AttachResource("b", arn("c.io")),
-        SetReputationPolicy("a", "strict"),
+class TestRates:
+    def test_plan_keeps_the_rates_it_was_made_with(self) -> None:
+        assert read_plan(TEXT).rates == Rates(
+            (("CreateTenantResourceAssociation", 2.0),), 1.0, None, "given"
+        )
+        assert DOCUMENT["rates"] == {
+            "by_operation": {"CreateTenantResourceAssociation": 2.0},
+            "default": 1.0,
+            "account": None,
+            "source": "given",
+        }
+
+    def test_plan_keeps_the_tenant_count_its_scan_saw(self) -> None:
+        assert read_plan(TEXT).seen == PLAN.seen
+        assert DOCUMENT["seen"]["tenants"] == PLAN.seen.tenants
+
+    @pytest.mark.parametrize(
+        ("field", "value", "problem"),
+        [
+            ("source", "guessed", "plan.rates.source 'guessed' is not one of"),
+            ("default", 0, "plan.rates must be positive"),
+            ("default", -1, "plan.rates.default must be a finite number >= 0"),
+        ],
     )
+    def test_read_plan_refuses_resealed_plan_with_bad_rates(
+        self, field: str, value: object, problem: str
+    ) -> None:
+        document = edited()
+        document["rates"][field] = value
 
-    def test_estimate_counts_calls_per_operation(self) -> None:
-        got = estimate(list(self.ACTIONS), {}, DEFAULT_RATE)
+        with pytest.raises(PlanFileError) as exc:
+            read_plan(resealed(document), "x.json")
 
-        assert got.by_operation == (
-            ("CreateTenant", 2),
-            ("CreateTenantResourceAssociation", 3),
-            ("GetReputationEntity", 1),
-            ("GetTenant", 1),
-            ("UpdateReputationEntityPolicy", 1),
-        )
-        assert got.calls == 8
-
-    def test_estimate_takes_the_slowest_operation_at_its_own_rate(self) -> None:
-        got = estimate(list(self.ACTIONS), {"CreateTenantResourceAssociation": 1.5}, 0.5)
-
-        assert got.seconds == 4.0
-        assert got.rates == (("CreateTenantResourceAssociation", 1.5),)
-        assert got.default_rate == 0.5
-
-    def test_estimate_uses_a_per_operation_rate_over_the_default(self) -> None:
-        got = estimate(list(self.ACTIONS), {"CreateTenant": 10.0}, 0.25)
-
-        assert got.seconds == 12.0
-
-    def test_estimate_of_no_actions_is_zero(self) -> None:
-        assert estimate([], {}, DEFAULT_RATE) == Estimate(0, (), 0.0, (), DEFAULT_RATE)
-
-    def test_build_plan_records_the_estimate_of_its_steps(self) -> None:
-        assert PLAN.estimate == estimate(
-            [s.action for s in PLAN.steps], {"CreateTenantResourceAssociation": 2.0}, 1.0
-        )
-        assert DOCUMENT["estimate"]["calls"] == PLAN.estimate.calls
+        assert str(exc.value).startswith(f"x.json: malformed plan: {problem}")

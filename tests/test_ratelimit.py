@@ -107,7 +107,7 @@ def test_attached_limiter_sees_throttles_and_the_calls_still_succeed(emulator: A
     ses = limiter.attach(
         emulator.client("sesv2", retries={"mode": "standard", "total_max_attempts": 10})
     )
-    emulator.control.set_traffic(TrafficSettings(op_rates=(("CreateTenant", 4.0),)))
+    emulator.control.set_traffic(TrafficSettings(op_rates=(("CreateTenant", 4.0),), tick_ms=100))
 
     for i in range(8):
         ses.create_tenant(TenantName=f"t{i}")

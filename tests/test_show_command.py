@@ -80,8 +80,9 @@ class TestShowReports:
         assert main(["show", str(plan_file), "--format", "json"]) == 0
 
         document = json.loads(capsys.readouterr().out)
-        assert document["format_version"] == 2
+        assert document["format_version"] == 3
         assert [c["name"] for c in document["cohorts"]] == ["canary", "wave-1", "cleanup"]
+        assert all(c["estimate"]["seconds"] > 0 for c in document["cohorts"])
 
 
 class TestShowKits:

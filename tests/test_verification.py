@@ -13,6 +13,7 @@ from sesmigrate.emulator.control import TrafficSettings
 from sesmigrate.plan import checksum_of, plan_to_json, read_plan
 from sesmigrate.planning import PlanRequest, make_plan
 from tests.test_operations import Journey, one_line
+from tests.test_plan import format_1
 
 
 def cohort_resources(journey: Journey, cohort: str) -> tuple[set[str], set[str]]:
@@ -185,8 +186,7 @@ def test_format_1_plan_still_applies_and_reports_status_reading_every_name(
 ) -> None:
     journey = Journey(emulator, tmp_path)
     document = json.loads(journey.path.read_text())
-    body = {k: v for k, v in document.items() if k not in ("seen", "ownership_rules", "checksum")}
-    body["format_version"] = 1
+    body = format_1({k: v for k, v in document.items() if k != "checksum"})
     journey.path.write_text(json.dumps({**body, "checksum": checksum_of(body)}))
     assert read_plan(journey.path.read_text()).seen is None
     everyone = sum(len(c.identities) for c in journey.plan.customers)

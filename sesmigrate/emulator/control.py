@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from moto.core import DEFAULT_ACCOUNT_ID
 
+from ..tokenbucket import Clock, stepping_clock
 from .accounts import load_account, realistic_account
 from .models import emulator_backends
 from .records import SentMessage
@@ -48,14 +49,20 @@ class TrafficSettings:
     op_rates: tuple[tuple[str, float], ...] = ()
     fault_rate: float = 0.0
     seed: int | None = None
+    tick_ms: float | None = None
+    """Simulated time instead of the machine's: each reading of the clock advances it by
+    this much (and latency passes instantly), so a burst throttles exactly as often on a
+    loaded machine as on an idle one."""
 
     def policy(self) -> TrafficPolicy:
+        clock = Clock() if self.tick_ms is None else stepping_clock(self.tick_ms / 1000.0)
         return TrafficPolicy(
             latency_s=self.latency_ms / 1000.0,
             rate_limit=self.rate_limit,
             op_rates=dict(self.op_rates),
             fault_rate=self.fault_rate,
             seed=self.seed,
+            clock=clock,
         )
 
 
@@ -77,6 +84,7 @@ def handle(command: str, region: str, account: str, body: dict[str, Any]) -> Any
             op_rates=tuple(sorted((body.get("op_rates") or {}).items())),
             fault_rate=float(body.get("fault_rate", 0.0)),
             seed=body.get("seed"),
+            tick_ms=body.get("tick_ms"),
         )
         set_policy(settings.policy())
     elif command == "account/load":
@@ -172,6 +180,7 @@ class HttpControl:
             op_rates=dict(settings.op_rates),
             fault_rate=settings.fault_rate,
             seed=settings.seed,
+            tick_ms=settings.tick_ms,
         )
 
     def stats(self) -> dict[str, Any]:

@@ -9,12 +9,15 @@ on this shape: change it only with a new `format_version`.
 from collections import Counter, defaultdict
 from typing import Any
 
+from ..estimates import plan_estimate
 from ..monitoring_actions import MonitoringAction
 from ..plan import Plan
 from ..spec import spec_from_mapping
 
-REPORT_FORMAT_VERSION = 2
-"""2: actions of the migration's monitoring (tenant null, new kinds) and `monitoring`."""
+REPORT_FORMAT_VERSION = 3
+"""2: actions of the migration's monitoring (tenant null, new kinds) and `monitoring`.
+3: each cohort's `estimate` (seconds, busiest operation, calls per operation), the
+summary's `rates` (which, and where they come from) instead of one assumed rate."""
 
 
 def report_data(plan: Plan) -> dict[str, Any]:
@@ -30,6 +33,7 @@ def report_data(plan: Plan) -> dict[str, Any]:
         for n, batch in enumerate(cohort.batches, start=1)
         for key in batch
     }
+    estimate = plan_estimate(plan)
     cohorts = []
     for cohort in plan.cohorts:
         steps = plan.steps_of(cohort.name)
@@ -47,6 +51,7 @@ def report_data(plan: Plan) -> dict[str, Any]:
             for step in sorted(steps, key=lambda s: (batch_of[s.action.key][1], s.action.key))
         ]
         kinds = Counter(step.action.kind for step in steps)
+        duration = estimate.of(cohort.name)
         cohorts.append(
             {
                 "name": cohort.name,
@@ -55,6 +60,11 @@ def report_data(plan: Plan) -> dict[str, Any]:
                 "batches": len(cohort.batches),
                 "counts": dict(sorted(kinds.items())),
                 "actions": actions,
+                "estimate": {
+                    "seconds": duration.seconds,
+                    "busiest": duration.busiest,
+                    "calls": dict(duration.calls),
+                },
             }
         )
     kinds = Counter(step.action.kind for step in plan.steps)
@@ -75,9 +85,15 @@ def report_data(plan: Plan) -> dict[str, Any]:
             "actions": len(plan.steps),
             "irreversible_actions": sum(s.action.irreversible for s in plan.steps),
             "actions_by_kind": dict(sorted(kinds.items())),
-            "api_calls": plan.estimate.calls,
-            "estimated_seconds": plan.estimate.seconds,
-            "assumed_rate_per_operation": plan.estimate.default_rate,
+            "api_calls": estimate.calls,
+            "estimated_seconds": estimate.seconds,
+            "rates": {
+                "source": plan.rates.source,
+                "description": plan.rates.describe(),
+                "default": plan.rates.default,
+                "account": plan.rates.account,
+                "by_operation": dict(plan.rates.by_operation),
+            },
             "has_changes": plan.has_changes,
         },
         "cohorts": cohorts,

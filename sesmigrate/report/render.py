@@ -14,6 +14,7 @@ from typing import Any
 from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
 from tabulate import tabulate
 
+from ..durations import duration
 from ..plan import Plan
 from ..resources import template_text
 from .model import report_data
@@ -54,14 +55,6 @@ def fence(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
-def duration(seconds: float) -> str:
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m"
-    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
-
-
 def environment() -> Environment:
     env = Environment(
         loader=FunctionLoader(template_text),
@@ -91,7 +84,13 @@ def render(plan: Plan, fmt: str) -> str:
 
 def _helpers(data: dict[str, Any]) -> dict[str, Any]:
     rows = [
-        (c["name"], len(c["customers"]), len(c["tenants"]), len(c["actions"]))
+        (
+            c["name"],
+            len(c["customers"]),
+            len(c["tenants"]),
+            len(c["actions"]),
+            duration(c["estimate"]["seconds"]),
+        )
         for c in data["cohorts"]
     ]
     return {"cohort_rows": rows, "listed_tenants": {t["name"] for t in data["tenants"]}}

@@ -122,7 +122,7 @@ def tenant_names(ses: Any) -> list[str]:
 class TestThroughBoto3:
     def test_burst_over_rate_limit_sees_429_without_retries(self, emulator: Any) -> None:
         ses = emulator.client("sesv2", retries={"total_max_attempts": 1})
-        emulator.control.set_traffic(TrafficSettings(rate_limit=5))
+        emulator.control.set_traffic(TrafficSettings(rate_limit=5, tick_ms=1))
 
         outcomes = []
         for i in range(20):
@@ -136,12 +136,15 @@ class TestThroughBoto3:
         emulator.control.set_traffic(TrafficSettings())
         assert "TooManyRequestsException" in outcomes
         assert set(outcomes) == {"made", "TooManyRequestsException"}
+        assert outcomes[:6] == ["made"] * 5 + ["TooManyRequestsException"]
         made = [f"t{i:02d}" for i, outcome in enumerate(outcomes) if outcome == "made"]
         assert tenant_names(emulator.ses) == made
 
     def test_burst_over_rate_limit_completes_with_standard_retries(self, emulator: Any) -> None:
         ses = emulator.client("sesv2", retries={"mode": "standard", "total_max_attempts": 10})
-        emulator.control.set_traffic(TrafficSettings(rate_limit=10))
+        # 20 ms of simulated time per call: 15 calls earn 10 + 3 tokens, so some throttle
+        # and each retry earns 0.2 more, however fast or loaded the machine is.
+        emulator.control.set_traffic(TrafficSettings(rate_limit=10, tick_ms=20))
 
         retries = [
             ses.create_tenant(TenantName=f"t{i:02d}")["ResponseMetadata"]["RetryAttempts"]
@@ -154,7 +157,7 @@ class TestThroughBoto3:
 
     def test_per_operation_rate_throttles_only_that_operation(self, emulator: Any) -> None:
         ses = emulator.client("sesv2", retries={"total_max_attempts": 1})
-        emulator.control.set_traffic(TrafficSettings(op_rates=(("CreateTenant", 1.0),)))
+        emulator.control.set_traffic(TrafficSettings(op_rates=(("CreateTenant", 1.0),), tick_ms=1))
         ses.create_tenant(TenantName="first")
 
         with pytest.raises(ClientError) as exc:

@@ -54,7 +54,7 @@ FUZZ = settings(
 )
 FACT_KEYS = ("account", "identities", "configuration_sets", "pools", "templates", "tenants")
 
-# Infinity and NaN are left out: an infinite estimate is a known crash, pinned below.
+# Infinity and NaN are left out: an infinite rate is a known crash, pinned below.
 json_scalars = (
     st.none()
     | st.booleans()
@@ -243,12 +243,12 @@ class TestReadPlan:
         assert_one_line(caught.value, "fuzz.plan.json")
 
     def test_read_plan_reaches_the_builder_when_a_mutated_plan_is_resealed(self) -> None:
-        text = resealed_plan(without(real_plan_document(), ("estimate",)))
+        text = resealed_plan(without(real_plan_document(), ("rates",)))
 
         with pytest.raises(PlanFileError) as caught:
             read_plan(text, "p.json")
 
-        assert str(caught.value) == "p.json: malformed plan: plan has no 'estimate'"
+        assert str(caught.value) == "p.json: malformed plan: plan has no 'rates'"
 
     @FUZZ
     @given(mutated(real_plan_document(), keep=("checksum",)))
@@ -276,8 +276,8 @@ class TestReadPlan:
                 id="lone-surrogate-escape-UnicodeEncodeError",
             ),
             pytest.param(
-                resealed_plan(edited(real_plan_document(), ("estimate", "calls"), float("inf"))),
-                id="infinite-estimate-OverflowError",
+                resealed_plan(edited(real_plan_document(), ("rates", "default"), float("inf"))),
+                id="infinite-rate-OverflowError",
             ),
         ],
     )

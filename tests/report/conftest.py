@@ -24,6 +24,7 @@ from sesmigrate.actions import (
     SetReputationPolicy,
 )
 from sesmigrate.diff import Expectation
+from sesmigrate.durations import ASSUMED
 from sesmigrate.graph import Cohort
 from sesmigrate.naming import tenant_name
 from sesmigrate.plan import (
@@ -31,7 +32,6 @@ from sesmigrate.plan import (
     Plan,
     Step,
     TenantView,
-    estimate,
     plan_to_json,
     read_plan,
 )
@@ -253,7 +253,7 @@ def build_small_plan(script: str = SCRIPT, markdown: str = MARKDOWN, muller: str
             f"tenant {ORPHAN_TENANT} is managed by this migration but no longer wanted; "
             "it is deleted in cleanup",
         ),
-        estimate=estimate([s.action for s in steps], {}, 1.0),
+        rates=ASSUMED,
     )
 
 
@@ -277,12 +277,10 @@ def with_steps(plan: Plan, keep: list[Step] | tuple[Step, ...]) -> Plan:
         )
         if kept or cohort.customers:
             cohorts.append(dataclasses.replace(cohort, batches=kept))
-    actions = [s.action for s in keep]
     return dataclasses.replace(
         plan,
         steps=tuple(keep),
         cohorts=tuple(cohorts),
-        estimate=estimate(actions, dict(plan.estimate.rates), plan.estimate.default_rate),
         checksum="",
     )
 

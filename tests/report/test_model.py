@@ -37,9 +37,9 @@ def errors(document: dict[str, Any]) -> list[str]:
 
 
 class TestReportData:
-    def test_report_data_format_version_is_2(self, plan: Plan) -> None:
-        assert REPORT_FORMAT_VERSION == 2
-        assert report_data(plan)["format_version"] == 2
+    def test_report_data_format_version_is_3(self, plan: Plan) -> None:
+        assert REPORT_FORMAT_VERSION == 3
+        assert report_data(plan)["format_version"] == 3
 
     def test_report_data_lists_cohorts_in_apply_order(self, plan: Plan) -> None:
         names = [c["name"] for c in report_data(plan)["cohorts"]]
@@ -84,7 +84,9 @@ class TestReportData:
         ]
 
     def test_report_data_summary_counts_the_whole_plan(self, plan: Plan) -> None:
-        summary = report_data(plan)["summary"]
+        data = report_data(plan)
+        summary = data["summary"]
+        cohort_calls = [n for c in data["cohorts"] for n in c["estimate"]["calls"].values()]
 
         assert summary == {
             "customers": 3,
@@ -99,9 +101,15 @@ class TestReportData:
                 "detach": 1,
                 "set_policy": 2,
             },
-            "api_calls": 17,
-            "estimated_seconds": 7.0,
-            "assumed_rate_per_operation": 1.0,
+            "api_calls": sum(cohort_calls),
+            "estimated_seconds": sum(c["estimate"]["seconds"] for c in data["cohorts"]),
+            "rates": {
+                "source": "assumed",
+                "description": "at an assumed 1 call/s per operation",
+                "default": 1.0,
+                "account": None,
+                "by_operation": {},
+            },
             "has_changes": True,
         }
 
@@ -165,7 +173,9 @@ class TestJsonReport:
             (lambda d: d["cohorts"][0].pop("actions"), "'actions' is a required property"),
             (lambda d: d.update(extra=1), "Additional properties are not allowed"),
             (lambda d: d["cohorts"][1]["actions"][0].update(glyph="*"), "is not one of"),
-            (lambda d: d.update(format_version=1), "2 was expected"),
+            (lambda d: d.update(format_version=2), "3 was expected"),
+            (lambda d: d["cohorts"][0].pop("estimate"), "'estimate' is a required property"),
+            (lambda d: d["summary"]["rates"].update(source="guessed"), "is not one of"),
             (lambda d: d["cohorts"][0].update(name="wave one"), "does not match"),
             (lambda d: d.update(account="12345"), "does not match"),
             (lambda d: d["summary"].pop("has_changes"), "'has_changes' is a required property"),
@@ -177,6 +187,8 @@ class TestJsonReport:
             "unknown-top-level-key",
             "bad-glyph",
             "other-format-version",
+            "cohort-without-estimate",
+            "rates-of-unknown-source",
             "bad-cohort-name",
             "short-account",
             "summary-without-has-changes",

@@ -11,10 +11,11 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from sesmigrate.actions import AttachResource
+from sesmigrate.durations import duration
 from sesmigrate.naming import tenant_name
 from sesmigrate.plan import Plan, Step
 from sesmigrate.report import FORMATS, render
-from sesmigrate.report.render import duration, fence, markdown_inline
+from sesmigrate.report.render import fence, markdown_inline
 
 from .conftest import (
     FIXED_TENANTS,
@@ -150,7 +151,7 @@ class TestTextReport:
         text = render(plan, "text")
 
         assert "Plan: 2 tenant(s) to create, 13 action(s), 1 IRREVERSIBLE." in text
-        assert "17 API calls, about 7s at 1.0 call/s per operation." in text
+        assert "36 API calls, about 17s at an assumed 1 call/s per operation" in text
         assert "Unmanaged tenants left alone: hand-made" in text
         assert f"  ! identity shared.example is used by {MARKDOWN} and {SCRIPT}" in text
 
@@ -158,9 +159,9 @@ class TestTextReport:
         heads = [line for line in render(plan, "text").splitlines() if line.startswith("== ")]
 
         assert heads == [
-            "== canary: 1 customer(s), 1 tenant(s), 4 action(s) in 2 batch(es) ==",
-            "== wave-1: 2 customer(s), 2 tenant(s), 7 action(s) in 2 batch(es) ==",
-            "== cleanup: 0 customer(s), 2 tenant(s), 2 action(s) in 1 batch(es) ==",
+            "== canary: 1 customer(s), 1 tenant(s), 4 action(s) in 2 batch(es), about 4s ==",
+            "== wave-1: 2 customer(s), 2 tenant(s), 7 action(s) in 2 batch(es), about 11s ==",
+            "== cleanup: 0 customer(s), 2 tenant(s), 2 action(s) in 1 batch(es), about 2s ==",
         ]
 
 
@@ -263,14 +264,14 @@ class TestMarkdownReport:
         assert f"Customers: {MARKDOWN}, {SCRIPT_ESCAPED_HTML}" in html
         assert "Müller &amp; Söhne" in html
 
-    def test_markdown_report_summary_table_has_a_row_per_cohort_of_four_cells(
+    def test_markdown_report_summary_table_has_a_row_per_cohort_of_five_cells(
         self, plan: Plan
     ) -> None:
         html = markdown_parser().render(render(plan, "markdown"))
         table = html.split("<table>", 1)[1].split("</table>", 1)[0]
         rows = re.findall(r"<tr>(.*?)</tr>", table, re.S)
 
-        assert [len(re.findall(r"<t[hd][ >]", row)) for row in rows] == [4, 4, 4, 4]
+        assert [len(re.findall(r"<t[hd][ >]", row)) for row in rows] == [5, 5, 5, 5]
         assert [re.findall(r"<td>(.*?)</td>", row)[0] for row in rows[1:]] == [
             "canary",
             "wave-1",
