@@ -93,7 +93,9 @@ EndpointUrl = Annotated[
 ]
 StateDir = Annotated[
     Path,
-    typer.Option(envvar="SESMIGRATE_STATE_DIR", help="Where journals and locks live."),
+    typer.Option(
+        envvar="SESMIGRATE_STATE_DIR", help="Where journals, locks and cohort membership live."
+    ),
 ]
 Rate = Annotated[float | None, typer.Option(help="Cap on all API calls, per second.")]
 OpRate = Annotated[

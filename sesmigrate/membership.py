@@ -18,6 +18,12 @@ file lock) with the checksums of the plans made from it, and the next plan start
 Changing the sizing (`--canary`, `--growth`...) therefore sizes only where new customers
 go; `plan --reslice` forgets the pending cohorts' membership and slices them afresh
 (applied cohorts are kept even then).
+
+Why `plan` writes it, although Terraform's plan writes no state: the membership is decided
+and published when the plan is made (the summary, the cut-over pages), before any apply;
+recording it only on apply would let a second plan reshuffle customers already told their
+cohort. Applied cohorts are found in the journals at the default path of the state
+directory; a journal kept elsewhere (`apply --journal`) is not seen.
 """
 
 import json
