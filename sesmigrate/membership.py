@@ -160,7 +160,7 @@ def _place(
     order = [c.name for c in kept]
     pending = [c.name for c in kept if not c.applied]
     highest = max((_wave_number(name) for name in order), default=0)
-    for name, _ in fresh:
+    for name, _ in [] if settings.by_tier else fresh:
         if _wave_number(name) > highest:
             order.append(name)
             pending.append(name)
@@ -169,13 +169,11 @@ def _place(
     next_wave = max((_wave_number(name) for name in order), default=0) + 1
     for customer in newcomers:
         if settings.by_tier:
-            home = [n for n in pending if _tier_of(members[n], present) == _tier(customer)]
-            fallback: str | None = home[0] if home else None
-            target = fallback
+            home = (n for n in pending if _tier_of(members[n], present) == _tier(customer))
+            target = next(home, None)
         else:
-            target = next((n for n in pending if len(members[n]) < targets.get(n, 0)), None)
-            fallback = pending[-1] if pending else None
-            target = target or fallback
+            short = (n for n in pending if len(members[n]) < targets.get(n, 0))
+            target = next(short, pending[-1] if pending else None)
         if target is None:
             target = wave_name(next_wave)
             next_wave += 1
