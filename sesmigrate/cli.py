@@ -93,7 +93,9 @@ EndpointUrl = Annotated[
 ]
 StateDir = Annotated[
     Path,
-    typer.Option(envvar="SESMIGRATE_STATE_DIR", help="Where journals and locks live."),
+    typer.Option(
+        envvar="SESMIGRATE_STATE_DIR", help="Where journals, locks and cohort membership live."
+    ),
 ]
 Rate = Annotated[float | None, typer.Option(help="Cap on all API calls, per second.")]
 OpRate = Annotated[
@@ -233,8 +235,9 @@ def plan(
         result = make_plan(request, progress)
     target = output or default_plan_path(result.spec)
     check_overwrite(target, state_dir)
-    write_atomically(target, plan_to_json(result.plan))
-    save_membership(result)
+    sealed = plan_to_json(result.plan)
+    write_atomically(target, sealed)
+    save_membership(result, sealed)
     stdout.print(
         plan_text(result.plan, result.ownership, str(target)), end="", markup=False, highlight=False
     )

@@ -18,6 +18,12 @@ file lock) with the checksums of the plans made from it, and the next plan start
 Changing the sizing (`--canary`, `--growth`...) therefore sizes only where new customers
 go; `plan --reslice` forgets the pending cohorts' membership and slices them afresh
 (applied cohorts are kept even then).
+
+Why `plan` writes it, although Terraform's plan writes no state: the membership is decided
+and published when the plan is made (the summary, the cut-over pages), before any apply;
+recording it only on apply would let a second plan reshuffle customers already told their
+cohort. Applied cohorts are found in the journals at the default path of the state
+directory; a journal kept elsewhere (`apply --journal`) is not seen.
 """
 
 import json
@@ -154,7 +160,7 @@ def _place(
     order = [c.name for c in kept]
     pending = [c.name for c in kept if not c.applied]
     highest = max((_wave_number(name) for name in order), default=0)
-    for name, _ in fresh:
+    for name, _ in [] if settings.by_tier else fresh:
         if _wave_number(name) > highest:
             order.append(name)
             pending.append(name)
@@ -163,13 +169,11 @@ def _place(
     next_wave = max((_wave_number(name) for name in order), default=0) + 1
     for customer in newcomers:
         if settings.by_tier:
-            home = [n for n in pending if _tier_of(members[n], present) == _tier(customer)]
-            fallback: str | None = home[0] if home else None
-            target = fallback
+            home = (n for n in pending if _tier_of(members[n], present) == _tier(customer))
+            target = next(home, None)
         else:
-            target = next((n for n in pending if len(members[n]) < targets.get(n, 0)), None)
-            fallback = pending[-1] if pending else None
-            target = target or fallback
+            short = (n for n in pending if len(members[n]) < targets.get(n, 0))
+            target = next(short, pending[-1] if pending else None)
         if target is None:
             target = wave_name(next_wave)
             next_wave += 1

@@ -26,6 +26,7 @@ from .inventory import ScanProgress, scan_account
 from .journal import journal_path
 from .membership import (
     Membership,
+    Named,
     applied_cohorts,
     kept_membership,
     membership_lock,
@@ -40,6 +41,10 @@ from .rules import ownership_rules
 from .snapshot import Inventory, read_inventory
 from .spec import MigrationSpec, default_name, parse_spec
 from .strategies import desired_state, get_strategy
+
+KEPT_PLANS = 100
+"""Plans whose journals are read for applied cohorts; a cohort seen applied stays so in the
+record, so only a cohort applied from a plan this many re-plans old could be missed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +72,24 @@ class PlanResult:
     membership_path: Path | None = None
 
 
-def save_membership(result: PlanResult) -> None:
-    """Record the plan's cohort membership for the next plan; call after writing the plan."""
+def save_membership(result: PlanResult, sealed: str) -> None:
+    """Record the plan's cohort membership for the next plan, with the checksum of the plan
+    file (`sealed`, as written) whose journal will say which cohorts ran."""
     if result.membership is None or result.membership_path is None:
         return
+    checksum = sealed_checksum(sealed)
+    earlier = tuple(c for c in result.membership.plans if c != checksum)[-(KEPT_PLANS - 1) :]
+    membership = replace(result.membership, plans=(*earlier, checksum))
     with membership_lock(result.membership_path):
-        write_membership(result.membership_path, result.membership)
+        write_membership(result.membership_path, membership)
+
+
+def sealed_checksum(sealed: str) -> str:
+    """The checksum `plan_to_json` puts last in the file, read without parsing the plan."""
+    found = re.search(r'"checksum":"(sha256:[0-9a-f]{64})"\}\s*$', sealed[-128:])
+    if found is None:
+        raise SesmigrateError("the plan text carries no checksum at its end")
+    return found.group(1)
 
 
 def load_spec(request: PlanRequest) -> MigrationSpec:
@@ -148,19 +165,12 @@ def _make_plan(
         owners=owners,
         rules=rules,
     )
-    if membership is not None:
-        plans = tuple(c for c in membership.plans if c != plan.checksum)[-(KEPT_PLANS - 1) :]
-        membership = replace(membership, plans=(*plans, plan.checksum))
     return PlanResult(plan, inventory, owners, spec, membership, path)
-
-
-KEPT_PLANS = 100
-"""Plans whose journals are consulted for applied cohorts: enough for any rollout's re-plans."""
 
 
 def _membership(
     request: PlanRequest, spec: MigrationSpec, inventory: Inventory, owners: Ownership
-) -> tuple[list[tuple[str, tuple[str, ...]]] | None, Membership | None, Path | None, list[str]]:
+) -> tuple[Named | None, Membership | None, Path | None, list[str]]:
     """The cohorts kept from the recorded membership, what to record next, and warnings."""
     notes = []
     canary = request.overrides.get("canary")

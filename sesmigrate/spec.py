@@ -159,6 +159,12 @@ def parse_waves(values: list[Any] | tuple[Any, ...]) -> tuple[float, ...]:
     return tuple(shares)
 
 
+def check_wave_size(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"must be an integer >= 1, got {value!r}")
+    return value
+
+
 def check_growth(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"must be a number > 1, got {value!r}")
@@ -290,7 +296,7 @@ def _cohort_overrides(cohorts: CohortSpec, given: dict[str, Any]) -> CohortSpec:
     key = sizing[0]
     try:
         value = {
-            "wave_size": lambda v: v,
+            "wave_size": check_wave_size,
             "waves": parse_waves,
             "growth": check_growth,
         }[key](given[key])

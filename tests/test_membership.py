@@ -21,7 +21,7 @@ from sesmigrate.membership import (
     read_membership,
 )
 from sesmigrate.ownership import Customer
-from sesmigrate.plan import read_plan
+from sesmigrate.plan import plan_to_json, read_plan
 from sesmigrate.planning import PlanRequest, make_plan, save_membership
 from sesmigrate.spec import CohortSpec
 
@@ -156,7 +156,7 @@ class TestKeptMembership:
 
         placed = cohort_of(after)
         assert placed["v2"] == placed["v1"]
-        assert placed["p1"] not in {placed["f1"], placed["v1"]}
+        assert placed["p1"] == "wave-3"  # a tier of its own, numbered after the others
 
 
 def test_applied_cohorts_are_those_with_apply_entries_in_a_recorded_plans_journal(
@@ -201,7 +201,7 @@ def test_a_replan_with_a_new_customer_keeps_everyone_in_the_cohort_recorded(
 ) -> None:
     emulator.control.load_realistic_account(30, 11)
     first = make_plan(plan_request(emulator, tmp_path, canary=3, growth=2))
-    save_membership(first)
+    save_membership(first, plan_to_json(first.plan))
     emulator.ses.create_email_identity(
         EmailIdentity="aaa-newcomer.example.com",
         Tags=[{"Key": "customer", "Value": "Aaa_new"}, {"Key": "tier", "Value": "free"}],
@@ -214,14 +214,15 @@ def test_a_replan_with_a_new_customer_keeps_everyone_in_the_cohort_recorded(
     assert {c: after[c] for c in before} == before
     assert after["Aaa_new"] != "canary"
     path = membership_path(tmp_path, "123456789012", "us-east-1", first.spec.name)
-    assert first.plan.checksum in json.loads(path.read_text())["plans"]
+    sealed = read_plan(plan_to_json(first.plan))
+    assert json.loads(path.read_text())["plans"] == [sealed.checksum]
 
 
 @http_only
 def test_a_changed_sizing_keeps_the_membership_and_says_so(emulator: Any, tmp_path: Path) -> None:
     emulator.control.load_realistic_account(30, 11)
     first = make_plan(plan_request(emulator, tmp_path, canary=3, growth=2))
-    save_membership(first)
+    save_membership(first, plan_to_json(first.plan))
 
     second = make_plan(plan_request(emulator, tmp_path, canary=3, wave_size=5))
 
@@ -317,3 +318,29 @@ class TestCommand:
 
         assert "--canary 50 is more than the 5 customers" in capsys.readouterr().out
         assert [name for name, _ in self.cohorts(tmp_path)][:1] == ["canary"]
+
+
+@http_only
+def test_a_customer_added_after_every_cohort_ran_gets_a_new_wave(
+    emulator: Any, tmp_path: Path
+) -> None:
+    emulator.control.load_realistic_account(10, 11)
+    where = ["--endpoint-url", emulator.endpoint_url, "--region", "us-east-1"]
+    state = ["--state-dir", str(tmp_path / "state")]
+    first, second = tmp_path / "first.plan.json", tmp_path / "second.plan.json"
+    assert main(["plan", "-o", str(first), *where, *state]) == 0
+    assert main(["apply", str(first), "--cohort", "all", "--auto-approve", *where, *state]) == 0
+    emulator.ses.create_email_identity(
+        EmailIdentity="aaa-newcomer.example.com",
+        Tags=[{"Key": "customer", "Value": "Aaa_new"}, {"Key": "tier", "Value": "free"}],
+    )
+
+    assert main(["plan", "-o", str(second), *where, *state]) in (0, 2)
+
+    before = {c.name: c.customers for c in read_plan(first.read_text()).cohorts}
+    after = {c.name: c.customers for c in read_plan(second.read_text()).cohorts}
+    assert [n for n in before if n != "cleanup"] == ["canary", "wave-1"]
+    assert after["wave-2"] == ("Aaa_new",)
+    assert {n: after[n] for n in ("canary", "wave-1")} == {
+        n: before[n] for n in ("canary", "wave-1")
+    }

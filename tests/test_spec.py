@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sesmigrate.errors import SesmigrateError
 from sesmigrate.spec import (
     CohortSpec,
     GateSpec,
@@ -144,6 +145,24 @@ def test_parse_spec_defaults_to_isolated_when_the_spec_is_empty() -> None:
         ("[cohorts]\nwave_size = true", "cohorts.wave_size must be an integer >= 1, got True"),
         ("[cohorts]\ncanary = -1", "cohorts.canary must be an integer >= 0, got -1"),
         ('[cohorts]\nby_tier = "yes"', "cohorts.by_tier must be true or false, got 'yes'"),
+        (
+            '[cohorts]\nwave_size = 5\nwaves = ["10%"]',
+            "cohorts.wave_size and cohorts.waves both size the waves; give one of them",
+        ),
+        (
+            "[cohorts]\ngrowth = 2\nby_tier = true",
+            "cohorts.growth and cohorts.by_tier both size the waves; give one of them",
+        ),
+        ("[cohorts]\ngrowth = 1", "cohorts.growth: must be a number > 1, got 1"),
+        ('[cohorts]\ngrowth = "x4"', "cohorts.growth: must be a number > 1, got 'x4'"),
+        ("[cohorts]\nwaves = []", "cohorts.waves: give at least one percentage"),
+        ("[cohorts]\nwaves = [10]", "cohorts.waves: each wave must be a percentage"),
+        ('[cohorts]\nwaves = ["150%"]', "cohorts.waves: each wave must be a percentage"),
+        (
+            '[cohorts]\nwaves = ["50%", "10%"]',
+            "cohorts.waves: the percentages are cumulative and must increase, got 10% after 50%",
+        ),
+        ('[cohorts]\nwaves = "10%"', "cohorts.waves must be a list of percentages"),
         ("[gates]\nsoak_seconds = -1", "gates.soak_seconds must be a number of seconds >= 0"),
         (
             '[gates]\nsoak_seconds = "1m"',
@@ -310,6 +329,26 @@ def test_with_overrides_sets_the_canary_and_keeps_by_tier() -> None:
     spec = parsed(FULL).with_overrides(canary=1)
 
     assert spec.cohorts == CohortSpec(canary=1, by_tier=True)
+
+
+def test_parse_spec_reads_waves_as_cumulative_percentages_and_growth_as_a_number() -> None:
+    waves = parsed('[cohorts]\nwaves = ["0.5%", "10%", "100%"]').cohorts
+    growth = parsed("[cohorts]\ncanary = 1\ngrowth = 2.5").cohorts
+
+    assert (waves.sizing, waves.waves) == ("waves", (0.5, 10.0, 100.0))
+    assert (growth.sizing, growth.canary, growth.growth) == ("growth", 1, 2.5)
+
+
+def test_a_sizing_flag_replaces_the_specs_sizing() -> None:
+    spec = parsed(FULL).with_overrides(waves=["10%", "100%"])
+
+    assert spec.cohorts == CohortSpec(canary=5, waves=(10.0, 100.0))
+    assert spec.to_dict()["cohorts"] == {"canary": 5, "waves": ["10%", "100%"]}
+
+
+def test_two_sizing_flags_at_once_are_one_error() -> None:
+    with pytest.raises(SesmigrateError, match="--wave-size and --growth both size the waves"):
+        parsed(FULL).with_overrides(wave_size=5, growth=2)
 
 
 def test_with_overrides_turns_by_tier_off_when_a_wave_size_is_given() -> None:
