@@ -26,6 +26,7 @@ from .estimates import PlanEstimate
 from .executor import RunResult
 from .files import read_text, write_atomically
 from .inventory import scan_account
+from .learned_rates import DEFAULT_HEADROOM, RateMemory, checked_headroom
 from .lock import ApplyLock
 from .operations import NothingToDo, RunOptions, load_plan, run_apply
 from .ownership import ownership
@@ -102,6 +103,13 @@ OpRate = Annotated[
     list[str] | None,
     typer.Option(help="Cap on one operation, per second, e.g. GetEmailIdentity=1 (repeatable)."),
 ]
+Headroom = Annotated[
+    float,
+    typer.Option(
+        help="Share of each learned per-operation rate to use, in (0, 1]: the rest is left "
+        "to the platform's own calls."
+    ),
+]
 
 
 @app.command()
@@ -117,6 +125,8 @@ def scan(
     endpoint_url: EndpointUrl = None,
     rate: Rate = None,
     op_rate: OpRate = None,
+    headroom: Headroom = DEFAULT_HEADROOM,
+    state_dir: StateDir = Path(".sesmigrate"),
     parallelism: Annotated[int, typer.Option(min=1, max=64, help="Concurrent reads.")] = 16,
     mapping: Annotated[
         Path | None, typer.Option(help="CSV of resource,customer,tier that overrides other rules.")
@@ -131,6 +141,7 @@ def scan(
     """Inventory the account's identities, configuration sets, pools, templates and tenants."""
     rules = ownership_rules(mapping, name_pattern or [], customer_tag, tier_tag)
     settings = AwsSettings(profile=profile, region=region, endpoint_url=endpoint_url)
+    memory = RateMemory(state_dir, checked_headroom(headroom))
     with call_progress(stderr, "Scanning SES") as progress:
         inventory = scan_account(
             settings,
@@ -138,6 +149,7 @@ def scan(
             op_rates=dict(parse_op_rates(op_rate or [])),
             parallelism=parallelism,
             progress=progress,
+            memory=memory,
         )
     write_atomically(output, inventory.to_json(__version__))
     summary = ScanSummary(inventory, ownership(inventory, rules), str(output))
@@ -207,6 +219,7 @@ def plan(
     endpoint_url: EndpointUrl = None,
     rate: Rate = None,
     op_rate: OpRate = None,
+    headroom: Headroom = DEFAULT_HEADROOM,
 ) -> None:
     """Turn an inventory and a strategy into a sealed, reviewable plan."""
     request = PlanRequest(
@@ -229,6 +242,7 @@ def plan(
         rate=positive_rate("--rate", rate) if rate is not None else None,
         op_rates=dict(parse_op_rates(op_rate or [])),
         state_dir=state_dir,
+        headroom=checked_headroom(headroom),
         reslice=reslice,
     )
     with call_progress(stderr, "Scanning SES") as progress:
@@ -317,6 +331,7 @@ def _run_options(
     rate: float | None,
     op_rate: list[str] | None,
     skip_gates: bool = False,
+    headroom: float = DEFAULT_HEADROOM,
 ) -> RunOptions:
     return RunOptions(
         plan_path=plan_file,
@@ -328,6 +343,7 @@ def _run_options(
         rate=positive_rate("--rate", rate) if rate is not None else None,
         op_rates=dict(parse_op_rates(op_rate or [])),
         skip_gates=skip_gates,
+        headroom=checked_headroom(headroom),
     )
 
 
@@ -363,6 +379,7 @@ def apply(
     endpoint_url: EndpointUrl = None,
     rate: Rate = None,
     op_rate: OpRate = None,
+    headroom: Headroom = DEFAULT_HEADROOM,
 ) -> None:
     """Apply a plan one cohort at a time, journaled and gated."""
     plan = load_plan(plan_file)
@@ -378,6 +395,7 @@ def apply(
         rate,
         op_rate,
         skip_gates,
+        headroom=headroom,
     )
 
     def confirm(cohorts: list[str], steps: list[Step], estimate: PlanEstimate) -> None:
@@ -451,6 +469,7 @@ def rollback(
     endpoint_url: EndpointUrl = None,
     rate: Rate = None,
     op_rate: OpRate = None,
+    headroom: Headroom = DEFAULT_HEADROOM,
 ) -> None:
     """Undo a plan's applied cohorts from its journal, newest first."""
     plan = load_plan(plan_file)
@@ -465,6 +484,7 @@ def rollback(
         endpoint_url,
         rate,
         op_rate,
+        headroom=headroom,
     )
 
     def confirm(cohorts: list[str], customers: list[str], losses: list[str]) -> None:
@@ -518,11 +538,22 @@ def status(
     endpoint_url: EndpointUrl = None,
     rate: Rate = None,
     op_rate: OpRate = None,
+    headroom: Headroom = DEFAULT_HEADROOM,
 ) -> None:
     """Show each cohort's progress and the live health of the plan's tenants."""
     plan = load_plan(plan_file)
     options = _run_options(
-        plan_file, None, state_dir, journal, 10, region, profile, endpoint_url, rate, op_rate
+        plan_file,
+        None,
+        state_dir,
+        journal,
+        10,
+        region,
+        profile,
+        endpoint_url,
+        rate,
+        op_rate,
+        headroom=headroom,
     )
     report = run_status(options, plan, full)
     if format is SummaryFormat.json:

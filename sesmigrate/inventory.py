@@ -35,6 +35,7 @@ from botocore.exceptions import (
 
 from .aws import AccountBinding, AwsSettings, Clients, aws_errors, caller_identity, make_clients
 from .executor import Progress
+from .learned_rates import RateMemory
 from .monitoring_actions import rule_settings
 from .ratelimit import RateLimiter
 from .snapshot import (
@@ -337,12 +338,21 @@ def scan_account(
     parallelism: int = 16,
     progress: ScanProgress | None = None,
     log_groups: tuple[str, ...] = (),
+    memory: RateMemory | None = None,
 ) -> Inventory:
     """Scan the account `settings` point at, at most at the given rates (`log_groups`: as
-    `scan`)."""
+    `scan`), starting from the rates `memory` holds and leaving it what this scan learned."""
     clients = make_clients(replace(settings, max_pool_connections=max(parallelism, 10)))
-    RateLimiter(rate, op_rates).attach_all(clients)
-    return scan(clients, caller_identity(clients), parallelism, progress, log_groups=log_groups)
+    binding = caller_identity(clients)
+    if memory is None:
+        RateLimiter(rate, op_rates).attach_all(clients)
+        return scan(clients, binding, parallelism, progress, log_groups=log_groups)
+    limiter = memory.limiter(binding, rate, op_rates or {})
+    limiter.attach_all(clients)
+    try:
+        return scan(clients, binding, parallelism, progress, log_groups=log_groups)
+    finally:
+        memory.remember(binding, limiter)
 
 
 def scan(

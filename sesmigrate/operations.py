@@ -33,6 +33,7 @@ from .gates import (
 )
 from .graph import CLEANUP, dependency_graph
 from .journal import APPLY, DONE, INTENT, UNDONE, Entry, SqliteJournal, journal_path
+from .learned_rates import DEFAULT_HEADROOM, RateMemory
 from .lock import ApplyLock
 from .monitoring import check_planned
 from .plan import Plan, Step, read_plan
@@ -81,6 +82,12 @@ class RunOptions:
     rate: float | None = None
     op_rates: dict[str, float] = field(default_factory=dict)
     skip_gates: bool = False
+    headroom: float = DEFAULT_HEADROOM
+    """The share of each learned rate to use (learned rates live in `state_dir`)."""
+
+    @property
+    def memory(self) -> RateMemory:
+        return RateMemory(self.state_dir, self.headroom)
 
 
 @dataclass
@@ -91,6 +98,8 @@ class Session:
     clients: Clients
     journal: SqliteJournal
     lock: ApplyLock
+    binding: AccountBinding
+    limiter: RateLimiter
 
 
 def check_binding(plan: Plan, clients: Clients) -> AccountBinding:
@@ -110,8 +119,9 @@ def load_plan(path: Path) -> Plan:
 def open_session(options: RunOptions, plan: Plan) -> Session:
     settings = replace(options.aws, max_pool_connections=max(options.parallelism, 10))
     clients = make_clients(settings)
-    RateLimiter(options.rate, options.op_rates).attach_all(clients)
-    check_binding(plan, clients)
+    binding = check_binding(plan, clients)
+    limiter = options.memory.limiter(binding, options.rate, options.op_rates)
+    limiter.attach_all(clients)
     lock = ApplyLock(options.state_dir, plan.account, plan.region, plan.checksum[:19])
     lock.__enter__()
     try:
@@ -120,12 +130,15 @@ def open_session(options: RunOptions, plan: Plan) -> Session:
     except BaseException:
         lock.__exit__()
         raise
-    return Session(plan, clients, journal, lock)
+    return Session(plan, clients, journal, lock, binding, limiter)
 
 
-def close_session(session: Session) -> None:
-    session.journal.close()
-    session.lock.__exit__()
+def close_session(session: Session, memory: RateMemory) -> None:
+    try:
+        memory.remember(session.binding, session.limiter)
+    finally:
+        session.journal.close()
+        session.lock.__exit__()
 
 
 def applied_state(entries: list[Entry]) -> dict[str, Entry]:
@@ -280,9 +293,11 @@ class ApplyReport:
 
 
 def run_rates(options: RunOptions, plan: Plan) -> Rates:
-    """The rates this run estimates with: those given now, else the plan's."""
-    given = Rates.given(options.rate, options.op_rates)
-    return given if given.source == "given" else plan.rates
+    """The rates this run estimates with: those given now, else those learned by now (the
+    canary teaches the waves), else the plan's."""
+    binding = AccountBinding(plan.account, plan.region)
+    rates = options.memory.rates(binding, options.rate, options.op_rates)
+    return rates if rates.source != "assumed" else plan.rates
 
 
 def pending_steps(plan: Plan, cohort: str, entries: list[Entry]) -> list[Step]:
@@ -355,7 +370,7 @@ def run_apply(
                 probe_tenants(plan, session.clients.ses, name, say)
         return report
     finally:
-        close_session(session)
+        close_session(session, options.memory)
 
 
 def gate(

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .aws import AwsSettings
+from .aws import AccountBinding, AwsSettings
 from .diff import Changes, diff
 from .durations import Rates
 from .errors import SesmigrateError
@@ -24,6 +24,7 @@ from .files import read_text
 from .graph import cohorts
 from .inventory import ScanProgress, scan_account
 from .journal import journal_path
+from .learned_rates import DEFAULT_HEADROOM, RateMemory
 from .membership import (
     Membership,
     Named,
@@ -59,6 +60,8 @@ class PlanRequest:
     """Where the cohort membership is kept between plans; None slices afresh, records nothing."""
     reslice: bool = False
     """Forget the pending cohorts' recorded membership (applied cohorts are kept)."""
+    headroom: float = DEFAULT_HEADROOM
+    """The share of each learned rate to use (the learned rates live in `state_dir`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,13 +142,19 @@ def _make_plan(
         spec.ownership.customer_tag,
         spec.ownership.tier_tag,
     )
+    memory = RateMemory(request.state_dir, request.headroom) if request.state_dir else None
     if request.inventory_path is not None:
         source = str(request.inventory_path)
         inventory = read_inventory(read_text(request.inventory_path, "inventory"), source)
     else:
         watched = (spec.monitoring.log_group,) if spec.monitoring.enabled else ()
         inventory = scan_account(
-            request.aws, request.rate, request.op_rates, progress=progress, log_groups=watched
+            request.aws,
+            request.rate,
+            request.op_rates,
+            progress=progress,
+            log_groups=watched,
+            memory=memory,
         )
     owners = ownership(inventory, rules)
     desired = desired_state(strategy, owners, inventory, spec)
@@ -161,7 +170,7 @@ def _make_plan(
         ordered,
         tool_version=__version__,
         created_at=now().isoformat(timespec="seconds"),
-        rates=Rates.given(request.rate, request.op_rates or {}),
+        rates=_rates(request, inventory, memory),
         owners=owners,
         rules=rules,
     )
@@ -213,6 +222,14 @@ def with_monitoring(changes: Changes, inventory: Inventory, spec: MigrationSpec)
 
 def default_plan_path(spec: MigrationSpec) -> Path:
     return Path("plans") / f"{spec.name}.plan.json"
+
+
+def _rates(request: PlanRequest, inventory: Inventory, memory: RateMemory | None) -> Rates:
+    """The rates the plan's durations are estimated at: given, else learned, else assumed."""
+    if memory is None:
+        return Rates.given(request.rate, request.op_rates or {})
+    binding = AccountBinding(inventory.account.account_id, inventory.account.region)
+    return memory.rates(binding, request.rate, request.op_rates or {})
 
 
 def check_overwrite(target: Path, state_dir: Path) -> None:

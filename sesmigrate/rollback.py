@@ -114,7 +114,7 @@ def run_rollback(
             )
         return RollbackReport(result, chosen, kept)
     finally:
-        close_session(session)
+        close_session(session, options.memory)
 
 
 def _maybe_applied(entry: Entry) -> bool:

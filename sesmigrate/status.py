@@ -12,12 +12,11 @@ comes from the monitoring log group: what happened, where health says only how t
 from dataclasses import dataclass, field
 from typing import Any
 
-from .aws import aws_errors, make_clients
+from .aws import Clients, aws_errors, make_clients
 from .gates import live_tenants, tenants_of, unhealthy_tenants
 from .journal import APPLY, DONE, Entry, SqliteJournal, journal_path
 from .operations import RunOptions, check_binding, cohort_status
 from .plan import Plan
-from .ratelimit import RateLimiter
 from .spec import spec_from_mapping
 from .tenant_events import TenantEvent, read_latest
 from .verification import live_view
@@ -63,8 +62,16 @@ def run_status(options: RunOptions, plan: Plan, full: bool = False) -> StatusRep
         entries = journal.entries()
         journal.close()
     clients = make_clients(options.aws)
-    RateLimiter(options.rate, options.op_rates).attach_all(clients)
-    check_binding(plan, clients)
+    binding = check_binding(plan, clients)
+    limiter = options.memory.limiter(binding, options.rate, options.op_rates)
+    limiter.attach_all(clients)
+    try:
+        return _status(plan, clients, entries, full)
+    finally:
+        options.memory.remember(binding, limiter)
+
+
+def _status(plan: Plan, clients: Clients, entries: list[Entry], full: bool) -> StatusReport:
     status = cohort_status(plan, entries)
     started = [n for n, s in status.items() if s in ("applied", "partly applied")]
     done = {e.key for e in entries if e.direction == APPLY and e.state == DONE}
