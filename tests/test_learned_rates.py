@@ -244,3 +244,29 @@ class TestCommandLine:
         assert record["account"] == ACCOUNT
         assert record["operations"]["GetEmailIdentity"]["kind"] == AT_LEAST
         assert "Secret" not in json.dumps(record)
+
+    def test_a_plan_made_after_a_scan_estimates_at_the_learned_rates(
+        self, emulator: Any, tmp_path: Path
+    ) -> None:
+        emulator.control.load_realistic_account(6, 2)
+        assert self.scan(emulator, tmp_path) == 0
+        plan_file = tmp_path / "p.plan.json"
+
+        code = main(
+            [
+                "plan",
+                "--inventory",
+                str(tmp_path / "inventory.json"),
+                "--strategy",
+                "isolated",
+                "--state-dir",
+                str(tmp_path / "state"),
+                "-o",
+                str(plan_file),
+            ]
+        )
+
+        rates = json.loads(plan_file.read_text())["rates"]
+        assert code == 0
+        assert rates["source"] == "learned"
+        assert "GetEmailIdentity" in rates["by_operation"]
