@@ -271,6 +271,7 @@ def sesmigrate_journey(scenario: Scenario, customers: list[Customer], headroom_f
                         "-o",
                         "migration.plan.json",
                         *where,
+                        *rates,
                     ),
                 )
             )
