@@ -81,6 +81,9 @@ class RunOptions:
     rate: float | None = None
     op_rates: dict[str, float] = field(default_factory=dict)
     skip_gates: bool = False
+    lock_dir: Path | None = None
+    """Where the account's lock lives; None is the machine's (`lock.lock_dir`), whatever the
+    state directory: only the demo, whose emulated account is its own, keeps it elsewhere."""
 
 
 @dataclass
@@ -112,7 +115,7 @@ def open_session(options: RunOptions, plan: Plan) -> Session:
     clients = make_clients(settings)
     RateLimiter(options.rate, options.op_rates).attach_all(clients)
     check_binding(plan, clients)
-    lock = ApplyLock(options.state_dir, plan.account, plan.region, plan.checksum[:19])
+    lock = ApplyLock(plan.account, plan.region, plan.checksum[:19], options.lock_dir)
     lock.__enter__()
     try:
         path = options.journal or journal_path(options.state_dir, plan.checksum)
