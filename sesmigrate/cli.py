@@ -95,7 +95,8 @@ EndpointUrl = Annotated[
 StateDir = Annotated[
     Path,
     typer.Option(
-        envvar="SESMIGRATE_STATE_DIR", help="Where journals, locks and cohort membership live."
+        envvar="SESMIGRATE_STATE_DIR",
+        help="Where journals and cohort membership live (not the lock: SESMIGRATE_LOCK_DIR).",
     ),
 ]
 Rate = Annotated[float | None, typer.Option(help="Cap on all API calls, per second.")]
@@ -576,15 +577,15 @@ def status(
 
 @app.command()
 def unlock(
-    state_dir: StateDir = Path(".sesmigrate"),
     region: Region = None,
     profile: Profile = None,
     endpoint_url: EndpointUrl = None,
 ) -> None:
-    """Clear the account and region's apply lock when its holder is gone."""
+    """Clear the account and region's apply lock when its holder is gone (the machine's lock,
+    wherever the state directory is: see SESMIGRATE_LOCK_DIR)."""
     clients = make_clients(AwsSettings(profile=profile, region=region, endpoint_url=endpoint_url))
     binding = caller_identity(clients)
-    stdout.print(ApplyLock(state_dir, binding.account, binding.region).clear(), highlight=False)
+    stdout.print(ApplyLock(binding.account, binding.region).clear(), highlight=False)
 
 
 @app.command()

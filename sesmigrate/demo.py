@@ -11,7 +11,7 @@ began. Nothing is written outside the demo folder.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -141,7 +141,11 @@ def run_demo(
             "the IAM policies and one cut-over page per customer."
         )
 
-        options = RunOptions(plan_path=plan_file, aws=aws, state_dir=folder / ".sesmigrate")
+        # the emulated account is the demo's own: so is its lock, with everything else in --dir
+        state = folder / ".sesmigrate"
+        options = RunOptions(
+            plan_path=plan_file, aws=aws, state_dir=state, lock_dir=state / "locks"
+        )
         canary = run_apply(options, plan, lambda *_: None, say, Progress())
         made = sum(len(r.made) for _, r in canary.cohorts)
         say(
@@ -149,9 +153,7 @@ def run_demo(
             "EventBridge rule that sends SES tenant events to CloudWatch Logs."
         )
         rest = run_apply(
-            RunOptions(
-                plan_path=plan_file, aws=aws, state_dir=folder / ".sesmigrate", cohort="all"
-            ),
+            replace(options, cohort="all"),
             plan,
             lambda *_: None,
             say,
@@ -179,9 +181,7 @@ def run_demo(
         )
 
         back = run_rollback(
-            RunOptions(
-                plan_path=plan_file, aws=aws, state_dir=folder / ".sesmigrate", cohort="all"
-            ),
+            replace(options, cohort="all"),
             plan,
             lambda *_: None,
             Progress(),

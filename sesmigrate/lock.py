@@ -4,6 +4,15 @@ An OS file lock (filelock) is held for the whole run, so a crashed or killed hol
 releases it by itself; beside it a small JSON file names the holder (host, pid, plan,
 start time) for whoever is refused. `sesmigrate unlock` only clears that record, and
 only when no live process holds the lock.
+
+The lock lives once per machine, not in the state directory: two runs from different
+working directories or `--state-dir`s must still exclude each other. Its home is
+`SESMIGRATE_LOCK_DIR` when set (tests isolate themselves with it; `--state-dir` never
+moves it), else the user's XDG state directory: `$XDG_STATE_HOME/sesmigrate/locks`, by
+default `~/.local/state/sesmigrate/locks` (the XDG base-directory rule, computed here
+rather than through a dependency). One machine user's runs exclude each other; another
+user's or another machine's need the shared backend a later issue brings behind this
+same interface.
 """
 
 import json
@@ -27,15 +36,30 @@ class ApplyLockedError(SesmigrateError):
         )
 
 
+LOCK_DIR_VARIABLE = "SESMIGRATE_LOCK_DIR"
+
+
+def lock_dir() -> Path:
+    """The machine's lock folder (see the module's docstring); never relative to the working
+    directory unless SESMIGRATE_LOCK_DIR says so."""
+    given = os.environ.get(LOCK_DIR_VARIABLE)
+    if given:
+        return Path(given).expanduser()
+    state = os.environ.get("XDG_STATE_HOME", "")
+    base = Path(state) if Path(state).is_absolute() else Path.home() / ".local" / "state"
+    return base / "sesmigrate" / "locks"
+
+
 @dataclass
 class ApplyLock:
-    state_dir: Path
     account: str
     region: str
     plan: str = ""
+    folder: Path | None = None
+    """Default: `lock_dir()`, read when the lock is made."""
 
     def __post_init__(self) -> None:
-        folder = self.state_dir / "locks"
+        folder = self.folder if self.folder is not None else lock_dir()
         folder.mkdir(parents=True, exist_ok=True)
         stem = f"{self.account}-{self.region}"
         self._lock = FileLock(str(folder / f"{stem}.lock"))

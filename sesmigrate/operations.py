@@ -82,6 +82,9 @@ class RunOptions:
     rate: float | None = None
     op_rates: dict[str, float] = field(default_factory=dict)
     skip_gates: bool = False
+    lock_dir: Path | None = None
+    """Where the account's lock lives; None is the machine's (`lock.lock_dir`), whatever the
+    state directory: only the demo, whose emulated account is its own, keeps it elsewhere."""
     headroom: float = DEFAULT_HEADROOM
     """The share of each learned rate to use (learned rates live in `state_dir`)."""
 
@@ -122,7 +125,7 @@ def open_session(options: RunOptions, plan: Plan) -> Session:
     binding = check_binding(plan, clients)
     limiter = options.memory.limiter(binding, options.rate, options.op_rates)
     limiter.attach_all(clients)
-    lock = ApplyLock(options.state_dir, plan.account, plan.region, plan.checksum[:19])
+    lock = ApplyLock(plan.account, plan.region, plan.checksum[:19], options.lock_dir)
     lock.__enter__()
     try:
         path = options.journal or journal_path(options.state_dir, plan.checksum)

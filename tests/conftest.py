@@ -54,6 +54,16 @@ def _own_state_dir(
     monkeypatch.setenv("SESMIGRATE_STATE_DIR", str(tmp_path_factory.mktemp("state")))
 
 
+@pytest.fixture(autouse=True)
+def _own_lock_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test its own machine lock folder (the lock is per machine, not per state
+    directory), so tests running in parallel never hold each other's account lock, and no
+    test touches the user's ~/.local/state. Subprocesses inherit it."""
+    monkeypatch.setenv("SESMIGRATE_LOCK_DIR", str(tmp_path_factory.mktemp("locks")))
+
+
 @dataclass
 class RunningServer:
     url: str

@@ -13,28 +13,27 @@ from pathlib import Path
 
 import pytest
 
-from sesmigrate.lock import ApplyLock, ApplyLockedError
+from sesmigrate.lock import ApplyLock, ApplyLockedError, lock_dir
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 
 HOLD = """
 import sys
-from pathlib import Path
 from sesmigrate.lock import ApplyLock
 
-with ApplyLock(Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]):
+with ApplyLock(sys.argv[1], sys.argv[2], sys.argv[3]):
     sys.stdin.read()
 """
-"""Hold the lock until stdin closes (or the process is killed)."""
+"""Hold the lock until stdin closes (or the process is killed); its folder comes from
+SESMIGRATE_LOCK_DIR, inherited."""
 
 TRY = """
 import sys
-from pathlib import Path
-from sesmigrate.lock import ApplyLock, ApplyLockedError
+from sesmigrate.lock import ApplyLock, ApplyLockedError, lock_dir
 
 try:
-    with ApplyLock(Path(sys.argv[1]), sys.argv[2], sys.argv[3], "plan-other"):
+    with ApplyLock(sys.argv[1], sys.argv[2], "plan-other"):
         print("acquired")
 except ApplyLockedError as exc:
     print(exc)
@@ -54,13 +53,17 @@ def wait_for(path: Path, present: bool = True, deadline_s: float = 30.0) -> None
 
 @pytest.fixture
 def holder_process(tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
-    """Another process that holds the lock for plan-held until stdin closes."""
+    """Another process, in another working directory, that holds the lock for plan-held
+    until stdin closes."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
     process = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(tmp_path), ACCOUNT, REGION, "plan-held"],
+        [sys.executable, "-c", HOLD, ACCOUNT, REGION, "plan-held"],
         stdin=subprocess.PIPE,
         text=True,
+        cwd=elsewhere,
     )
-    wait_for(ApplyLock(tmp_path, ACCOUNT, REGION).holder_file)
+    wait_for(ApplyLock(ACCOUNT, REGION).holder_file)
     yield process
     if process.poll() is None:
         assert process.stdin is not None
@@ -68,9 +71,9 @@ def holder_process(tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
         process.wait(timeout=30)
 
 
-def try_from_another_process(state_dir: Path, region: str = REGION) -> subprocess.CompletedProcess:
+def try_from_another_process(region: str = REGION) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-c", TRY, str(state_dir), ACCOUNT, region],
+        [sys.executable, "-c", TRY, ACCOUNT, region],
         capture_output=True,
         text=True,
         timeout=60,
@@ -78,8 +81,8 @@ def try_from_another_process(state_dir: Path, region: str = REGION) -> subproces
 
 
 class TestHolding:
-    def test_lock_writes_a_holder_record_naming_host_pid_and_plan(self, tmp_path: Path) -> None:
-        lock = ApplyLock(tmp_path, ACCOUNT, REGION, "sha256:abcdef")
+    def test_lock_writes_a_holder_record_naming_host_pid_and_plan(self) -> None:
+        lock = ApplyLock(ACCOUNT, REGION, "sha256:abcdef")
 
         with lock:
             record = json.loads(lock.holder_file.read_text())
@@ -89,31 +92,31 @@ class TestHolding:
         assert record["plan"] == "sha256:abcdef"
         assert isinstance(record["started"], float)
 
-    def test_lock_removes_its_holder_record_on_exit(self, tmp_path: Path) -> None:
-        lock = ApplyLock(tmp_path, ACCOUNT, REGION, "plan-a")
+    def test_lock_removes_its_holder_record_on_exit(self) -> None:
+        lock = ApplyLock(ACCOUNT, REGION, "plan-a")
 
         with lock:
             assert lock.holder_file.exists()
 
         assert not lock.holder_file.exists()
-        with ApplyLock(tmp_path, ACCOUNT, REGION, "plan-b") as again:
+        with ApplyLock(ACCOUNT, REGION, "plan-b") as again:
             assert json.loads(again.holder_file.read_text())["plan"] == "plan-b"
 
-    def test_lock_removes_its_holder_record_when_the_body_raises(self, tmp_path: Path) -> None:
-        lock = ApplyLock(tmp_path, ACCOUNT, REGION, "plan-a")
+    def test_lock_removes_its_holder_record_when_the_body_raises(self) -> None:
+        lock = ApplyLock(ACCOUNT, REGION, "plan-a")
 
         with pytest.raises(RuntimeError, match="boom"), lock:
             raise RuntimeError("boom")
 
         assert not lock.holder_file.exists()
-        with ApplyLock(tmp_path, ACCOUNT, REGION, "plan-b"):
+        with ApplyLock(ACCOUNT, REGION, "plan-b"):
             assert lock.holder_file.exists()
 
 
 class TestRefusal:
-    def test_lock_refuses_a_second_holder_in_the_same_process(self, tmp_path: Path) -> None:
-        first = ApplyLock(tmp_path, ACCOUNT, REGION, "plan-first")
-        second = ApplyLock(tmp_path, ACCOUNT, REGION, "plan-second")
+    def test_lock_refuses_a_second_holder_in_the_same_process(self) -> None:
+        first = ApplyLock(ACCOUNT, REGION, "plan-first")
+        second = ApplyLock(ACCOUNT, REGION, "plan-second")
 
         with first, pytest.raises(ApplyLockedError) as caught, second:
             pass
@@ -127,19 +130,19 @@ class TestRefusal:
         assert "plan plan-first" in message
         assert "sesmigrate unlock" in message
 
-    def test_lock_refuses_another_process_while_held(self, tmp_path: Path) -> None:
-        with ApplyLock(tmp_path, ACCOUNT, REGION, "plan-first"):
-            refused = try_from_another_process(tmp_path)
+    def test_lock_refuses_another_process_while_held(self) -> None:
+        with ApplyLock(ACCOUNT, REGION, "plan-first"):
+            refused = try_from_another_process()
 
         assert refused.returncode == 3, refused.stderr
         assert f"pid {os.getpid()}" in refused.stdout
         assert "plan plan-first" in refused.stdout
         assert "sesmigrate unlock" in refused.stdout
 
-    def test_lock_does_not_block_another_region(self, tmp_path: Path) -> None:
-        with ApplyLock(tmp_path, ACCOUNT, REGION, "plan-east"):
-            other = try_from_another_process(tmp_path, region="eu-west-1")
-            with ApplyLock(tmp_path, ACCOUNT, "eu-west-1", "plan-west") as west:
+    def test_lock_does_not_block_another_region(self) -> None:
+        with ApplyLock(ACCOUNT, REGION, "plan-east"):
+            other = try_from_another_process(region="eu-west-1")
+            with ApplyLock(ACCOUNT, "eu-west-1", "plan-west") as west:
                 assert json.loads(west.holder_file.read_text())["plan"] == "plan-west"
 
         assert other.returncode == 0, other.stdout + other.stderr
@@ -148,9 +151,9 @@ class TestRefusal:
 
 class TestClear:
     def test_clear_refuses_while_another_process_holds_the_lock(
-        self, tmp_path: Path, holder_process: subprocess.Popen[str]
+        self, holder_process: subprocess.Popen[str]
     ) -> None:
-        lock = ApplyLock(tmp_path, ACCOUNT, REGION)
+        lock = ApplyLock(ACCOUNT, REGION)
 
         with pytest.raises(ApplyLockedError) as caught:
             lock.clear()
@@ -159,8 +162,8 @@ class TestClear:
         assert "plan plan-held" in str(caught.value)
         assert lock.holder_file.exists()
 
-    def test_clear_removes_a_stale_record_left_by_a_dead_holder(self, tmp_path: Path) -> None:
-        lock = ApplyLock(tmp_path, ACCOUNT, REGION)
+    def test_clear_removes_a_stale_record_left_by_a_dead_holder(self) -> None:
+        lock = ApplyLock(ACCOUNT, REGION)
         stale = {"host": "gone-host", "pid": 999999, "plan": "plan-dead", "started": 0.0}
         lock.holder_file.write_text(json.dumps(stale))
 
@@ -169,15 +172,15 @@ class TestClear:
         assert said == "cleared a stale lock record"
         assert not lock.holder_file.exists()
 
-    def test_clear_says_so_when_no_lock_was_held(self, tmp_path: Path) -> None:
-        assert ApplyLock(tmp_path, ACCOUNT, REGION).clear() == "no lock was held"
+    def test_clear_says_so_when_no_lock_was_held(self) -> None:
+        assert ApplyLock(ACCOUNT, REGION).clear() == "no lock was held"
 
 
 class TestKilledHolder:
     def test_lock_is_released_when_its_holder_is_killed(
-        self, tmp_path: Path, holder_process: subprocess.Popen[str]
+        self, holder_process: subprocess.Popen[str]
     ) -> None:
-        lock = ApplyLock(tmp_path, ACCOUNT, REGION, "plan-after")
+        lock = ApplyLock(ACCOUNT, REGION, "plan-after")
         with pytest.raises(ApplyLockedError):
             lock.clear()
 
@@ -188,3 +191,40 @@ class TestKilledHolder:
         with lock:
             record = json.loads(lock.holder_file.read_text())
         assert (record["pid"], record["plan"]) == (os.getpid(), "plan-after")
+
+
+class TestHome:
+    def test_lock_dir_is_the_environment_variable_when_set(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("SESMIGRATE_LOCK_DIR", str(tmp_path / "machine"))
+
+        with ApplyLock(ACCOUNT, REGION, "plan-a") as lock:
+            assert lock.holder_file.parent == tmp_path / "machine"
+
+    def test_lock_dir_defaults_to_the_xdg_state_home(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.delenv("SESMIGRATE_LOCK_DIR")
+        monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
+
+        assert lock_dir() == tmp_path / "xdg" / "sesmigrate" / "locks"
+
+    def test_lock_dir_without_xdg_is_under_home_and_ignores_a_relative_xdg(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.delenv("SESMIGRATE_LOCK_DIR")
+        monkeypatch.setenv("HOME", str(tmp_path))
+        monkeypatch.setenv("XDG_STATE_HOME", "relative/state")
+
+        assert lock_dir() == tmp_path / ".local" / "state" / "sesmigrate" / "locks"
+
+    def test_lock_dir_does_not_follow_the_state_dir_or_the_working_directory(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        before = lock_dir()
+        monkeypatch.setenv("SESMIGRATE_STATE_DIR", str(tmp_path / "other-state"))
+        monkeypatch.chdir(tmp_path)
+
+        assert lock_dir() == before
+        assert not before.is_relative_to(tmp_path)

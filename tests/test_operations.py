@@ -21,6 +21,7 @@ from sesmigrate.journal import APPLY, SqliteJournal, journal_path
 from sesmigrate.lock import ApplyLock
 from sesmigrate.plan import checksum_of, plan_to_json, read_plan
 from sesmigrate.planning import PlanRequest, make_plan
+from tests.test_lock import HOLD
 
 pytestmark = pytest.mark.parametrize("emulator", ["http"], indirect=True)
 ARN = "arn:aws:ses:us-east-1:123456789012"
@@ -296,7 +297,7 @@ class TestRefusals:
     ) -> None:
         journey = Journey(emulator, tmp_path)
 
-        with ApplyLock(journey.state, "123456789012", "us-east-1", "other-plan"):
+        with ApplyLock("123456789012", "us-east-1", "other-plan"):
             code = journey.run("apply", "--auto-approve")
 
         message = one_line(capsys.readouterr().err)
@@ -304,6 +305,45 @@ class TestRefusals:
         assert f"pid {os.getpid()}" in message
         assert "other-plan" in message
         assert journey.tenants() == journey.before
+
+    def test_apply_from_another_state_dir_and_directory_is_refused_while_one_holds_the_lock(
+        self,
+        emulator: Any,
+        tmp_path: Path,
+        capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        journey = Journey(emulator, tmp_path)
+        first = tmp_path / "first-operator"
+        first.mkdir()
+        holder = subprocess.Popen(
+            [sys.executable, "-c", HOLD, "123456789012", "us-east-1", "plan-of-first"],
+            stdin=subprocess.PIPE,
+            text=True,
+            cwd=first,
+            env={**os.environ, "SESMIGRATE_STATE_DIR": str(first / ".sesmigrate")},
+        )
+        try:
+            wait_for(ApplyLock("123456789012", "us-east-1").holder_file.exists)
+            monkeypatch.chdir(tmp_path)
+
+            refused = journey.run("apply", "--auto-approve")
+            message = one_line(capsys.readouterr().err)
+            unlock = main(["unlock", "--endpoint-url", emulator.endpoint_url])
+            unlock_message = one_line(capsys.readouterr().err)
+        finally:
+            assert holder.stdin is not None
+            holder.stdin.close()
+            holder.wait(timeout=30)
+
+        assert (refused, unlock) == (1, 1)
+        assert f"pid {holder.pid}" in message
+        assert "plan plan-of-first" in message
+        assert f"pid {holder.pid}" in unlock_message
+        assert not (first / ".sesmigrate").exists()
+        assert not (journey.state / "locks").exists()
+        assert journey.tenants() == journey.before
+        assert journey.run("apply", "--auto-approve") == 0
 
     def test_apply_without_a_terminal_or_auto_approve_is_refused(
         self, emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -542,17 +582,14 @@ def test_rollback_never_deletes_a_tenant_an_interrupted_creation_did_not_make(
 def test_unlock_clears_a_stale_record_and_refuses_a_live_holder(
     emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    state = tmp_path / "state"
     args = [
         "unlock",
-        "--state-dir",
-        str(state),
         "--endpoint-url",
         emulator.endpoint_url,
         "--region",
         "us-east-1",
     ]
-    lock = ApplyLock(state, "123456789012", "us-east-1", "some-plan")
+    lock = ApplyLock("123456789012", "us-east-1", "some-plan")
     lock.holder_file.write_text('{"pid": 999999, "host": "gone", "plan": "old"}')
 
     assert main(args) == 0
