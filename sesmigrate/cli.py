@@ -1,13 +1,16 @@
 """The `sesmigrate` command line: parse, call one function, render. Nothing else.
 
 Exit codes are part of the contract: 0 success, 1 error (one line on stderr, usage errors
-included), 2 "changes present" (plan and status with --detailed-exitcode). Click's usage
-errors would exit 2, so `main` runs typer outside standalone mode and maps them to 1.
+included), 2 "changes present" (plan and status with --detailed-exitcode), 3 a soak still
+running (apply without --wait). Click's usage errors would exit 2, so `main` runs typer
+outside standalone mode and maps them to 1.
 """
 
 import json
 import sys
 import threading
+from collections.abc import Callable
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -44,6 +47,7 @@ from .report.kits import cutover_combined, iam_document
 from .report.render import visible
 from .rollback import run_rollback
 from .rules import ownership_rules
+from .soak import SoakPendingError
 from .status import run_status
 from .summary import ScanSummary, plan_text
 
@@ -356,6 +360,10 @@ def apply(
     probe: Annotated[
         bool, typer.Option(help="Send one message to the SES mailbox simulator per new tenant.")
     ] = False,
+    wait: Annotated[
+        bool,
+        typer.Option(help="Wait out a soak still running (lock released), then apply."),
+    ] = False,
     journal: JournalPath = None,
     state_dir: StateDir = Path(".sesmigrate"),
     region: Region = None,
@@ -379,6 +387,7 @@ def apply(
         op_rate,
         skip_gates,
     )
+    options = replace(options, wait=wait)
 
     def confirm(cohorts: list[str], steps: list[Step], estimate: PlanEstimate) -> None:
         irreversible = [s for s in steps if s.action.irreversible]
@@ -405,7 +414,9 @@ def apply(
 
     stop = threading.Event()
     with call_progress(stderr, "Applying") as progress:
-        report = run_apply(options, plan, confirm, _say, progress, stop=stop, probe=probe)
+        report = run_apply(
+            options, plan, confirm, _say, progress, stop=stop, probe=probe, countdown=_countdown()
+        )
     for name, result in report.cohorts:
         stdout.print(
             f"{name}: {len(result.made)} made, {len(result.found)} found already in place, "
@@ -415,6 +426,25 @@ def apply(
     if report.reinstated:
         stdout.print(f"Reinstated tenants (passed the gate): {', '.join(report.reinstated)}")
     _fail_on(report.cohorts[-1][1] if report.cohorts else None, "apply")
+    if report.soak_pending is not None:
+        raise report.soak_pending
+
+
+def _countdown() -> Callable[[str, float], None]:
+    """The soak's countdown on stderr: rewritten each second on a terminal, else a line a
+    minute (a log of a day's soak stays short)."""
+    shown: list[float] = []
+
+    def tick(cohort: str, left: float) -> None:
+        text = f"Soak before {cohort}: {duration(left)} left (the lock is free meanwhile)"
+        if stderr.is_terminal:
+            stderr.file.write(f"\r{text}\x1b[K" + ("\n" if left <= 0 else ""))
+            stderr.file.flush()
+        elif not shown or shown[-1] - left >= 60 or left <= 0:
+            shown.append(left)
+            _say(text)
+
+    return tick
 
 
 def _say(text: str) -> None:
@@ -651,6 +681,9 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         stderr.print("[bold red]Aborted.[/]")
         return 1
+    except SoakPendingError as exc:
+        stderr.print(f"[bold yellow]Soaking:[/] {escape(_one_line(str(exc)))}")
+        return exc.exit_status
     except NothingToDo as exc:
         stdout.print(f"Nothing to do: {escape(_one_line(str(exc)))}")
         return 0
