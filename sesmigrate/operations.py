@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .aws import AccountBinding, AwsSettings, Clients, aws_errors, caller_identity, make_clients
+from .calllog import CallLog
 from .durations import Rates, duration
 from .errors import SesmigrateError
 from .estimates import PlanEstimate, plan_estimate
@@ -31,6 +32,7 @@ from .gates import (
     unhealthy_tenants,
 )
 from .graph import CLEANUP, dependency_graph
+from .history import RunRecord
 from .journal import APPLY, DONE, INTENT, UNDONE, Entry, SqliteJournal, journal_path
 from .lock import ApplyLock
 from .monitoring import check_planned
@@ -85,6 +87,10 @@ class RunOptions:
     """Wait out a soak still running (without the lock) instead of stopping with its status."""
     clock: WallClock = field(default_factory=WallClock)
     """Wall time for the journal and the soak; tests inject their own."""
+    audit: RunRecord | None = None
+    """This run's row in the history (apply, rollback); None: a read-only run."""
+    call_log: CallLog | None = None
+    """Where every AWS call is logged (--log-file, -v); None: nowhere."""
 
 
 @dataclass
@@ -115,8 +121,12 @@ def load_plan(path: Path) -> Plan:
 def open_session(options: RunOptions, plan: Plan) -> Session:
     settings = replace(options.aws, max_pool_connections=max(options.parallelism, 10))
     clients = make_clients(settings)
+    if options.call_log is not None:
+        options.call_log.attach_all(clients)
     RateLimiter(options.rate, options.op_rates).attach_all(clients)
-    check_binding(plan, clients)
+    binding = check_binding(plan, clients)
+    if options.audit is not None:
+        options.audit.caller(binding.caller)
     lock = ApplyLock(options.state_dir, plan.account, plan.region, plan.checksum[:19])
     lock.__enter__()
     try:
