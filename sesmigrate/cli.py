@@ -37,6 +37,7 @@ from .history import (
     counts_by_cohort,
     describe,
     open_history,
+    recorded_runs,
 )
 from .inventory import scan_account
 from .lock import ApplyLock
@@ -618,11 +619,7 @@ def history(
     state_dir: StateDir = Path(".sesmigrate"),
 ) -> None:
     """List the runs that changed or could change the account: who, when, what, result."""
-    trail = open_history(state_dir)
-    try:
-        runs = trail.runs()
-    finally:
-        trail.close()
+    runs = recorded_runs(state_dir)
     if format is SummaryFormat.json:
         print(json.dumps([run.to_dict() for run in runs], indent=2, sort_keys=True))
         return

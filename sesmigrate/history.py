@@ -196,6 +196,17 @@ def open_history(state_dir: Path) -> SqliteHistory:
     return SqliteHistory(history_path(state_dir))
 
 
+def recorded_runs(state_dir: Path) -> list[Run]:
+    """The runs recorded in `state_dir`, oldest first; none (and no file made) if none were."""
+    if not history_path(state_dir).exists():
+        return []
+    trail = open_history(state_dir)
+    try:
+        return trail.runs()
+    finally:
+        trail.close()
+
+
 def describe(run: Run) -> str:
     """One line for people: when, what, how it ended, on what, by whom."""
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(run.started))
