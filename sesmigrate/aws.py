@@ -59,6 +59,8 @@ class AccountBinding:
 
     account: str
     region: str
+    caller: str = ""
+    """The caller's ARN (user or assumed role), for the audit trail."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,8 +138,10 @@ def make_clients(settings: AwsSettings) -> Clients:
 def caller_identity(clients: Clients) -> AccountBinding:
     """The account the credentials belong to, from STS (the emulator answers it too)."""
     with aws_errors():
-        account = clients.sts.get_caller_identity()["Account"]
-    return AccountBinding(account=account, region=clients.region)
+        identity = clients.sts.get_caller_identity()
+    return AccountBinding(
+        account=identity["Account"], region=clients.region, caller=identity.get("Arn", "")
+    )
 
 
 @contextmanager

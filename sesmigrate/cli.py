@@ -1,16 +1,20 @@
 """The `sesmigrate` command line: parse, call one function, render. Nothing else.
 
 Exit codes are part of the contract: 0 success, 1 error (one line on stderr, usage errors
-included), 2 "changes present" (plan and status with --detailed-exitcode). Click's usage
-errors would exit 2, so `main` runs typer outside standalone mode and maps them to 1.
+included), 2 "changes present" (plan and status with --detailed-exitcode), 3 a soak still
+running (apply without --wait). Click's usage errors would exit 2, so `main` runs typer
+outside standalone mode and maps them to 1.
 """
 
 import json
 import sys
 import threading
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TextIO
 
 import typer
 from rich.console import Console
@@ -20,17 +24,27 @@ from typer.exceptions import TyperException
 
 from . import __version__
 from .aws import AwsSettings, caller_identity, make_clients, parse_op_rates, positive_rate
+from .calllog import CallLog, json_lines, one_line
 from .durations import duration
 from .errors import SesmigrateError
 from .estimates import PlanEstimate
 from .executor import RunResult
 from .files import read_text, write_atomically
+from .history import (
+    RunRecord,
+    SqliteHistory,
+    cohort_counts,
+    counts_by_cohort,
+    describe,
+    open_history,
+    recorded_runs,
+)
 from .inventory import scan_account
 from .learned_rates import DEFAULT_HEADROOM, RateMemory, checked_headroom
 from .lock import ApplyLock
 from .operations import NothingToDo, RunOptions, load_plan, run_apply
 from .ownership import ownership
-from .plan import Step, plan_to_json, read_plan
+from .plan import Plan, Step, plan_to_json, read_plan
 from .planning import (
     PlanRequest,
     check_overwrite,
@@ -45,6 +59,7 @@ from .report.kits import cutover_combined, iam_document
 from .report.render import visible
 from .rollback import run_rollback
 from .rules import ownership_rules
+from .soak import SoakPendingError
 from .status import run_status
 from .summary import ScanSummary, plan_text
 
@@ -314,6 +329,15 @@ def print_diff(text: str) -> None:
         stdout.print(Text(line, style=style), highlight=False)
 
 
+ResultFormat = Annotated[
+    SummaryFormat,
+    typer.Option("--format", help="Result on stdout: text, or json (progress stays on stderr)."),
+]
+LogFile = Annotated[
+    Path | None,
+    typer.Option("--log-file", help="Append a JSON line per AWS call here (never credentials)."),
+]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Say each AWS call on stderr.")]
 JournalPath = Annotated[
     Path | None, typer.Option("--journal", help="Journal file (default: in the state directory).")
 ]
@@ -373,6 +397,13 @@ def apply(
     probe: Annotated[
         bool, typer.Option(help="Send one message to the SES mailbox simulator per new tenant.")
     ] = False,
+    wait: Annotated[
+        bool,
+        typer.Option(help="Wait out a soak still running (lock released), then apply."),
+    ] = False,
+    format: ResultFormat = SummaryFormat.text,
+    log_file: LogFile = None,
+    verbose: Verbose = False,
     journal: JournalPath = None,
     state_dir: StateDir = Path(".sesmigrate"),
     region: Region = None,
@@ -398,6 +429,8 @@ def apply(
         skip_gates,
         headroom=headroom,
     )
+    options = _record("apply", plan, replace(options, wait=wait), format, log_file, verbose)
+    listing = stderr if format is SummaryFormat.json else stdout
 
     def confirm(cohorts: list[str], steps: list[Step], estimate: PlanEstimate) -> None:
         irreversible = [s for s in steps if s.action.irreversible]
@@ -410,30 +443,59 @@ def apply(
                 )
             return
         _needs_terminal("apply")
-        stdout.print(f"Cohort(s) {', '.join(cohorts)}: {len(steps)} action(s)", highlight=False)
+        listing.print(f"Cohort(s) {', '.join(cohorts)}: {len(steps)} action(s)", highlight=False)
         for step in steps:
-            stdout.print(Text(f"  {step.action.glyph} {step.action.describe()}"), highlight=False)
+            listing.print(Text(f"  {step.action.glyph} {step.action.describe()}"), highlight=False)
         took = ", ".join(f"{c.cohort} about {duration(c.seconds)}" for c in estimate.cohorts)
-        stdout.print(f"Duration: {took} {estimate.rates.describe()}", highlight=False)
-        if not typer.confirm("Apply these changes?", default=False):
+        listing.print(f"Duration: {took} {estimate.rates.describe()}", highlight=False)
+        err = listing is stderr
+        if not typer.confirm("Apply these changes?", default=False, err=err):
             raise typer.Abort()
         if irreversible and not typer.confirm(
-            f"{len(irreversible)} action(s) cannot be undone. Run them too?", default=False
+            f"{len(irreversible)} action(s) cannot be undone. Run them too?",
+            default=False,
+            err=err,
         ):
             raise typer.Abort()
 
     stop = threading.Event()
     with call_progress(stderr, "Applying") as progress:
-        report = run_apply(options, plan, confirm, _say, progress, stop=stop, probe=probe)
-    for name, result in report.cohorts:
+        report = run_apply(
+            options, plan, confirm, _say, progress, stop=stop, probe=probe, countdown=_countdown()
+        )
+    _recorded(
+        [cohort_counts(name, result) for name, result in report.cohorts],
+        reinstated=report.reinstated,
+        gate_skipped=report.gate_skipped,
+    )
+    for name, result in report.cohorts if format is SummaryFormat.text else ():
         stdout.print(
             f"{name}: {len(result.made)} made, {len(result.found)} found already in place, "
             f"{len(result.failed)} failed, {len(result.skipped)} skipped",
             highlight=False,
         )
-    if report.reinstated:
+    if report.reinstated and format is SummaryFormat.text:
         stdout.print(f"Reinstated tenants (passed the gate): {', '.join(report.reinstated)}")
     _fail_on(report.cohorts[-1][1] if report.cohorts else None, "apply")
+    if report.soak_pending is not None:
+        raise report.soak_pending
+
+
+def _countdown() -> Callable[[str, float], None]:
+    """The soak's countdown on stderr: rewritten each second on a terminal, else a line a
+    minute (a log of a day's soak stays short)."""
+    shown: list[float] = []
+
+    def tick(cohort: str, left: float) -> None:
+        text = f"Soak before {cohort}: {duration(left)} left (the lock is free meanwhile)"
+        if stderr.is_terminal:
+            stderr.file.write(f"\r{text}\x1b[K" + ("\n" if left <= 0 else ""))
+            stderr.file.flush()
+        elif not shown or shown[-1] - left >= 60 or left <= 0:
+            shown.append(left)
+            _say(text)
+
+    return tick
 
 
 def _say(text: str) -> None:
@@ -463,6 +525,9 @@ def rollback(
     ] = None,
     auto_approve: Annotated[bool, typer.Option(help="Roll back without asking.")] = False,
     parallelism: Annotated[int, typer.Option(min=1, max=64, help="Concurrent actions.")] = 10,
+    format: ResultFormat = SummaryFormat.text,
+    log_file: LogFile = None,
+    verbose: Verbose = False,
     journal: JournalPath = None,
     state_dir: StateDir = Path(".sesmigrate"),
     region: Region = None,
@@ -487,6 +552,7 @@ def rollback(
         op_rate,
         headroom=headroom,
     )
+    options = _record("rollback", plan, options, format, log_file, verbose)
 
     def confirm(cohorts: list[str], customers: list[str], losses: list[str]) -> None:
         warning = (
@@ -508,11 +574,13 @@ def rollback(
     with call_progress(stderr, "Rolling back") as progress:
         report = run_rollback(options, plan, confirm, progress)
     result = report.result
-    stdout.print(
-        f"{', '.join(report.cohorts)}: {len(result.made)} undone, {len(result.found)} left as "
-        f"found, {len(report.kept)} kept for later cohorts, {len(result.failed)} failed",
-        highlight=False,
-    )
+    _recorded(counts_by_cohort(plan, result, report.cohorts), kept=len(report.kept))
+    if format is SummaryFormat.text:
+        stdout.print(
+            f"{', '.join(report.cohorts)}: {len(result.made)} undone, {len(result.found)} left "
+            f"as found, {len(report.kept)} kept for later cohorts, {len(result.failed)} failed",
+            highlight=False,
+        )
     _fail_on(result, "rollback")
 
 
@@ -573,6 +641,103 @@ def status(
             stdout.print(visible(line), markup=False, highlight=False)
     if detailed_exitcode and report.attention:
         raise typer.Exit(2)
+
+
+@app.command()
+def history(
+    format: Annotated[
+        SummaryFormat, typer.Option("--format", help="text or json.")
+    ] = SummaryFormat.text,
+    state_dir: StateDir = Path(".sesmigrate"),
+) -> None:
+    """List the runs that changed or could change the account: who, when, what, result."""
+    runs = recorded_runs(state_dir)
+    if format is SummaryFormat.json:
+        print(json.dumps([run.to_dict() for run in runs], indent=2, sort_keys=True))
+        return
+    for run in runs:
+        stdout.print(visible(describe(run)), markup=False, highlight=False)
+    if not runs:
+        stdout.print(f"No runs recorded in {state_dir}", markup=False, highlight=False)
+
+
+@dataclass
+class _Recording:
+    """The run `main` records: its history row, its log file, how its result is shown."""
+
+    command: str
+    plan_path: str
+    plan: Plan
+    history: SqliteHistory
+    row: RunRecord
+    format: SummaryFormat
+    requested: list[str]
+    log: TextIO | None = None
+    cohorts: list[dict[str, Any]] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+_recording: ContextVar[_Recording | None] = ContextVar("recording", default=None)
+
+
+def _record(
+    command: str,
+    plan: Plan,
+    options: RunOptions,
+    format: SummaryFormat,
+    log_file: Path | None,
+    verbose: bool,
+) -> RunOptions:
+    """Start this run's history row and call log; `main` completes them with its exit."""
+    trail = open_history(options.state_dir)
+    requested = [options.cohort or "next"]
+    row = trail.start(command, str(options.plan_path), plan.checksum, requested)
+    recording = _Recording(command, str(options.plan_path), plan, trail, row, format, requested)
+    _recording.set(recording)
+    sinks: list[Callable[[dict[str, Any]], None]] = []
+    if log_file is not None:
+        try:
+            recording.log = log_file.open("a", encoding="utf-8")
+        except OSError as exc:
+            raise SesmigrateError(f"cannot write the log file {log_file}: {exc.strerror}") from None
+        sinks.append(json_lines(recording.log))
+    if verbose:
+        sinks.append(lambda record: _say(one_line(record)))
+    return replace(options, audit=row, call_log=CallLog(sinks) if sinks else None)
+
+
+def _recorded(cohorts: list[dict[str, Any]], **extra: Any) -> None:
+    """What the recorded run did, per cohort, for its history row and --format json."""
+    recording = _recording.get()
+    if recording is not None:
+        recording.cohorts, recording.extra = cohorts, extra
+
+
+def _finish_recording(outcome: str, status: int, message: str) -> None:
+    recording = _recording.get()
+    if recording is None:
+        return
+    if outcome == "error":
+        outcome = "failed" if recording.cohorts else "refused"
+    result = {
+        "command": recording.command,
+        "plan": recording.plan_path,
+        "checksum": recording.plan.checksum,
+        "outcome": outcome,
+        "exit_status": status,
+        "message": message,
+        "cohorts": recording.cohorts,
+        **recording.extra,
+    }
+    names = [c["name"] for c in recording.cohorts] or recording.requested
+    try:
+        recording.row.finish(outcome, status, names, result, message)
+    finally:
+        recording.history.close()
+        if recording.log is not None:
+            recording.log.close()
+    if recording.format is SummaryFormat.json:
+        print(json.dumps(result, indent=2, sort_keys=True))
 
 
 @app.command()
@@ -675,21 +840,41 @@ def _one_line(message: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run a command and map every failure to exit status 1 with one line."""
+    token = _recording.set(None)
+    try:
+        status, outcome, message = _run(argv)
+        _finish_recording(outcome, status, message)
+        return status
+    except BaseException as exc:
+        _finish_recording("interrupted", 130, type(exc).__name__)
+        raise
+    finally:
+        _recording.reset(token)
+
+
+def _run(argv: list[str] | None) -> tuple[int, str, str]:
+    """(exit status, outcome for the history, message) of one command, its errors said."""
     try:
         result = app(args=argv, prog_name="sesmigrate", standalone_mode=False)
     except TyperException as exc:
         stderr.print(f"[bold red]Error:[/] {escape(_one_line(exc.format_message()))} (see --help)")
-        return 1
+        return 1, "error", _one_line(exc.format_message())
     except typer.Abort:
         stderr.print("[bold red]Aborted.[/]")
-        return 1
+        return 1, "aborted", "aborted"
+    except SoakPendingError as exc:
+        stderr.print(f"[bold yellow]Soaking:[/] {escape(_one_line(str(exc)))}")
+        return exc.exit_status, "soaking", _one_line(str(exc))
     except NothingToDo as exc:
-        stdout.print(f"Nothing to do: {escape(_one_line(str(exc)))}")
-        return 0
+        recording = _recording.get()
+        if recording is None or recording.format is SummaryFormat.text:
+            stdout.print(f"Nothing to do: {escape(_one_line(str(exc)))}")
+        return 0, "nothing to do", _one_line(str(exc))
     except SesmigrateError as exc:
         stderr.print(f"[bold red]Error:[/] {escape(_one_line(str(exc)))}")
-        return 1
-    return result if isinstance(result, int) else 0
+        return 1, "error", _one_line(str(exc))
+    status = result if isinstance(result, int) else 0
+    return status, "ok" if status == 0 else "error", ""
 
 
 if __name__ == "__main__":

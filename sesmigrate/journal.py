@@ -54,6 +54,8 @@ class Journal(Protocol):
     def retract(self, key: str, direction: str) -> None: ...
     def failed(self, key: str, direction: str, error: str) -> None: ...
     def entries(self) -> list[Entry]: ...
+    def finish_cohort(self, cohort: str) -> None: ...
+    def cohort_finished(self, cohort: str) -> float | None: ...
     def close(self) -> None: ...
 
 
@@ -74,10 +76,12 @@ CREATE TABLE IF NOT EXISTS entries (
     tenant_arn TEXT,
     UNIQUE (key, direction)
 );
+CREATE TABLE IF NOT EXISTS cohorts (name TEXT PRIMARY KEY, finished REAL NOT NULL);
 """
 ADDED_COLUMNS = {"tenant_arn": "TEXT"}
 """Columns newer than the first layout: a journal of an older version gains them on open, so
-its plan can still be resumed, rolled back and shown."""
+its plan can still be resumed, rolled back and shown. (The `cohorts` table is newer too;
+`CREATE ... IF NOT EXISTS` adds it, and `cohort_finished` reads older journals' entries.)"""
 
 
 class SqliteJournal:
@@ -222,6 +226,28 @@ class SqliteJournal:
             Entry(seq, key, direction, cohort, state, bool(made), previous, noted, error, arn)
             for seq, key, direction, cohort, state, made, previous, noted, error, arn in rows
         ]
+
+    def finish_cohort(self, cohort: str) -> None:
+        """Record that every action of `cohort` is done, now: its soak starts here."""
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO cohorts (name, finished) VALUES (?, ?)",
+                (cohort, self._clock()),
+            )
+
+    def cohort_finished(self, cohort: str) -> float | None:
+        """When `cohort` last finished: as recorded, else (a journal older than the record)
+        when its last applied action finished; None if it never finished anything."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT finished FROM cohorts WHERE name=?", (cohort,)
+            ).fetchone()
+            if row is None:
+                row = self._db.execute(
+                    "SELECT MAX(finished) FROM entries WHERE cohort=? AND direction=? AND state=?",
+                    (cohort, APPLY, DONE),
+                ).fetchone()
+        return None if row is None or row[0] is None else float(row[0])
 
     def close(self) -> None:
         with self._lock:

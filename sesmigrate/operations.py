@@ -11,13 +11,13 @@ says what to do. Between cohorts the health gate reads the applied tenants' repu
 """
 
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .aws import AccountBinding, AwsSettings, Clients, aws_errors, caller_identity, make_clients
+from .calllog import CallLog
 from .durations import Rates, duration
 from .errors import SesmigrateError
 from .estimates import PlanEstimate, plan_estimate
@@ -32,12 +32,14 @@ from .gates import (
     unhealthy_tenants,
 )
 from .graph import CLEANUP, dependency_graph
+from .history import RunRecord
 from .journal import APPLY, DONE, INTENT, UNDONE, Entry, SqliteJournal, journal_path
 from .learned_rates import DEFAULT_HEADROOM, RateMemory
 from .lock import ApplyLock
 from .monitoring import check_planned
 from .plan import Plan, Step, read_plan
 from .ratelimit import RateLimiter
+from .soak import SoakPendingError, WallClock, remaining, soak_of, wait_out
 from .spec import spec_from_mapping
 from .verification import LiveView, live_view
 
@@ -87,6 +89,14 @@ class RunOptions:
     state directory: only the demo, whose emulated account is its own, keeps it elsewhere."""
     headroom: float = DEFAULT_HEADROOM
     """The share of each learned rate to use (learned rates live in `state_dir`)."""
+    wait: bool = False
+    """Wait out a soak still running (without the lock) instead of stopping with its status."""
+    clock: WallClock = field(default_factory=WallClock)
+    """Wall time for the journal and the soak; tests inject their own."""
+    audit: RunRecord | None = None
+    """This run's row in the history (apply, rollback); None: a read-only run."""
+    call_log: CallLog | None = None
+    """Where every AWS call is logged (--log-file, -v); None: nowhere."""
 
     @property
     def memory(self) -> RateMemory:
@@ -103,6 +113,7 @@ class Session:
     lock: ApplyLock
     binding: AccountBinding
     limiter: RateLimiter
+    open: bool = True
 
 
 def check_binding(plan: Plan, clients: Clients) -> AccountBinding:
@@ -122,14 +133,18 @@ def load_plan(path: Path) -> Plan:
 def open_session(options: RunOptions, plan: Plan) -> Session:
     settings = replace(options.aws, max_pool_connections=max(options.parallelism, 10))
     clients = make_clients(settings)
+    if options.call_log is not None:
+        options.call_log.attach_all(clients)
     binding = check_binding(plan, clients)
     limiter = options.memory.limiter(binding, options.rate, options.op_rates)
     limiter.attach_all(clients)
+    if options.audit is not None:
+        options.audit.caller(binding.caller)
     lock = ApplyLock(plan.account, plan.region, plan.checksum[:19], options.lock_dir)
     lock.__enter__()
     try:
         path = options.journal or journal_path(options.state_dir, plan.checksum)
-        journal = SqliteJournal(path, plan.checksum)
+        journal = SqliteJournal(path, plan.checksum, clock=options.clock.now)
     except BaseException:
         lock.__exit__()
         raise
@@ -137,6 +152,11 @@ def open_session(options: RunOptions, plan: Plan) -> Session:
 
 
 def close_session(session: Session, memory: RateMemory) -> None:
+    """Leave what the run learned of the rates, close the journal and release the lock,
+    once (a soak's wait closes it early)."""
+    if not session.open:
+        return
+    session.open = False
     try:
         memory.remember(session.binding, session.limiter)
     finally:
@@ -293,6 +313,8 @@ class ApplyReport:
     cohorts: list[tuple[str, RunResult]] = field(default_factory=list)
     reinstated: list[str] = field(default_factory=list)
     gate_skipped: bool = False
+    soak_pending: SoakPendingError | None = None
+    """The run stopped before a cohort whose soak is still running (no --wait)."""
 
 
 def run_rates(options: RunOptions, plan: Plan) -> Rates:
@@ -318,12 +340,14 @@ def run_apply(
     confirm: Callable[[list[str], list[Step], PlanEstimate], None],
     say: Callable[[str], None],
     progress: Any,
-    soak: Callable[[float], None] = time.sleep,
     stop: threading.Event | None = None,
     probe: bool = False,
+    countdown: Callable[[str, float], None] = lambda cohort, left: None,
 ) -> ApplyReport:
     session = open_session(options, plan)
     try:
+        chosen = cohorts_to_apply(plan, session.journal.entries(), options.cohort)
+        session = soaked(session, options, plan, chosen[0], countdown)
         entries = session.journal.entries()
         chosen = cohorts_to_apply(plan, entries, options.cohort)
         for note in verify(session, plan, chosen, entries):
@@ -336,11 +360,20 @@ def run_apply(
         confirm(chosen, steps, estimate)
         graph = dependency_graph(tuple(plan.steps))
         report = ApplyReport()
-        order = [c.name for c in plan.cohorts]
         for position, name in enumerate(chosen):
-            before = [n for n in order[: order.index(name)] if n != CLEANUP]
+            if position:
+                try:
+                    waited = soaked(session, options, plan, name, countdown)
+                except SoakPendingError as pending:
+                    report.soak_pending = pending
+                    break
+                if waited is not session:
+                    session = waited
+                    for note in verify(session, plan, chosen[position:], session.journal.entries()):
+                        say(note)
+            before = _before(plan, name)
             if before and name != CLEANUP:
-                gate(plan, session, before, options, report, say, soak)
+                gate(plan, session, before, options, report, say)
             left = sum(e.seconds for e in estimate.cohorts[position:])
             say(
                 f"Applying {name} ({position + 1} of {len(chosen)}): about "
@@ -369,11 +402,47 @@ def run_apply(
             report.cohorts.append((name, result))
             if not result.ok:
                 break
+            if todo or session.journal.cohort_finished(name) is None:
+                session.journal.finish_cohort(name)
             if probe:
                 probe_tenants(plan, session.clients.ses, name, say)
         return report
     finally:
         close_session(session, options.memory)
+
+
+def _before(plan: Plan, name: str) -> list[str]:
+    """The cohorts before `name` that gate it (the cleanup cohort gates nothing)."""
+    order = [c.name for c in plan.cohorts]
+    return [n for n in order[: order.index(name)] if n != CLEANUP]
+
+
+def soak_left(options: RunOptions, plan: Plan, session: Session, cohort: str) -> float:
+    """Seconds of the soak before `cohort` still to run, by the journal's finish times."""
+    before = _before(plan, cohort)
+    if options.skip_gates or cohort == CLEANUP or not before:
+        return 0.0
+    finished = [t for name in before if (t := session.journal.cohort_finished(name)) is not None]
+    return remaining(soak_of(plan.spec), finished, options.clock.now())
+
+
+def soaked(
+    session: Session,
+    options: RunOptions,
+    plan: Plan,
+    cohort: str,
+    countdown: Callable[[str, float], None],
+) -> Session:
+    """`session` if the soak before `cohort` is over; else, with --wait, a session opened
+    anew after waiting it out with the lock released (whoever holds the lock meanwhile may
+    change what the caller verified: it verifies again); without, SoakPendingError."""
+    while (left := soak_left(options, plan, session, cohort)) > 0:
+        if not options.wait:
+            raise SoakPendingError(cohort, left, soak_of(plan.spec))
+        close_session(session, options.memory)
+        wait_out(left, options.clock, lambda seconds: countdown(cohort, seconds))
+        session = open_session(options, plan)
+    return session
 
 
 def gate(
@@ -383,7 +452,6 @@ def gate(
     options: RunOptions,
     report: ApplyReport,
     say: Callable[[str], None],
-    soak: Callable[[float], None],
 ) -> None:
     if options.skip_gates:
         report.gate_skipped = True
@@ -400,10 +468,6 @@ def gate(
             [f"cohort {name} is {status[name]}" for name in pending],
             what="earlier cohort(s) not applied: apply the cohorts in order",
         )
-    seconds = float(plan.spec.get("gates", {}).get("soak_seconds", 0.0))
-    if seconds:
-        say(f"Soaking {seconds:g}s before the health gate")
-        soak(seconds)
     done = {e.key for e in entries if e.direction == APPLY and e.state == DONE}
     tenants = live_tenants(plan, done) & tenants_of(plan, before)
     unhealthy, reinstated = unhealthy_tenants(session.clients.ses, tenants)

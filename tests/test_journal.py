@@ -313,6 +313,31 @@ class TestKnown:
         assert present(journal, CREATE).tenant_arn is None
 
 
+class TestCohortFinished:
+    def test_a_finished_cohort_records_the_clock_reading(self, journal: SqliteJournal) -> None:
+        journal.finish_cohort("canary")
+
+        assert journal.cohort_finished("canary") == 1001.0
+        assert journal.cohort_finished("wave-1") is None
+
+    def test_finishing_a_cohort_again_moves_its_time_on(self, journal: SqliteJournal) -> None:
+        journal.finish_cohort("canary")
+        journal.finish_cohort("canary")
+
+        assert journal.cohort_finished("canary") == 1002.0
+
+    def test_the_finish_time_is_seen_by_a_new_journal_on_the_same_file(
+        self, journal: SqliteJournal, path: Path
+    ) -> None:
+        journal.finish_cohort("canary")
+
+        again = SqliteJournal(path, CHECKSUM)
+        try:
+            assert again.cohort_finished("canary") == 1001.0
+        finally:
+            again.close()
+
+
 def old_layout_journal(path: Path) -> None:
     """A journal file as an earlier version left it: a created tenant, a policy noted."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -344,6 +369,17 @@ class TestOldLayout:
             ]
             assert journal.known("acme") == Known(tenant_arn=None, created=True)
             assert journal.memory("set_policy:acme", APPLY).recalled == "standard"
+        finally:
+            journal.close()
+
+    def test_an_old_journal_dates_a_cohort_by_its_last_applied_action(self, path: Path) -> None:
+        old_layout_journal(path)
+
+        journal = SqliteJournal(path, CHECKSUM, clock=FakeClock())
+        try:
+            assert journal.cohort_finished("canary") == 2.0
+            journal.finish_cohort("canary")
+            assert journal.cohort_finished("canary") == 1001.0
         finally:
             journal.close()
 
