@@ -142,9 +142,7 @@ def test_wait_counts_down_with_the_lock_free_then_applies(
     journey.apply()
     journey.time.now += 3590
     free: list[int] = []
-    journey.time.during_sleep = lambda: free.append(
-        main(["unlock", "--state-dir", str(journey.state), "--region", "us-east-1"])
-    )
+    journey.time.during_sleep = lambda: free.append(main(["unlock", "--region", "us-east-1"]))
 
     report, ticks = journey.apply(wait=True)
 
