@@ -148,7 +148,7 @@ def test_full_journey_apply_send_replan_rollback_restores_exactly(
             AwsSettings(region="us-east-1", endpoint_url=emulator.endpoint_url),
         )
     ).plan
-    assert journey.run("rollback", "--cohort", "all", "--auto-approve") == 0
+    assert journey.run("rollback", "--cohort", "all", "--auto-approve", "--allow-irreversible") == 0
 
     assert replan.steps == ()
     assert journey.tenants() == journey.before
@@ -388,7 +388,9 @@ def test_rollback_of_a_wave_keeps_the_shared_tenant_the_canary_still_needs(
     assert journey.run("apply", "--auto-approve", "--cohort", "all") == 0
     canary_tenants = {journey.tenant_of(c) for c in journey.cohort("canary")}
 
-    assert journey.run("rollback", "--cohort", "wave-1", "--auto-approve") == 0
+    assert (
+        journey.run("rollback", "--cohort", "wave-1", "--auto-approve", "--allow-irreversible") == 0
+    )
 
     assert canary_tenants <= set(journey.tenants())
     for customer in journey.cohort("canary"):
@@ -455,7 +457,7 @@ def test_apply_killed_mid_cohort_resumes_then_rollback_restores_exactly(
     assert set(journey.tenants()) - set(journey.before) == {t.name for t in journey.plan.tenants}
     for customer in journey.result.ownership.customers:
         journey.send_as(customer.id)
-    assert journey.run("rollback", "--cohort", "all", "--auto-approve") == 0
+    assert journey.run("rollback", "--cohort", "all", "--auto-approve", "--allow-irreversible") == 0
     assert journey.tenants() == journey.before
 
 
@@ -539,7 +541,9 @@ def test_rolling_back_the_canary_keeps_what_a_still_applied_wave_shares(
     assert journey.run("apply", "--auto-approve", "--cohort", "all") == 0
     wave = journey.cohort("wave-1")
 
-    assert journey.run("rollback", "--cohort", "canary", "--auto-approve") == 0
+    assert (
+        journey.run("rollback", "--cohort", "canary", "--auto-approve", "--allow-irreversible") == 0
+    )
 
     for customer in wave:
         journey.send_as(customer)
@@ -574,7 +578,9 @@ def test_rollback_never_deletes_a_tenant_an_interrupted_creation_did_not_make(
         journal.failed(key, APPLY, f"ActionConflict: tenant {taken} already exists")
     journal.close()
 
-    assert journey.run("rollback", "--cohort", "canary", "--auto-approve") == 0
+    assert (
+        journey.run("rollback", "--cohort", "canary", "--auto-approve", "--allow-irreversible") == 0
+    )
 
     assert taken in journey.tenants()
 
@@ -615,5 +621,5 @@ def test_a_journal_of_the_previous_layout_resumes_and_rolls_back_exactly(
 
     assert journey.run("apply", "--auto-approve", "--cohort", "all") == 0
     assert set(journey.tenants()) - set(journey.before) == {t.name for t in journey.plan.tenants}
-    assert journey.run("rollback", "--cohort", "all", "--auto-approve") == 0
+    assert journey.run("rollback", "--cohort", "all", "--auto-approve", "--allow-irreversible") == 0
     assert journey.tenants() == journey.before

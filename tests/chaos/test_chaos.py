@@ -95,6 +95,7 @@ def test_emulator_restarted_mid_apply_keeps_the_account_and_apply_resumes(
             "rollback",
             str(plan),
             "--auto-approve",
+            "--allow-irreversible",
             "--cohort",
             "all",
             "--endpoint-url",
