@@ -58,8 +58,13 @@ def sequential_blog_script(url: str, customers: int) -> int:
     return calls
 
 
+def _env(folder: Path) -> dict[str, str]:
+    """The run's emulator is an account of its own: so is its lock."""
+    return {**os.environ, "SESMIGRATE_LOCK_DIR": str(folder / "locks")}
+
+
 def sesmigrate_apply(url: str, folder: Path, rates: list[str]) -> float:
-    env = {**os.environ}
+    env = _env(folder)
     common = ["--endpoint-url", url, "--region", "us-east-1"]
     plan = folder / "bench.plan.json"
     subprocess.run(
@@ -102,6 +107,7 @@ def sesmigrate_rollback(url: str, folder: Path, rates: list[str]) -> float:
             "rollback",
             str(folder / "bench.plan.json"),
             "--auto-approve",
+            "--allow-irreversible",
             "--cohort",
             "all",
             "--state-dir",
@@ -114,7 +120,7 @@ def sesmigrate_rollback(url: str, folder: Path, rates: list[str]) -> float:
         ],
         check=True,
         capture_output=True,
-        env={**os.environ},
+        env=_env(folder),
     )
     return time.perf_counter() - started
 

@@ -171,7 +171,12 @@ def cli() -> list[str]:
 
 def run_cli(folder: Path, *args: str) -> str:
     done = subprocess.run(
-        [*cli(), *args], cwd=folder, capture_output=True, text=True, env={**os.environ}
+        [*cli(), *args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        # the run's emulator is an account of its own: so is its lock
+        env={**os.environ, "SESMIGRATE_LOCK_DIR": str(folder / ".sesmigrate" / "locks")},
     )
     if done.returncode != 0:
         raise RuntimeError(f"sesmigrate {args[0]} failed: {done.stderr.strip()[-1500:]}")

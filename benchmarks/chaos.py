@@ -50,8 +50,15 @@ class ChaosResult:
         )
 
 
-def _env() -> dict[str, str]:
-    return {**os.environ, "AWS_ACCESS_KEY_ID": "chaos", "AWS_SECRET_ACCESS_KEY": "chaos"}
+def _env(folder: Path) -> dict[str, str]:
+    """Dummy credentials, and the run's own lock folder: its emulator is an account of its own,
+    so another chaos run beside it on this machine is not refused by the account's lock."""
+    return {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "chaos",
+        "AWS_SECRET_ACCESS_KEY": "chaos",
+        "SESMIGRATE_LOCK_DIR": str(folder / "locks"),
+    }
 
 
 def _cli(*args: str) -> list[str]:
@@ -121,10 +128,10 @@ def wait_until(condition: Any, deadline_s: float = 120.0) -> None:
         tick.wait(0.01)
 
 
-def kill_at(command: list[str], journal: Path, direction: str, state: str, target: int) -> None:
-    child = subprocess.Popen(
-        command, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+def kill_at(
+    command: list[str], env: dict[str, str], journal: Path, direction: str, state: str, target: int
+) -> None:
+    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_until(
         lambda: journal_rows(journal, state, direction) >= target or child.poll() is not None
     )
@@ -132,9 +139,9 @@ def kill_at(command: list[str], journal: Path, direction: str, state: str, targe
     child.wait()
 
 
-def run_to_end(command: list[str], attempts: int = 5) -> None:
+def run_to_end(command: list[str], env: dict[str, str], attempts: int = 5) -> None:
     for _ in range(attempts):
-        if subprocess.run(command, env=_env(), capture_output=True).returncode == 0:
+        if subprocess.run(command, env=env, capture_output=True).returncode == 0:
             return
     raise RuntimeError(f"{' '.join(command[3:5])} did not complete in {attempts} attempts")
 
@@ -148,6 +155,7 @@ def chaos(
     try:
         common = ["--endpoint-url", url, "--region", REGION, "--state-dir", str(folder / "state")]
         plan = folder / "chaos.plan.json"
+        env = _env(folder)
         run_to_end(
             _cli(
                 "plan",
@@ -161,7 +169,8 @@ def chaos(
                 "3",
                 "--monitoring",
                 *common,
-            )
+            ),
+            env,
         )
         before, watched = tenants(url), monitoring(url)
         from sesmigrate.journal import journal_path
@@ -173,19 +182,27 @@ def chaos(
         apply = _cli(
             "apply", str(plan), "--auto-approve", "--cohort", "all", "--parallelism", "3", *common
         )
-        rollback = _cli("rollback", str(plan), "--auto-approve", "--cohort", "all", *common)
+        rollback = _cli(
+            "rollback",
+            str(plan),
+            "--auto-approve",
+            "--allow-irreversible",
+            "--cohort",
+            "all",
+            *common,
+        )
         rollback_kills = max(1, kills // 5)
         made = 0
         for target in _targets(rng, kills - rollback_kills, total):
-            kill_at(apply, journal, "apply", "done", target)
+            kill_at(apply, env, journal, "apply", "done", target)
             made += 1
-        run_to_end(apply)
+        run_to_end(apply, env)
         lost, doubled = compare(sealed, journal, tenants(url), before)
         doubled += _monitoring_doubled(monitoring(url))
         for target in _targets(rng, rollback_kills, journal_rows(journal, "done", "apply")):
-            kill_at(rollback, journal, "rollback", "done", target)
+            kill_at(rollback, env, journal, "rollback", "done", target)
             made += 1
-        run_to_end(rollback)
+        run_to_end(rollback, env)
         exact = tenants(url) == before and monitoring(url) == watched
         return ChaosResult(made, lost, doubled, exact)
     finally:

@@ -7,6 +7,7 @@ outside standalone mode and maps them to 1.
 """
 
 import json
+import shlex
 import sys
 import threading
 from collections.abc import Callable
@@ -57,7 +58,7 @@ from .report import render
 from .report.files import write_cutover_pages
 from .report.kits import cutover_combined, iam_document
 from .report.render import visible
-from .rollback import run_rollback
+from .rollback import RollbackPreview, run_rollback
 from .rules import ownership_rules
 from .soak import SoakPendingError
 from .status import run_status
@@ -341,6 +342,12 @@ Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Say each AWS cal
 JournalPath = Annotated[
     Path | None, typer.Option("--journal", help="Journal file (default: in the state directory).")
 ]
+DryRun = Annotated[
+    bool, typer.Option(help="Check and print what would run, then stop; nothing changes.")
+]
+AllowIrreversible = Annotated[
+    bool, typer.Option(help="Allow irreversible actions (tenant deletion) with --auto-approve.")
+]
 PlanArgument = Annotated[Path, typer.Argument(metavar="PLAN", help="A plan file.")]
 
 
@@ -357,6 +364,7 @@ def _run_options(
     op_rate: list[str] | None,
     skip_gates: bool = False,
     headroom: float = DEFAULT_HEADROOM,
+    dry_run: bool = False,
 ) -> RunOptions:
     return RunOptions(
         plan_path=plan_file,
@@ -369,6 +377,7 @@ def _run_options(
         op_rates=dict(parse_op_rates(op_rate or [])),
         skip_gates=skip_gates,
         headroom=checked_headroom(headroom),
+        dry_run=dry_run,
     )
 
 
@@ -387,9 +396,8 @@ def apply(
         str | None, typer.Option(help="Cohort to apply, or 'all' (default: the next pending one).")
     ] = None,
     auto_approve: Annotated[bool, typer.Option(help="Apply without asking.")] = False,
-    allow_irreversible: Annotated[
-        bool, typer.Option(help="Allow irreversible actions (tenant deletion) with --auto-approve.")
-    ] = False,
+    allow_irreversible: AllowIrreversible = False,
+    dry_run: DryRun = False,
     parallelism: Annotated[int, typer.Option(min=1, max=64, help="Concurrent actions.")] = 10,
     skip_gates: Annotated[
         bool, typer.Option(help="Do not check earlier cohorts' health first (loudly).")
@@ -427,27 +435,26 @@ def apply(
         rate,
         op_rate,
         skip_gates,
+        dry_run=dry_run,
         headroom=headroom,
     )
     options = _record("apply", plan, replace(options, wait=wait), format, log_file, verbose)
     listing = stderr if format is SummaryFormat.json else stdout
 
     def confirm(cohorts: list[str], steps: list[Step], estimate: PlanEstimate) -> None:
-        irreversible = [s for s in steps if s.action.irreversible]
-        if auto_approve:
-            if irreversible and not allow_irreversible:
-                first = irreversible[0].action.describe()
-                raise SesmigrateError(
-                    f"{len(irreversible)} irreversible action(s) ({first}); pass "
-                    "--allow-irreversible with --auto-approve to run them"
-                )
+        irreversible = [s.action.describe() for s in steps if s.action.irreversible]
+        if auto_approve and not dry_run:
+            _refuse_irreversible(irreversible, allow_irreversible)
             return
-        _needs_terminal("apply")
+        if not dry_run:
+            _needs_terminal("apply")
         listing.print(f"Cohort(s) {', '.join(cohorts)}: {len(steps)} action(s)", highlight=False)
         for step in steps:
             listing.print(Text(f"  {step.action.glyph} {step.action.describe()}"), highlight=False)
         took = ", ".join(f"{c.cohort} about {duration(c.seconds)}" for c in estimate.cohorts)
         listing.print(f"Duration: {took} {estimate.rates.describe()}", highlight=False)
+        if dry_run:
+            return
         err = listing is stderr
         if not typer.confirm("Apply these changes?", default=False, err=err):
             raise typer.Abort()
@@ -463,20 +470,36 @@ def apply(
         report = run_apply(
             options, plan, confirm, _say, progress, stop=stop, probe=probe, countdown=_countdown()
         )
+    results = dict(report.cohorts)
     _recorded(
         [cohort_counts(name, result) for name, result in report.cohorts],
         reinstated=report.reinstated,
         gate_skipped=report.gate_skipped,
+        dry_run=report.dry_run,
+        not_run={name: report.not_run(name) for name in report.pending},
     )
-    for name, result in report.cohorts if format is SummaryFormat.text else ():
+    if report.dry_run:
+        if format is SummaryFormat.text:
+            stdout.print("Dry run: nothing was changed.", highlight=False)
+        return
+    for name in report.pending if format is SummaryFormat.text else ():
+        not_run = report.not_run(name)
+        if name not in results:
+            stdout.print(f"{name}: not run ({not_run} action(s))", highlight=False)
+            continue
+        result = results[name]
         stdout.print(
             f"{name}: {len(result.made)} made, {len(result.found)} found already in place, "
-            f"{len(result.failed)} failed, {len(result.skipped)} skipped",
+            f"{len(result.failed)} failed, {len(result.skipped)} skipped"
+            + (f", {not_run} not run" if not_run else ""),
             highlight=False,
         )
     if report.reinstated and format is SummaryFormat.text:
         stdout.print(f"Reinstated tenants (passed the gate): {', '.join(report.reinstated)}")
-    _fail_on(report.cohorts[-1][1] if report.cohorts else None, "apply")
+    _fail_on(
+        report.cohorts[-1][1] if report.cohorts else None,
+        _resume("apply", plan_file, cohort, options, skip_gates=skip_gates),
+    )
     if report.soak_pending is not None:
         raise report.soak_pending
 
@@ -503,17 +526,49 @@ def _say(text: str) -> None:
     stderr.print(text, markup=False, highlight=False)
 
 
-def _fail_on(result: RunResult | None, command: str) -> None:
+def _refuse_irreversible(irreversible: list[str], allowed: bool) -> None:
+    """--auto-approve alone never runs what cannot be undone: the operator says so too."""
+    if irreversible and not allowed:
+        raise SesmigrateError(
+            f"{len(irreversible)} irreversible action(s) ({irreversible[0]}); pass "
+            "--allow-irreversible with --auto-approve to run them"
+        )
+
+
+def _resume(
+    command: str, plan_file: Path, cohort: str | None, options: RunOptions, skip_gates: bool = False
+) -> str:
+    """The command line that resumes this run: its plan, cohort, state and AWS target, as
+    given; never credentials (an endpoint URL carrying a user or password is left out, and
+    approval flags are for the operator to give again)."""
+    words = [command, str(plan_file)]
+    if cohort is not None:
+        words += ["--cohort", cohort]
+    if options.state_dir != Path(".sesmigrate"):
+        words += ["--state-dir", str(options.state_dir)]
+    if options.journal is not None:
+        words += ["--journal", str(options.journal)]
+    if skip_gates:
+        words.append("--skip-gates")
+    aws = options.aws
+    if aws.region:
+        words += ["--region", aws.region]
+    if aws.profile:
+        words += ["--profile", aws.profile]
+    if aws.endpoint_url and "@" not in aws.endpoint_url:
+        words += ["--endpoint-url", aws.endpoint_url]
+    return "sesmigrate " + shlex.join(words)
+
+
+def _fail_on(result: RunResult | None, resume: str) -> None:
     if result is None or result.ok:
         return
     if result.interrupted:
-        raise SesmigrateError(
-            f"interrupted; the journal is intact: re-run sesmigrate {command} to resume"
-        )
+        raise SesmigrateError(f"interrupted; the journal is intact: re-run {resume} to resume")
     first = result.failed[0] if result.failed else (result.skipped[0][0], "skipped")
     raise SesmigrateError(
         f"{len(result.failed)} action(s) failed and {len(result.skipped)} were skipped "
-        f"(first: {first[0]}: {first[1]}); fix the cause and re-run sesmigrate {command} to resume"
+        f"(first: {first[0]}: {first[1]}); fix the cause and re-run {resume} to resume"
     )
 
 
@@ -524,6 +579,8 @@ def rollback(
         str | None, typer.Option(help="Cohort to undo, or 'all' (default: the last applied one).")
     ] = None,
     auto_approve: Annotated[bool, typer.Option(help="Roll back without asking.")] = False,
+    allow_irreversible: AllowIrreversible = False,
+    dry_run: DryRun = False,
     parallelism: Annotated[int, typer.Option(min=1, max=64, help="Concurrent actions.")] = 10,
     format: ResultFormat = SummaryFormat.text,
     log_file: LogFile = None,
@@ -550,13 +607,16 @@ def rollback(
         endpoint_url,
         rate,
         op_rate,
+        dry_run=dry_run,
         headroom=headroom,
     )
     options = _record("rollback", plan, options, format, log_file, verbose)
+    shown = stderr if format is SummaryFormat.json else stdout
 
-    def confirm(cohorts: list[str], customers: list[str], losses: list[str]) -> None:
+    def confirm(preview: RollbackPreview) -> None:
+        customers, losses = preview.customers, preview.losses
         warning = (
-            f"Rolling back {', '.join(cohorts)} removes the tenant associations of "
+            f"Rolling back {', '.join(preview.cohorts)} removes the tenant associations of "
             f"{len(customers)} customer(s). Any of them already sending with TenantName must "
             "switch back to sending without a tenant first, or their sends fail."
         )
@@ -565,23 +625,78 @@ def rollback(
             stderr.print(f"[bold yellow]Warning:[/] rollback will {escape(loss)}")
         if len(losses) > 3:
             stderr.print(f"[bold yellow]Warning:[/] … and {len(losses) - 3} more such deletions")
-        if auto_approve:
+        irreversible = [u.describe() for u in preview.irreversible]
+        if auto_approve and not dry_run:
+            _refuse_irreversible(irreversible, allow_irreversible)
             return
-        _needs_terminal("rollback")
-        if not typer.confirm("Roll back?", default=False):
+        if not dry_run:
+            _needs_terminal("rollback")
+        _show_undo(shown, preview)
+        if dry_run:
+            return
+        if not typer.confirm("Roll back?", default=False, err=shown is stderr):
+            raise typer.Abort()
+        if irreversible and not typer.confirm(
+            f"{len(irreversible)} action(s) cannot be undone. Run them too?",
+            default=False,
+            err=shown is stderr,
+        ):
             raise typer.Abort()
 
     with call_progress(stderr, "Rolling back") as progress:
         report = run_rollback(options, plan, confirm, progress)
     result = report.result
-    _recorded(counts_by_cohort(plan, result, report.cohorts), kept=len(report.kept))
-    if format is SummaryFormat.text:
+    preview = report.preview.to_dict()
+    _recorded(
+        counts_by_cohort(plan, result, report.cohorts),
+        kept=len(report.kept),
+        dry_run=report.dry_run,
+        not_run=report.not_run,
+        actions=preview["actions"],
+        result=None
+        if report.dry_run
+        else {
+            "undone": len(result.made),
+            "left_as_found": len(result.found),
+            "failed": len(result.failed),
+            "skipped": len(result.skipped),
+            "not_run": report.not_run,
+            "interrupted": result.interrupted,
+        },
+    )
+    if format is SummaryFormat.text and report.dry_run:
+        stdout.print("Dry run: nothing was changed.", highlight=False)
+    elif format is SummaryFormat.text:
         stdout.print(
-            f"{', '.join(report.cohorts)}: {len(result.made)} undone, {len(result.found)} left "
-            f"as found, {len(report.kept)} kept for later cohorts, {len(result.failed)} failed",
+            f"{', '.join(report.cohorts)}: {len(result.made)} undone, {len(result.found)} left as "
+            f"found, {len(report.kept)} kept for later cohorts, {len(result.failed)} failed"
+            + (f", {report.not_run} not run" if report.not_run else ""),
             highlight=False,
         )
-    _fail_on(result, "rollback")
+    _fail_on(result, _resume("rollback", plan_file, cohort, options))
+
+
+SHOWN_INVERSES = 50
+"""Beyond this many, the rollback's preview summarises; --format json lists them all."""
+
+
+def _show_undo(console: Console, preview: RollbackPreview) -> None:
+    undo = preview.undo
+    console.print(
+        f"Rollback of {', '.join(preview.cohorts)}: {len(undo)} inverse action(s), newest first"
+        + (f"; {len(preview.kept)} kept for later cohorts" if preview.kept else ""),
+        highlight=False,
+    )
+    for item in undo[:SHOWN_INVERSES]:
+        console.print(Text(f"  {item.inverse.glyph} {item.describe()}"), highlight=False)
+    if len(undo) > SHOWN_INVERSES:
+        rest = undo[SHOWN_INVERSES:]
+        irreversible = sum(1 for u in rest if u.inverse.irreversible)
+        console.print(
+            f"  … and {len(rest)} more ({irreversible} irreversible); "
+            "--dry-run --format json lists every one",
+            highlight=False,
+        )
 
 
 @app.command()

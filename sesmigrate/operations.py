@@ -84,6 +84,8 @@ class RunOptions:
     rate: float | None = None
     op_rates: dict[str, float] = field(default_factory=dict)
     skip_gates: bool = False
+    dry_run: bool = False
+    """Check and show what would run, then stop: nothing changes, no journal is created."""
     lock_dir: Path | None = None
     """Where the account's lock lives; None is the machine's (`lock.lock_dir`), whatever the
     state directory: only the demo, whose emulated account is its own, keeps it elsewhere."""
@@ -144,6 +146,8 @@ def open_session(options: RunOptions, plan: Plan) -> Session:
     lock.__enter__()
     try:
         path = options.journal or journal_path(options.state_dir, plan.checksum)
+        if options.dry_run and not path.exists():
+            path = Path(":memory:")  # a dry run leaves no journal (plan -o would then refuse)
         journal = SqliteJournal(path, plan.checksum, clock=options.clock.now)
     except BaseException:
         lock.__exit__()
@@ -315,6 +319,19 @@ class ApplyReport:
     gate_skipped: bool = False
     soak_pending: SoakPendingError | None = None
     """The run stopped before a cohort whose soak is still running (no --wait)."""
+    pending: dict[str, int] = field(default_factory=dict)
+    """The chosen cohorts, in order, with their actions still to run when the run began."""
+    dry_run: bool = False
+
+    def not_run(self, cohort: str) -> int:
+        """Actions of the cohort this run did not get to: interrupted, stopped by a failure
+        in an earlier cohort or a soak, or a dry run."""
+        results = dict(self.cohorts)
+        if cohort not in results:
+            return self.pending.get(cohort, 0)
+        result = results[cohort]
+        ran = len(result.made) + len(result.found) + len(result.failed) + len(result.skipped)
+        return max(0, self.pending.get(cohort, 0) - ran)
 
 
 def run_rates(options: RunOptions, plan: Plan) -> Rates:
@@ -358,14 +375,17 @@ def run_apply(
             plan, run_rates(options, plan), tuple(chosen), frozenset(s.action.key for s in steps)
         )
         confirm(chosen, steps, estimate)
+        pending = {name: len(pending_steps(plan, name, entries)) for name in chosen}
+        if options.dry_run:
+            return ApplyReport(pending=pending, dry_run=True)
         graph = dependency_graph(tuple(plan.steps))
-        report = ApplyReport()
+        report = ApplyReport(pending=pending)
         for position, name in enumerate(chosen):
             if position:
                 try:
                     waited = soaked(session, options, plan, name, countdown)
-                except SoakPendingError as pending:
-                    report.soak_pending = pending
+                except SoakPendingError as stopped:
+                    report.soak_pending = stopped
                     break
                 if waited is not session:
                     session = waited

@@ -5,6 +5,11 @@ replaced, as journaled); an action a later, still-applied cohort depends on (a s
 tenant the canary uses) is kept, and so is the migration's monitoring while another cohort
 holds actions of this plan that stay applied: it watches their tenants. Rollback is itself
 journaled and resumable.
+
+Before anything runs, the caller is shown every inverse it will run (`RollbackPreview`),
+as apply shows its actions: the CLI asks, and refuses irreversible ones (tenant and log
+group deletions) under --auto-approve without --allow-irreversible, as apply does. A dry
+run stops there.
 """
 
 import threading
@@ -32,12 +37,73 @@ from .operations import (
 from .plan import Plan
 
 
+@dataclass(frozen=True)
+class Undo:
+    """One inverse the rollback will run, in running order; `certain` is False when the
+    journal holds only the action's intent (an interrupted call): it runs only if that call
+    made its effect."""
+
+    cohort: str
+    inverse: Action
+    certain: bool
+
+    def describe(self) -> str:
+        maybe = "" if self.certain else " (if the interrupted call made it)"
+        return self.inverse.describe() + maybe
+
+
+@dataclass(frozen=True)
+class RollbackPreview:
+    cohorts: tuple[str, ...]
+    customers: tuple[str, ...]
+    undo: tuple[Undo, ...]
+    kept: tuple[str, ...]
+
+    @property
+    def irreversible(self) -> tuple[Undo, ...]:
+        return tuple(u for u in self.undo if u.inverse.irreversible)
+
+    @property
+    def losses(self) -> list[str]:
+        """What the rollback destroys for good: the monitoring's log group (and its events)
+        first, then the tenants it created (and their reputation history)."""
+        certain = [u.inverse for u in self.irreversible if u.certain]
+        certain.sort(key=lambda inverse: (inverse.tenant_name is not None, inverse.key))
+        return [inverse.describe() for inverse in certain]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "cohorts": list(self.cohorts),
+            "customers": len(self.customers),
+            "actions": [
+                {
+                    "cohort": u.cohort,
+                    "key": u.inverse.key,
+                    "action": u.inverse.describe(),
+                    "irreversible": u.inverse.irreversible,
+                    "certain": u.certain,
+                }
+                for u in self.undo
+            ],
+            "kept": list(self.kept),
+        }
+
+
 @dataclass
 class RollbackReport:
     result: RunResult
     cohorts: list[str]
     kept: list[str]
     """Actions left in place because a later, still-applied cohort depends on them."""
+    preview: RollbackPreview
+    dry_run: bool = False
+
+    @property
+    def not_run(self) -> int:
+        """Inverses this run did not get to (interrupted, or a dry run)."""
+        result = self.result
+        ran = len(result.made) + len(result.found) + len(result.failed) + len(result.skipped)
+        return max(0, len(self.preview.undo) - ran)
 
 
 def rollback_cohorts(plan: Plan, entries: list[Entry], wanted: str | None) -> list[str]:
@@ -60,7 +126,7 @@ def rollback_cohorts(plan: Plan, entries: list[Entry], wanted: str | None) -> li
 def run_rollback(
     options: RunOptions,
     plan: Plan,
-    confirm: Callable[[list[str], list[str], list[str]], None],
+    confirm: Callable[[RollbackPreview], None],
     progress: Any,
     stop: threading.Event | None = None,
 ) -> RollbackReport:
@@ -96,7 +162,13 @@ def run_rollback(
                 kept.append(entry.key)
                 continue
             undo.append((entry, step.action))
-        confirm(chosen, customers, _losses(undo))
+        batches = _reverse_batches(plan, undo)
+        preview = RollbackPreview(
+            tuple(chosen), tuple(customers), tuple(_planned(batches)), tuple(kept)
+        )
+        confirm(preview)
+        if options.dry_run:
+            return RollbackReport(RunResult(), chosen, kept, preview, dry_run=True)
         executor = Executor(
             session.clients.ses,
             session.journal,
@@ -107,12 +179,11 @@ def run_rollback(
             services=session.clients.services(),
         )
         progress.expect(len(undo))
-        batches = _reverse_batches(plan, undo)
         with aws_errors():
             result = executor.run(
                 batches, lambda key: (), after=lambda key: _successors(graph, key)
             )
-        return RollbackReport(result, chosen, kept)
+        return RollbackReport(result, chosen, kept, preview)
     finally:
         close_session(session, options.memory)
 
@@ -125,16 +196,22 @@ def _maybe_applied(entry: Entry) -> bool:
     return entry.state in (DONE, "intent")
 
 
-def _losses(undo: list[tuple[Entry, Action]]) -> list[str]:
-    """What the rollback destroys for good, for the confirmation: the monitoring's log group
-    (and its events) first, then the tenants it created (and their reputation history)."""
-    losses = []
-    for entry, action in undo:
-        inverse = action.inverse(Outcome(made=entry.made, previous=entry.previous))
-        if entry.state == DONE and inverse is not None and inverse.irreversible:
-            losses.append(inverse)
-    losses.sort(key=lambda inverse: (inverse.tenant_name is not None, inverse.key))
-    return [inverse.describe() for inverse in losses]
+def _planned(batches: list[list[tuple[Any, str]]]) -> list[Undo]:
+    """The inverses in running order, as `_Inverse.apply` will compute them: from the
+    journaled outcome, or, for an action with only its intent journaled, as if made."""
+    planned = []
+    for batch in batches:
+        for undo, cohort in batch:
+            entry, certain = undo.entry, undo.entry.state == DONE
+            outcome = (
+                Outcome(made=entry.made, previous=entry.previous)
+                if certain
+                else Outcome(made=True, previous=entry.noted)
+            )
+            inverse = undo.action.inverse(outcome)
+            if inverse is not None:
+                planned.append(Undo(cohort, inverse, certain))
+    return planned
 
 
 def _reverse_batches(plan: Plan, undo: list[tuple[Entry, Action]]) -> list[list[tuple[Any, str]]]:

@@ -3,11 +3,16 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from sesmigrate import __version__
-from sesmigrate.cli import main
+from sesmigrate.aws import AwsSettings
+from sesmigrate.cli import _fail_on, _resume, main
+from sesmigrate.errors import SesmigrateError
+from sesmigrate.executor import RunResult
+from sesmigrate.operations import ApplyReport, RunOptions
 from sesmigrate.snapshot import read_inventory
 
 CONTRACT = ("scan", "plan", "show", "apply", "rollback", "status", "unlock", "demo", "emulator")
@@ -222,3 +227,61 @@ def test_scan_without_credentials_is_one_line(
 
     assert "no AWS credentials found" in one_line(capsys.readouterr().err)
     assert not (tmp_path / "i.json").exists()
+
+
+class TestResume:
+    """The line that tells an interrupted or failed run's operator how to resume it."""
+
+    def options(self, **given: object) -> RunOptions:
+        settings = {k: given.pop(k) for k in ("region", "profile", "endpoint_url") if k in given}
+        return RunOptions(Path("p.plan.json"), AwsSettings(**settings), **given)  # type: ignore[arg-type]
+
+    def test_resume_repeats_plan_and_cohort_and_omits_default_state(self) -> None:
+        line = _resume("rollback", Path("p.plan.json"), "all", self.options())
+
+        assert line == "sesmigrate rollback p.plan.json --cohort all"
+
+    def test_resume_repeats_state_journal_and_aws_target_quoted(self) -> None:
+        options = self.options(
+            state_dir=Path("my state"),
+            journal=Path("j.sqlite"),
+            region="eu-west-1",
+            profile="ops",
+            endpoint_url="http://127.0.0.1:4566",
+        )
+
+        line = _resume("apply", Path("p.plan.json"), None, options, skip_gates=True)
+
+        assert line == (
+            "sesmigrate apply p.plan.json --state-dir 'my state' --journal j.sqlite "
+            "--skip-gates --region eu-west-1 --profile ops --endpoint-url http://127.0.0.1:4566"
+        )
+
+    def test_resume_never_repeats_an_endpoint_carrying_credentials(self) -> None:
+        options = self.options(endpoint_url="https://key:secret@ses.example")
+
+        assert "secret" not in _resume("apply", Path("p.plan.json"), None, options)
+
+    def test_interrupted_message_names_the_resume_line(self) -> None:
+        with pytest.raises(SesmigrateError) as caught:
+            _fail_on(RunResult(interrupted=True), "sesmigrate apply p.plan.json --cohort all")
+
+        assert str(caught.value) == (
+            "interrupted; the journal is intact: re-run sesmigrate apply p.plan.json "
+            "--cohort all to resume"
+        )
+
+    def test_failed_message_names_the_resume_line(self) -> None:
+        with pytest.raises(SesmigrateError) as caught:
+            _fail_on(RunResult(failed=[("k", "boom")]), "sesmigrate rollback p.plan.json")
+
+        assert "re-run sesmigrate rollback p.plan.json to resume" in str(caught.value)
+
+
+def test_apply_report_counts_the_actions_an_interrupted_run_did_not_reach() -> None:
+    report = ApplyReport(
+        cohorts=[("canary", RunResult(made=["a"], found=["b"], interrupted=True))],
+        pending={"canary": 5, "wave-1": 7},
+    )
+
+    assert (report.not_run("canary"), report.not_run("wave-1")) == (3, 7)

@@ -101,7 +101,17 @@ def test_no_send_is_rejected_through_a_whole_apply_and_rollback(
         for cohort in reversed(cohorts):
             senders.switch(cohort.customers, to_tenant=False)
             assert (
-                main(["rollback", str(path), "--auto-approve", "--cohort", cohort.name, *common])
+                main(
+                    [
+                        "rollback",
+                        str(path),
+                        "--auto-approve",
+                        "--allow-irreversible",
+                        "--cohort",
+                        cohort.name,
+                        *common,
+                    ]
+                )
                 == 0
             )
         senders.round_done()

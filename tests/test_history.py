@@ -116,7 +116,7 @@ def test_apply_and_rollback_print_their_result_as_json(
 
     assert cli.run("apply", "--auto-approve", "--format", "json") == 0
     applied = json.loads(capsys.readouterr().out)
-    assert cli.run("rollback", "--auto-approve", "--format", "json") == 0
+    assert cli.run("rollback", "--auto-approve", "--allow-irreversible", "--format", "json") == 0
     rolled = json.loads(capsys.readouterr().out)
 
     assert (applied["command"], applied["outcome"], applied["exit_status"]) == ("apply", "ok", 0)

@@ -148,7 +148,7 @@ def test_monitoring_is_made_by_the_canary_reports_a_pause_and_is_removed_by_roll
     assert latest[paused]["detail_type"] == "Sending Status Disabled"
     assert latest[paused]["origin"] == "REPUTATION_POLICY"
 
-    code, _ = cli("rollback", str(plan), "--auto-approve")
+    code, _ = cli("rollback", str(plan), "--auto-approve", "--allow-irreversible")
     assert code == 0
     assert monitoring_state(emulator) == before
     warned = cli.err
@@ -169,7 +169,7 @@ def test_rollback_keeps_an_existing_log_group_it_adopted(
     kinds = {s.action.kind for s in read_plan(plan.read_text()).steps}
     assert "create_log_group" not in kinds
     assert cli("apply", str(plan), "--auto-approve")[0] == 0
-    assert cli("rollback", str(plan), "--auto-approve")[0] == 0
+    assert cli("rollback", str(plan), "--auto-approve", "--allow-irreversible")[0] == 0
 
     state = monitoring_state(emulator)
     assert state["log_groups"] == [LOG_GROUP]
@@ -184,9 +184,17 @@ def test_rolling_back_the_canary_keeps_monitoring_while_a_wave_stays_applied(
     assert cli("apply", str(plan), "--auto-approve", "--cohort", "canary")[0] == 0
     assert cli("apply", str(plan), "--auto-approve", "--cohort", "wave-1")[0] == 0
 
-    assert cli("rollback", str(plan), "--auto-approve", "--cohort", "canary")[0] == 0
+    assert (
+        cli("rollback", str(plan), "--auto-approve", "--allow-irreversible", "--cohort", "canary")[
+            0
+        ]
+        == 0
+    )
     kept = monitoring_state(emulator)
-    assert cli("rollback", str(plan), "--auto-approve", "--cohort", "all")[0] == 0
+    assert (
+        cli("rollback", str(plan), "--auto-approve", "--allow-irreversible", "--cohort", "all")[0]
+        == 0
+    )
 
     assert kept["rules"] == [RULE]
     assert LOG_GROUP in kept["log_groups"]
@@ -212,7 +220,7 @@ def test_monitoring_added_after_a_migration_is_removed_by_its_own_rollback(
     assert {s.cohort for s in steps} == {"canary"}
     assert all(s.action.tenant_name is None for s in steps)
     assert cli("apply", str(second), "--auto-approve")[0] == 0
-    assert cli("rollback", str(second), "--auto-approve")[0] == 0
+    assert cli("rollback", str(second), "--auto-approve", "--allow-irreversible")[0] == 0
 
     assert monitoring_state(emulator) == before
 
@@ -265,6 +273,11 @@ def test_rolling_back_the_canary_keeps_monitoring_while_a_wave_was_interrupted(
     journal.intent(interrupted.action.key, APPLY, "wave-1")
     journal.close()
 
-    assert cli("rollback", str(plan), "--auto-approve", "--cohort", "canary")[0] == 0
+    assert (
+        cli("rollback", str(plan), "--auto-approve", "--allow-irreversible", "--cohort", "canary")[
+            0
+        ]
+        == 0
+    )
 
     assert monitoring_state(emulator)["rules"] == [RULE]

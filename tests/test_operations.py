@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from sesmigrate import cli
 from sesmigrate.aws import AwsSettings
 from sesmigrate.cli import main
 from sesmigrate.emulator.accounts import HANDMADE_TENANT
@@ -89,7 +90,7 @@ class Journey:
             str(self.state),
         ]
         return subprocess.Popen(
-            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
 
     def tenants(self) -> dict[str, tuple[str, frozenset[str]]]:
@@ -148,7 +149,7 @@ def test_full_journey_apply_send_replan_rollback_restores_exactly(
             AwsSettings(region="us-east-1", endpoint_url=emulator.endpoint_url),
         )
     ).plan
-    assert journey.run("rollback", "--cohort", "all", "--auto-approve") == 0
+    assert journey.run("rollback", "--cohort", "all", "--auto-approve", "--allow-irreversible") == 0
 
     assert replan.steps == ()
     assert journey.tenants() == journey.before
@@ -388,7 +389,9 @@ def test_rollback_of_a_wave_keeps_the_shared_tenant_the_canary_still_needs(
     assert journey.run("apply", "--auto-approve", "--cohort", "all") == 0
     canary_tenants = {journey.tenant_of(c) for c in journey.cohort("canary")}
 
-    assert journey.run("rollback", "--cohort", "wave-1", "--auto-approve") == 0
+    assert (
+        journey.run("rollback", "--cohort", "wave-1", "--auto-approve", "--allow-irreversible") == 0
+    )
 
     assert canary_tenants <= set(journey.tenants())
     for customer in journey.cohort("canary"):
@@ -455,7 +458,7 @@ def test_apply_killed_mid_cohort_resumes_then_rollback_restores_exactly(
     assert set(journey.tenants()) - set(journey.before) == {t.name for t in journey.plan.tenants}
     for customer in journey.result.ownership.customers:
         journey.send_as(customer.id)
-    assert journey.run("rollback", "--cohort", "all", "--auto-approve") == 0
+    assert journey.run("rollback", "--cohort", "all", "--auto-approve", "--allow-irreversible") == 0
     assert journey.tenants() == journey.before
 
 
@@ -520,13 +523,19 @@ def test_ctrl_c_stops_after_in_flight_calls_and_apply_resumes(
     child = journey.apply_process()
     wait_for(lambda: done_count(journal) >= inside)
     child.send_signal(signal.SIGINT)
-    _, err = child.communicate(timeout=60)
+    out, err = child.communicate(timeout=60)
     emulator.control.set_traffic(TrafficSettings())
 
     with sqlite3.connect(journal) as db:
         unfinished = db.execute("SELECT count(*) FROM entries WHERE state='intent'").fetchone()[0]
     assert child.returncode == 1
-    assert "interrupted; the journal is intact" in err
+    assert (
+        f"interrupted; the journal is intact: re-run sesmigrate apply {journey.path} --cohort all "
+        f"--state-dir {journey.state} --region us-east-1 --endpoint-url "
+        f"{emulator.endpoint_url} to resume"
+    ) in " ".join(err.split())
+    assert "not run" in out
+    assert "wave-2: not run (" in out
     assert unfinished == 0
     assert journey.run("apply", "--auto-approve", "--cohort", "all") == 0
     assert set(journey.tenants()) - set(journey.before) == {t.name for t in journey.plan.tenants}
@@ -539,7 +548,9 @@ def test_rolling_back_the_canary_keeps_what_a_still_applied_wave_shares(
     assert journey.run("apply", "--auto-approve", "--cohort", "all") == 0
     wave = journey.cohort("wave-1")
 
-    assert journey.run("rollback", "--cohort", "canary", "--auto-approve") == 0
+    assert (
+        journey.run("rollback", "--cohort", "canary", "--auto-approve", "--allow-irreversible") == 0
+    )
 
     for customer in wave:
         journey.send_as(customer)
@@ -574,7 +585,9 @@ def test_rollback_never_deletes_a_tenant_an_interrupted_creation_did_not_make(
         journal.failed(key, APPLY, f"ActionConflict: tenant {taken} already exists")
     journal.close()
 
-    assert journey.run("rollback", "--cohort", "canary", "--auto-approve") == 0
+    assert (
+        journey.run("rollback", "--cohort", "canary", "--auto-approve", "--allow-irreversible") == 0
+    )
 
     assert taken in journey.tenants()
 
@@ -615,5 +628,79 @@ def test_a_journal_of_the_previous_layout_resumes_and_rolls_back_exactly(
 
     assert journey.run("apply", "--auto-approve", "--cohort", "all") == 0
     assert set(journey.tenants()) - set(journey.before) == {t.name for t in journey.plan.tenants}
-    assert journey.run("rollback", "--cohort", "all", "--auto-approve") == 0
+    assert journey.run("rollback", "--cohort", "all", "--auto-approve", "--allow-irreversible") == 0
     assert journey.tenants() == journey.before
+
+
+class TestRollbackGuard:
+    def test_rollback_auto_approve_refuses_tenant_deletion_without_allow_irreversible(
+        self, emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        journey = Journey(emulator, tmp_path)
+        assert journey.run("apply", "--auto-approve") == 0
+        applied = journey.tenants()
+        capsys.readouterr()
+
+        code = journey.run("rollback", "--auto-approve")
+
+        message = capsys.readouterr().err.splitlines()[-1]
+        assert code == 1
+        assert "irreversible action(s) (delete tenant" in message
+        assert "pass --allow-irreversible with --auto-approve" in message
+        assert journey.tenants() == applied
+
+    def test_dry_run_apply_changes_nothing_and_leaves_no_journal(
+        self, emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        journey = Journey(emulator, tmp_path)
+
+        code = journey.run("apply", "--dry-run", "--cohort", "all")
+
+        out = capsys.readouterr().out
+        assert code == 0
+        assert f"{len(journey.plan.steps) - len(journey.plan.steps_of('cleanup'))} action(s)" in out
+        assert "create tenant" in out
+        assert "Dry run: nothing was changed." in out
+        assert journey.tenants() == journey.before
+        assert not journal_path(journey.state, journey.plan.checksum).exists()
+
+    def test_dry_run_rollback_lists_every_inverse_as_json_and_changes_nothing(
+        self, emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        journey = Journey(emulator, tmp_path)
+        assert journey.run("apply", "--auto-approve", "--cohort", "all") == 0
+        applied = journey.tenants()
+        journal = journal_path(journey.state, journey.plan.checksum)
+        rows = done_count(journal)
+        capsys.readouterr()
+
+        code = journey.run("rollback", "--cohort", "all", "--dry-run", "--format", "json")
+
+        document = json.loads(capsys.readouterr().out)
+        assert code == 0
+        assert document["dry_run"] is True
+        assert document["result"] is None
+        deletions = [a for a in document["actions"] if a["irreversible"]]
+        assert {a["action"].split()[2] for a in deletions} == {t.name for t in journey.plan.tenants}
+        assert len(document["actions"]) >= len(journey.plan.tenants) * 2
+        assert journey.tenants() == applied
+        assert done_count(journal) == rows
+
+    def test_rollback_preview_summarises_beyond_its_limit(
+        self,
+        emulator: Any,
+        tmp_path: Path,
+        capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        journey = Journey(emulator, tmp_path)
+        assert journey.run("apply", "--auto-approve") == 0
+        monkeypatch.setattr(cli, "SHOWN_INVERSES", 2)
+        capsys.readouterr()
+
+        assert journey.run("rollback", "--dry-run") == 0
+
+        out = capsys.readouterr().out
+        assert "inverse action(s), newest first" in out
+        assert "more (" in out and "--dry-run --format json lists every one" in out
+        assert "Dry run: nothing was changed." in out

@@ -16,12 +16,16 @@ from sesmigrate.journal import journal_path
 from sesmigrate.plan import read_plan
 
 pytestmark = pytest.mark.chaos
-ENV = {**os.environ, "AWS_ACCESS_KEY_ID": "chaos", "AWS_SECRET_ACCESS_KEY": "chaos"}
+
+
+def env() -> dict[str, str]:
+    """Read when a process starts, so it inherits the test's own SESMIGRATE_LOCK_DIR."""
+    return {**os.environ, "AWS_ACCESS_KEY_ID": "chaos", "AWS_SECRET_ACCESS_KEY": "chaos"}
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "sesmigrate.cli", *args], env=ENV, capture_output=True, text=True
+        [sys.executable, "-m", "sesmigrate.cli", *args], env=env(), capture_output=True, text=True
     )
 
 
@@ -62,7 +66,7 @@ def test_emulator_restarted_mid_apply_keeps_the_account_and_apply_resumes(
             url,
             *common,
         ],
-        env=ENV,
+        env=env(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -88,13 +92,15 @@ def test_emulator_restarted_mid_apply_keeps_the_account_and_apply_resumes(
                 "--endpoint-url",
                 new_url,
                 *common,
-            ]
+            ],
+            env(),
         )
         after_apply = tenants(new_url)
         rolled = cli(
             "rollback",
             str(plan),
             "--auto-approve",
+            "--allow-irreversible",
             "--cohort",
             "all",
             "--endpoint-url",
@@ -107,7 +113,9 @@ def test_emulator_restarted_mid_apply_keeps_the_account_and_apply_resumes(
         restarted.wait()
 
     assert applying.returncode == 1
-    assert "re-run sesmigrate apply to resume" in err
+    assert f"re-run sesmigrate apply {plan} --cohort all --state-dir {state}" in " ".join(
+        err.split()
+    )
     assert set(after_apply) - set(before) == {t.name for t in sealed.tenants}
     assert rolled.returncode == 0
     assert after_rollback == before

@@ -118,7 +118,16 @@ def run_journey(tmp_path: Path, source: list[str]) -> list[tuple[str, int]]:
         ["apply", plan, "--cohort", "all", "--auto-approve", *state, *aws],
         ["status", plan, *state, *aws],
         ["status", plan, "--format", "json", *state, *aws],
-        ["rollback", plan, "--cohort", "all", "--auto-approve", *state, *aws],
+        [
+            "rollback",
+            plan,
+            "--cohort",
+            "all",
+            "--auto-approve",
+            "--allow-irreversible",
+            *state,
+            *aws,
+        ],
     ]
     return [(" ".join(argv[:2]), main(argv)) for argv in commands]
 

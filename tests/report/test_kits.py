@@ -667,7 +667,20 @@ def test_operator_policy_allows_every_ses_call_apply_status_and_rollback_make(
 
     assert main(["apply", str(path), "--auto-approve", "--cohort", "all", *where]) == 0
     assert main(["status", str(path), *where]) == 0
-    assert main(["rollback", str(path), "--auto-approve", "--cohort", "all", *where]) == 0
+    assert (
+        main(
+            [
+                "rollback",
+                str(path),
+                "--auto-approve",
+                "--allow-irreversible",
+                "--cohort",
+                "all",
+                *where,
+            ]
+        )
+        == 0
+    )
     called = {f"ses:{op}" for op in emulator.control.stats()["by_operation"]}
 
     assert "ses:UpdateReputationEntityPolicy" in called
