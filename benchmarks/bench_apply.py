@@ -30,7 +30,7 @@ from benchmarks.emulator_process import emulator_process
 from benchmarks.table import Table
 from sesmigrate.emulator.accounts import realistic_account
 from sesmigrate.emulator.control import HttpControl, TrafficSettings
-from sesmigrate.naming import tenant_name
+from sesmigrate.planning.naming import tenant_name
 
 OP_RATES = {
     "CreateTenant": 20.0,

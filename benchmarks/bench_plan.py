@@ -23,9 +23,9 @@ from sesmigrate.emulator.accounts import as_inventory, realistic_account
 CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from sesmigrate.aws import AwsSettings
-from sesmigrate.plan import plan_to_json
-from sesmigrate.planning import PlanRequest, make_plan
+from sesmigrate.aws.clients import AwsSettings
+from sesmigrate.planning.plan import plan_to_json
+from sesmigrate.planning.build import PlanRequest, make_plan
 inventory, out, spec = sys.argv[1], sys.argv[2], sys.argv[3]
 started = time.perf_counter()
 result = make_plan(PlanRequest(Path(spec), {}, Path(inventory), AwsSettings()))

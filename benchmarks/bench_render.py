@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 
 from benchmarks.table import Table
-from sesmigrate.aws import AwsSettings
+from sesmigrate.aws.clients import AwsSettings
 from sesmigrate.emulator.accounts import as_inventory, realistic_account
-from sesmigrate.plan import plan_to_json, read_plan
-from sesmigrate.planning import PlanRequest, make_plan
+from sesmigrate.planning.build import PlanRequest, make_plan
+from sesmigrate.planning.plan import plan_to_json, read_plan
 from sesmigrate.report import FORMATS, render
 
 

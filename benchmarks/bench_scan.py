@@ -29,10 +29,10 @@ from botocore.config import Config
 
 from benchmarks.emulator_process import emulator_process
 from benchmarks.table import Table
-from sesmigrate.aws import AwsSettings
+from sesmigrate.aws.clients import AwsSettings
+from sesmigrate.aws.scanner import scan_account
 from sesmigrate.emulator.control import HttpControl, TrafficSettings
-from sesmigrate.inventory import scan_account
-from sesmigrate.learned_rates import DEFAULT_HEADROOM, RateMemory
+from sesmigrate.state.rates import DEFAULT_HEADROOM, RateMemory
 
 REGION = "us-east-1"
 

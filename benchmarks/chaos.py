@@ -173,8 +173,8 @@ def chaos(
             env,
         )
         before, watched = tenants(url), monitoring(url)
-        from sesmigrate.journal import journal_path
-        from sesmigrate.plan import read_plan
+        from sesmigrate.planning.plan import read_plan
+        from sesmigrate.state.journal import journal_path
 
         sealed = read_plan(plan.read_text())
         journal = journal_path(folder / "state", sealed.checksum)

@@ -24,14 +24,35 @@ from rich.text import Text
 from typer.exceptions import TyperException
 
 from . import __version__
-from .aws import AwsSettings, caller_identity, make_clients, parse_op_rates, positive_rate
-from .calllog import CallLog, json_lines, one_line
-from .durations import duration
+from .aws.clients import AwsSettings, caller_identity, make_clients, parse_op_rates, positive_rate
+from .aws.scanner import scan_account
 from .errors import SesmigrateError
-from .estimates import PlanEstimate
-from .executor import RunResult
 from .files import read_text, write_atomically
-from .history import (
+from .planning.build import (
+    PlanRequest,
+    check_overwrite,
+    default_plan_path,
+    make_plan,
+    save_membership,
+)
+from .planning.durations import duration
+from .planning.estimates import PlanEstimate
+from .planning.ownership import ownership
+from .planning.plan import Plan, Step, plan_to_json, read_plan
+from .planning.rules import ownership_rules
+from .report import render
+from .report.files import write_cutover_pages
+from .report.kits import cutover_combined, iam_document
+from .report.progress import call_progress
+from .report.render import visible
+from .report.summary import ScanSummary, plan_text
+from .running.apply import NothingToDo, RunOptions, load_plan, run_apply
+from .running.executor import RunResult
+from .running.rollback import RollbackPreview, run_rollback
+from .running.soak import SoakPendingError
+from .running.status import run_status
+from .state.calllog import CallLog, json_lines, one_line
+from .state.history import (
     RunRecord,
     SqliteHistory,
     cohort_counts,
@@ -40,29 +61,8 @@ from .history import (
     open_history,
     recorded_runs,
 )
-from .inventory import scan_account
-from .learned_rates import DEFAULT_HEADROOM, RateMemory, checked_headroom
-from .lock import ApplyLock
-from .operations import NothingToDo, RunOptions, load_plan, run_apply
-from .ownership import ownership
-from .plan import Plan, Step, plan_to_json, read_plan
-from .planning import (
-    PlanRequest,
-    check_overwrite,
-    default_plan_path,
-    make_plan,
-    save_membership,
-)
-from .progress import call_progress
-from .report import render
-from .report.files import write_cutover_pages
-from .report.kits import cutover_combined, iam_document
-from .report.render import visible
-from .rollback import RollbackPreview, run_rollback
-from .rules import ownership_rules
-from .soak import SoakPendingError
-from .status import run_status
-from .summary import ScanSummary, plan_text
+from .state.lock import ApplyLock
+from .state.rates import DEFAULT_HEADROOM, RateMemory, checked_headroom
 
 app = typer.Typer(
     name="sesmigrate",

@@ -18,23 +18,23 @@ from typing import Any
 from moto.core.base_backend import BackendDict
 
 from . import __version__
-from .aws import AwsSettings, make_clients
+from .aws.clients import AwsSettings, make_clients
+from .aws.scanner import scan_account
 from .emulator.control import HttpControl
 from .emulator.server import EmulatorServer, ServerOptions, prepare
-from .executor import Progress
 from .files import write_atomically
-from .inventory import scan_account
-from .operations import RunOptions, run_apply
-from .ownership import ownership
-from .plan import plan_to_json, read_plan
-from .planning import PlanRequest, make_plan
+from .planning.build import PlanRequest, make_plan
+from .planning.ownership import ownership
+from .planning.plan import plan_to_json, read_plan
+from .planning.rules import ownership_rules
 from .report import render
 from .report.files import write_cutover_pages
 from .report.kits import iam_document
-from .rollback import run_rollback
-from .rules import ownership_rules
-from .status import run_status
-from .summary import ScanSummary, plan_text
+from .report.summary import ScanSummary, plan_text
+from .running.apply import RunOptions, run_apply
+from .running.executor import Progress
+from .running.rollback import run_rollback
+from .running.status import run_status
 
 REGION = "us-east-1"
 

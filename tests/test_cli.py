@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from sesmigrate import __version__
-from sesmigrate.aws import AwsSettings
+from sesmigrate.aws.clients import AwsSettings
 from sesmigrate.cli import _fail_on, _resume, main
 from sesmigrate.errors import SesmigrateError
-from sesmigrate.executor import RunResult
-from sesmigrate.operations import ApplyReport, RunOptions
-from sesmigrate.snapshot import read_inventory
+from sesmigrate.planning.snapshot import read_inventory
+from sesmigrate.running.apply import ApplyReport, RunOptions
+from sesmigrate.running.executor import RunResult
 
 CONTRACT = ("scan", "plan", "show", "apply", "rollback", "status", "unlock", "demo", "emulator")
 

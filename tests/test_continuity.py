@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from sesmigrate.aws import AwsSettings
+from sesmigrate.aws.clients import AwsSettings
 from sesmigrate.cli import main
-from sesmigrate.gates import ProbeFailedError, probe_tenants
-from sesmigrate.plan import plan_to_json, read_plan
-from sesmigrate.planning import PlanRequest, make_plan
+from sesmigrate.planning.build import PlanRequest, make_plan
+from sesmigrate.planning.plan import plan_to_json, read_plan
+from sesmigrate.running.gates import ProbeFailedError, probe_tenants
 
 pytestmark = pytest.mark.parametrize("emulator", ["http"], indirect=True)
 

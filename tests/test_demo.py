@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from sesmigrate.cli import main
-from sesmigrate.plan import read_plan
-from sesmigrate.snapshot import read_inventory
+from sesmigrate.planning.plan import read_plan
+from sesmigrate.planning.snapshot import read_inventory
 
 
 def test_demo_runs_the_journey_with_monitoring_writes_its_reports_and_restores_the_account(

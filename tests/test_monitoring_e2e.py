@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from sesmigrate.cli import main
-from sesmigrate.journal import APPLY, SqliteJournal, journal_path
-from sesmigrate.plan import checksum_of, read_plan
+from sesmigrate.planning.plan import checksum_of, read_plan
+from sesmigrate.state.journal import APPLY, SqliteJournal, journal_path
 
 LOG_GROUP = "/aws/ses/tenants"
 RULE = "sesmigrate-watched"

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from sesmigrate.cli import main
-from sesmigrate.naming import tenant_name
-from sesmigrate.plan import Plan, plan_to_json
+from sesmigrate.planning.naming import tenant_name
+from sesmigrate.planning.plan import Plan, plan_to_json
 from sesmigrate.report import FORMATS, render
 from sesmigrate.report.kits import cutover_combined, cutover_pages, iam_document
 from tests.report.conftest import MULLER, SCRIPT, small_plan

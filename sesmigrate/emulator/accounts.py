@@ -22,7 +22,7 @@ import random
 import unicodedata
 from dataclasses import dataclass
 
-from ..snapshot import (
+from ..planning.snapshot import (
     AccountInfo,
     ConfigurationSet,
     DedicatedIpPool,

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from ..tokenbucket import Clock, stepping_clock
+from ..aws.tokenbucket import Clock, stepping_clock
 from .accounts import load_account, realistic_account
 from .models import emulator_backends
 from .records import SentMessage

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ..tokenbucket import Clock, TokenBucket
+from ..aws.tokenbucket import Clock, TokenBucket
 from .exceptions import InternalFailure, ServiceUnavailable, TooManyRequestsException
 
 

@@ -3,8 +3,8 @@
 from pathlib import Path
 
 from ..files import write_atomically
-from ..naming import tenant_name
-from ..plan import Plan
+from ..planning.naming import tenant_name
+from ..planning.plan import Plan
 from .kits import cutover_pages
 
 

@@ -16,9 +16,9 @@ is returned, so a template can never emit invalid JSON.
 import json
 from typing import Any
 
-from ..plan import Plan
-from ..snapshot import CUSTOMER_TAG, GROUP_TAG, MANAGED_TAG, partition_of
-from ..spec import spec_from_mapping
+from ..planning.plan import Plan
+from ..planning.snapshot import CUSTOMER_TAG, GROUP_TAG, MANAGED_TAG, partition_of
+from ..planning.spec import spec_from_mapping
 from .render import environment
 
 LIST_ACTIONS = (

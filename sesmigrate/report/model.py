@@ -9,10 +9,10 @@ on this shape: change it only with a new `format_version`.
 from collections import Counter, defaultdict
 from typing import Any
 
-from ..estimates import plan_estimate
-from ..monitoring_actions import MonitoringAction
-from ..plan import Plan
-from ..spec import spec_from_mapping
+from ..actions.monitoring import MonitoringAction
+from ..planning.estimates import plan_estimate
+from ..planning.plan import Plan
+from ..planning.spec import spec_from_mapping
 
 REPORT_FORMAT_VERSION = 3
 """2: actions of the migration's monitoring (tenant null, new kinds) and `monitoring`.

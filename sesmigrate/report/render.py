@@ -14,8 +14,8 @@ from typing import Any
 from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
 from tabulate import tabulate
 
-from ..durations import duration
-from ..plan import Plan
+from ..planning.durations import duration
+from ..planning.plan import Plan
 from ..resources import template_text
 from .model import report_data
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 from ..errors import SesmigrateError
-from ..naming import tenant_name
-from ..ownership import Customer, Ownership
-from ..snapshot import CUSTOMER_TAG, GROUP_TAG, MANAGED_TAG, Inventory
-from ..spec import MigrationSpec, Suppression
+from ..planning.naming import tenant_name
+from ..planning.ownership import Customer, Ownership
+from ..planning.snapshot import CUSTOMER_TAG, GROUP_TAG, MANAGED_TAG, Inventory
+from ..planning.spec import MigrationSpec, Suppression
 
 POLICY_NAMES = ("standard", "strict", "none")
 

@@ -2,9 +2,9 @@
 
 from typing import ClassVar
 
-from ..ownership import Ownership
-from ..snapshot import Inventory
-from ..spec import MigrationSpec
+from ..planning.ownership import Ownership
+from ..planning.snapshot import Inventory
+from ..planning.spec import MigrationSpec
 from .base import TenantGroup
 
 

@@ -9,9 +9,9 @@ migration stays there, so a new customer never moves anyone else to another tena
 from collections import defaultdict
 from typing import ClassVar
 
-from ..ownership import Customer, Ownership, holders
-from ..snapshot import GROUP_TAG, Inventory
-from ..spec import MigrationSpec
+from ..planning.ownership import Customer, Ownership, holders
+from ..planning.snapshot import GROUP_TAG, Inventory
+from ..planning.spec import MigrationSpec
 from .base import StrategyError, TenantGroup
 
 UNGROUPED = "ungrouped"

@@ -7,9 +7,9 @@ own. Customers with no tier share a tenant named for the tier `untiered`.
 from collections import defaultdict
 from typing import ClassVar
 
-from ..ownership import Customer, Ownership
-from ..snapshot import Inventory
-from ..spec import MigrationSpec
+from ..planning.ownership import Customer, Ownership
+from ..planning.snapshot import Inventory
+from ..planning.spec import MigrationSpec
 from .base import TenantGroup, option_list
 
 UNTIERED = "untiered"

@@ -12,8 +12,8 @@ import pytest
 
 from benchmarks.chaos import chaos, run_to_end, tenants
 from benchmarks.emulator_process import emulator_process
-from sesmigrate.journal import journal_path
-from sesmigrate.plan import read_plan
+from sesmigrate.planning.plan import read_plan
+from sesmigrate.state.journal import journal_path
 
 pytestmark = pytest.mark.chaos
 

@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from sesmigrate.aws.tokenbucket import Clock, TokenBucket
 from sesmigrate.emulator.control import TrafficSettings
 from sesmigrate.emulator.exceptions import (
     InternalFailure,
@@ -12,7 +13,6 @@ from sesmigrate.emulator.exceptions import (
     TooManyRequestsException,
 )
 from sesmigrate.emulator.traffic import TrafficPolicy
-from sesmigrate.tokenbucket import Clock, TokenBucket
 
 
 class FakeClock:

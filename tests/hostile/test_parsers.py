@@ -26,17 +26,15 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from sesmigrate.action_kinds import KINDS
-from sesmigrate.aws import AwsSettings
+from sesmigrate.actions.kinds import KINDS
+from sesmigrate.aws.clients import AwsSettings
 from sesmigrate.cli import main
 from sesmigrate.emulator.accounts import as_inventory, realistic_account
 from sesmigrate.errors import SesmigrateError
-from sesmigrate.ownership import OwnershipRuleError, parse_pattern
-from sesmigrate.plan import Plan, PlanFileError, checksum_of, plan_to_json, read_plan
-from sesmigrate.planning import PlanRequest, make_plan
-from sesmigrate.report import FORMATS, render
-from sesmigrate.report.kits import cutover_combined, iam_document
-from sesmigrate.snapshot import (
+from sesmigrate.planning.build import PlanRequest, make_plan
+from sesmigrate.planning.ownership import OwnershipRuleError, parse_pattern
+from sesmigrate.planning.plan import Plan, PlanFileError, checksum_of, plan_to_json, read_plan
+from sesmigrate.planning.snapshot import (
     AccountInfo,
     ConfigurationSet,
     EmailTemplate,
@@ -46,6 +44,8 @@ from sesmigrate.snapshot import (
     canonical_json,
     read_inventory,
 )
+from sesmigrate.report import FORMATS, render
+from sesmigrate.report.kits import cutover_combined, iam_document
 
 FUZZ = settings(
     max_examples=200,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from sesmigrate.actions import (
+from sesmigrate.actions.tenant import (
     Action,
     AttachResource,
     CreateTenant,
@@ -23,11 +23,11 @@ from sesmigrate.actions import (
     DetachResource,
     SetReputationPolicy,
 )
-from sesmigrate.diff import Expectation
-from sesmigrate.durations import ASSUMED
-from sesmigrate.graph import Cohort
-from sesmigrate.naming import tenant_name
-from sesmigrate.plan import (
+from sesmigrate.planning.diff import Expectation
+from sesmigrate.planning.durations import ASSUMED
+from sesmigrate.planning.graph import Cohort
+from sesmigrate.planning.naming import tenant_name
+from sesmigrate.planning.plan import (
     CustomerView,
     Plan,
     Step,
@@ -35,8 +35,8 @@ from sesmigrate.plan import (
     plan_to_json,
     read_plan,
 )
-from sesmigrate.snapshot import CUSTOMER_TAG, GROUP_TAG, MANAGED_TAG
-from sesmigrate.spec import CohortSpec, MigrationSpec
+from sesmigrate.planning.snapshot import CUSTOMER_TAG, GROUP_TAG, MANAGED_TAG
+from sesmigrate.planning.spec import CohortSpec, MigrationSpec
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE_GOLDEN = os.environ.get("SESMIGRATE_UPDATE_GOLDEN") == "1"

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from sesmigrate.aws import AwsSettings
+from sesmigrate.aws.clients import AwsSettings
 from sesmigrate.emulator.accounts import as_inventory, realistic_account
-from sesmigrate.plan import plan_to_json, read_plan
-from sesmigrate.planning import PlanRequest, make_plan
+from sesmigrate.planning.build import PlanRequest, make_plan
+from sesmigrate.planning.plan import plan_to_json, read_plan
 from sesmigrate.report import render
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from markdown_it import MarkdownIt
 
-from sesmigrate.actions import AttachResource, CreateTenant
-from sesmigrate.aws import AwsSettings
+from sesmigrate.actions.tenant import AttachResource, CreateTenant
+from sesmigrate.aws.clients import AwsSettings
 from sesmigrate.cli import main
 from sesmigrate.emulator.control import TrafficSettings
-from sesmigrate.naming import tenant_name
-from sesmigrate.plan import CustomerView, Plan, Step, plan_to_json
-from sesmigrate.planning import PlanRequest, make_plan
+from sesmigrate.planning.build import PlanRequest, make_plan
+from sesmigrate.planning.naming import tenant_name
+from sesmigrate.planning.plan import CustomerView, Plan, Step, plan_to_json
 from sesmigrate.report.files import write_cutover_pages
 from sesmigrate.report.kits import (
     EXACT_RESOURCE_LIMIT,

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from sesmigrate.plan import Plan
+from sesmigrate.planning.plan import Plan
 from sesmigrate.report import REPORT_FORMAT_VERSION, render, report_data
 from sesmigrate.resources import template_text
 

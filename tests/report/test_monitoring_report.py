@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from sesmigrate.aws import AwsSettings
-from sesmigrate.plan import Plan, plan_to_json, read_plan
-from sesmigrate.planning import PlanRequest, make_plan
+from sesmigrate.aws.clients import AwsSettings
+from sesmigrate.planning.build import PlanRequest, make_plan
+from sesmigrate.planning.plan import Plan, plan_to_json, read_plan
 from sesmigrate.report import render
 from sesmigrate.resources import template_text
 

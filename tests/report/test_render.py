@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from sesmigrate.actions import AttachResource
-from sesmigrate.durations import duration
-from sesmigrate.naming import tenant_name
-from sesmigrate.plan import Plan, Step
+from sesmigrate.actions.tenant import AttachResource
+from sesmigrate.planning.durations import duration
+from sesmigrate.planning.naming import tenant_name
+from sesmigrate.planning.plan import Plan, Step
 from sesmigrate.report import FORMATS, render
 from sesmigrate.report.render import fence, markdown_inline
 

@@ -1,7 +1,7 @@
 """Literal customers, ownership and inventories for the strategy tests."""
 
-from sesmigrate.ownership import Customer, Ownership, UnownedResource
-from sesmigrate.snapshot import AccountInfo, Identity, Inventory
+from sesmigrate.planning.ownership import Customer, Ownership, UnownedResource
+from sesmigrate.planning.snapshot import AccountInfo, Identity, Inventory
 
 ACCOUNT = AccountInfo("123456789012", "us-east-1", "aws", 50000.0, 14.0, True, True)
 ARN = "arn:aws:ses:us-east-1:123456789012"

@@ -4,9 +4,9 @@ from typing import Any
 
 import pytest
 
-from sesmigrate.naming import tenant_name
-from sesmigrate.ownership import Ownership
-from sesmigrate.spec import MigrationSpec, Suppression
+from sesmigrate.planning.naming import tenant_name
+from sesmigrate.planning.ownership import Ownership
+from sesmigrate.planning.spec import MigrationSpec, Suppression
 from sesmigrate.strategies import (
     DesiredState,
     DesiredTenant,

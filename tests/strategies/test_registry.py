@@ -8,9 +8,9 @@ from typing import Any, ClassVar
 import pytest
 
 from sesmigrate import strategies
-from sesmigrate.ownership import Customer, Ownership
-from sesmigrate.snapshot import AccountInfo, Identity, Inventory
-from sesmigrate.spec import MigrationSpec
+from sesmigrate.planning.ownership import Customer, Ownership
+from sesmigrate.planning.snapshot import AccountInfo, Identity, Inventory
+from sesmigrate.planning.spec import MigrationSpec
 from sesmigrate.strategies import StrategyError, TenantGroup, desired_state, get_strategy
 from sesmigrate.strategies.isolated import Isolated
 from sesmigrate.strategies.shared import Shared

@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 
-from sesmigrate.ownership import Customer, Ownership
-from sesmigrate.snapshot import (
+from sesmigrate.planning.ownership import Customer, Ownership
+from sesmigrate.planning.snapshot import (
     AccountInfo,
     ExistingTenant,
     Identity,
@@ -13,7 +13,7 @@ from sesmigrate.snapshot import (
     Tags,
     TenantResource,
 )
-from sesmigrate.spec import MigrationSpec
+from sesmigrate.planning.spec import MigrationSpec
 from sesmigrate.strategies import DesiredState, StrategyError, TenantGroup, desired_state
 from sesmigrate.strategies.shared import Shared
 

@@ -1,0 +1,1 @@
+"""The action kinds: tenant and monitoring changes, each with its inverse, and their registry."""

@@ -1,0 +1,218 @@
+"""Sessions and clients for SES v2, STS, EventBridge and CloudWatch Logs: the one place
+boto3 is configured.
+
+Settings come from the command line (`--profile`, `--region`, `--endpoint-url`) and the
+environment (`AWS_ENDPOINT_URL`, the usual AWS variables and files). Retries are
+configured, not written: botocore's retry modes absorb throttling and transient faults.
+Everything a user can get wrong here (no credentials, unknown profile, no region, an
+endpoint that does not answer) becomes one `SesmigrateError` line; credentials never
+appear in a message.
+"""
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import boto3
+import botocore.session
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    ProfileNotFound,
+)
+
+from ..errors import AwsCallError, AwsConfigError, UsageError
+
+RETRY_MODES = ("standard", "adaptive", "legacy")
+
+
+@dataclass(frozen=True, slots=True)
+class AwsSettings:
+    """Where and as whom to talk to AWS."""
+
+    profile: str | None = None
+    """Named profile from the AWS config files; None for the default credential chain."""
+    region: str | None = None
+    """Region to work in; None for the profile's or the environment's."""
+    endpoint_url: str | None = None
+    """Endpoint for every service (the emulator); None for AWS_ENDPOINT_URL or AWS itself."""
+    max_attempts: int = 8
+    """Attempts per call, first included, before botocore gives up on a retryable error."""
+    retry_mode: str = "standard"
+    """botocore retry mode: standard, adaptive or legacy."""
+    max_pool_connections: int = 32
+    """HTTP connections per client: an upper bound on concurrent calls."""
+    emulator_credentials: bool = False
+    """Sign with fixed dummy credentials: the embedded emulator accepts any, AWS none."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountBinding:
+    """The account and region a command works on, as AWS itself reports them."""
+
+    account: str
+    region: str
+    caller: str = ""
+    """The caller's ARN (user or assumed role), for the audit trail."""
+
+
+@dataclass(frozen=True, slots=True)
+class Clients:
+    """The clients sesmigrate uses, sharing one session (and so one credential source)."""
+
+    ses: Any
+    """SES v2 client."""
+    sts: Any
+    """STS client, for the caller identity a plan is bound to."""
+    region: str
+    events: Any = None
+    """EventBridge client, for the migration's monitoring rule; None: not monitored."""
+    logs: Any = None
+    """CloudWatch Logs client, for the monitoring log group and its events."""
+
+    def services(self) -> dict[str, Any]:
+        """The clients an action may need besides SES, by botocore service name."""
+        return {
+            name: client
+            for name, client in (("events", self.events), ("logs", self.logs))
+            if client is not None
+        }
+
+    def all(self) -> tuple[Any, ...]:
+        """Every client that calls a rate-limited service (all but STS)."""
+        return (self.ses, *self.services().values())
+
+
+def endpoint_of(settings: AwsSettings) -> str | None:
+    return settings.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+
+
+def make_clients(settings: AwsSettings) -> Clients:
+    """Clients for `settings`, or one clear error if they cannot be made."""
+    if settings.retry_mode not in RETRY_MODES:
+        raise AwsConfigError(
+            f"unknown retry mode {settings.retry_mode!r}: use one of {RETRY_MODES}"
+        )
+    try:
+        if settings.emulator_credentials:
+            session = boto3.Session(
+                aws_access_key_id="emulator",
+                aws_secret_access_key="emulator",
+                region_name=settings.region,
+            )
+        else:
+            session = boto3.Session(profile_name=settings.profile, region_name=settings.region)
+    except ProfileNotFound:
+        raise AwsConfigError(
+            f"AWS profile {settings.profile!r} not found: check --profile and ~/.aws/config"
+        ) from None
+    region = session.region_name
+    if not region:
+        raise AwsConfigError("no AWS region: use --region or set AWS_REGION")
+    if session.get_credentials() is None:
+        raise AwsConfigError(
+            "no AWS credentials found: use --profile or set AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY (any values work against the emulator)"
+        )
+    config = Config(
+        retries={"mode": settings.retry_mode, "total_max_attempts": settings.max_attempts},
+        max_pool_connections=settings.max_pool_connections,
+    )
+    endpoint = endpoint_of(settings)
+    return Clients(
+        ses=session.client("sesv2", config=config, endpoint_url=endpoint),
+        sts=session.client("sts", config=config, endpoint_url=endpoint),
+        region=region,
+        events=session.client("events", config=config, endpoint_url=endpoint),
+        logs=session.client("logs", config=config, endpoint_url=endpoint),
+    )
+
+
+def caller_identity(clients: Clients) -> AccountBinding:
+    """The account the credentials belong to, from STS (the emulator answers it too)."""
+    with aws_errors():
+        identity = clients.sts.get_caller_identity()
+    return AccountBinding(
+        account=identity["Account"], region=clients.region, caller=identity.get("Arn", "")
+    )
+
+
+@contextmanager
+def aws_errors() -> Iterator[None]:
+    """Turn botocore's failures that a user must act on into one `SesmigrateError` line."""
+    try:
+        yield
+    except NoCredentialsError:
+        raise AwsConfigError(
+            "no AWS credentials found: use --profile or set AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY"
+        ) from None
+    except NoRegionError:
+        raise AwsConfigError("no AWS region: use --region or set AWS_REGION") from None
+    except EndpointConnectionError as exc:
+        endpoint = redacted(str(exc.kwargs.get("endpoint_url", "the AWS endpoint")))
+        raise AwsConfigError(
+            f"cannot reach {endpoint}: check --endpoint-url, AWS_ENDPOINT_URL and the network"
+        ) from None
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        raise AwsCallError(
+            exc.operation_name, error.get("Code", "Unknown"), error.get("Message", "")
+        ) from None
+    except BotoCoreError as exc:
+        raise AwsConfigError(f"AWS call failed: {exc}") from None
+
+
+def redacted(url: str) -> str:
+    """`url` without any user name or password it carries, for messages."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]))
+
+
+SERVICE_NAMES = {"sesv2": "SES v2", "events": "EventBridge", "logs": "CloudWatch Logs"}
+
+
+def parse_op_rates(
+    values: list[str], services: tuple[str, ...] = tuple(SERVICE_NAMES)
+) -> tuple[tuple[str, float], ...]:
+    """`OP=N` pairs, with OP an operation name of `services` as in the API (`CreateTenant=1`)."""
+    known = _operations(services)
+    rates: dict[str, float] = {}
+    for value in values:
+        operation, sep, number = value.partition("=")
+        if not sep:
+            raise UsageError(f"--op-rate {value!r}: write OPERATION=RATE, e.g. CreateTenant=1")
+        if operation not in known:
+            raise UsageError(
+                f"--op-rate {value!r}: {operation!r} is not an "
+                f"{' or '.join(SERVICE_NAMES[s] for s in services)} operation name "
+                "(use the API's name, e.g. CreateTenant)"
+            )
+        rates[operation] = positive_rate(f"--op-rate {value!r}", number)
+    return tuple(sorted(rates.items()))
+
+
+def positive_rate(what: str, number: str | float) -> float:
+    try:
+        rate = float(number)
+    except ValueError:
+        raise UsageError(f"{what}: {number!r} is not a number") from None
+    if not rate > 0:
+        raise UsageError(f"{what}: a rate must be a positive number of calls per second")
+    return rate
+
+
+def _operations(services: tuple[str, ...]) -> frozenset[str]:
+    session = botocore.session.get_session()
+    return frozenset(
+        name for service in services for name in session.get_service_model(service).operation_names
+    )

@@ -1,0 +1,254 @@
+"""`sesmigrate plan` end to end: spec, inventory, ownership, strategy, diff, cohorts, plan.
+
+The one function the CLI calls. Everything that can be wrong with the user's input (spec,
+strategy, mapping file, inventory file) is checked before any AWS call, so a bad input is
+one line and changes nothing.
+"""
+
+import gc
+import json
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..aws.clients import AccountBinding, AwsSettings
+from ..aws.scanner import ScanProgress, scan_account
+from ..errors import SesmigrateError
+from ..files import read_text
+from ..state.journal import journal_path
+from ..state.membership import (
+    Membership,
+    Named,
+    applied_cohorts,
+    kept_membership,
+    membership_lock,
+    membership_path,
+    read_membership,
+    write_membership,
+)
+from ..state.rates import DEFAULT_HEADROOM, RateMemory
+from ..strategies import desired_state, get_strategy
+from .diff import Changes, diff
+from .durations import Rates
+from .graph import cohorts
+from .monitoring import monitoring_changes
+from .ownership import Ownership, ownership
+from .plan import Plan, build_plan
+from .rules import ownership_rules
+from .snapshot import Inventory, read_inventory
+from .spec import MigrationSpec, default_name, parse_spec
+
+KEPT_PLANS = 100
+"""Plans whose journals are read for applied cohorts; a cohort seen applied stays so in the
+record, so only a cohort applied from a plan this many re-plans old could be missed."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRequest:
+    spec_path: Path | None
+    overrides: dict[str, Any]
+    inventory_path: Path | None
+    aws: AwsSettings
+    rate: float | None = None
+    op_rates: dict[str, float] | None = None
+    state_dir: Path | None = None
+    """Where the cohort membership is kept between plans; None slices afresh, records nothing."""
+    reslice: bool = False
+    """Forget the pending cohorts' recorded membership (applied cohorts are kept)."""
+    headroom: float = DEFAULT_HEADROOM
+    """The share of each learned rate to use (the learned rates live in `state_dir`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlanResult:
+    plan: Plan
+    inventory: Inventory
+    ownership: Ownership
+    spec: MigrationSpec
+    membership: Membership | None = None
+    """The membership to record once the plan file is written (None: nothing to record)."""
+    membership_path: Path | None = None
+
+
+def save_membership(result: PlanResult, sealed: str) -> None:
+    """Record the plan's cohort membership for the next plan, with the checksum of the plan
+    file (`sealed`, as written) whose journal will say which cohorts ran."""
+    if result.membership is None or result.membership_path is None:
+        return
+    checksum = sealed_checksum(sealed)
+    earlier = tuple(c for c in result.membership.plans if c != checksum)[-(KEPT_PLANS - 1) :]
+    membership = replace(result.membership, plans=(*earlier, checksum))
+    with membership_lock(result.membership_path):
+        write_membership(result.membership_path, membership)
+
+
+def sealed_checksum(sealed: str) -> str:
+    """The checksum `plan_to_json` puts last in the file, read without parsing the plan."""
+    found = re.search(r'"checksum":"(sha256:[0-9a-f]{64})"\}\s*$', sealed[-128:])
+    if found is None:
+        raise SesmigrateError("the plan text carries no checksum at its end")
+    return found.group(1)
+
+
+def load_spec(request: PlanRequest) -> MigrationSpec:
+    if request.spec_path is None:
+        strategy = request.overrides.get("strategy") or "isolated"
+        base = MigrationSpec(name=default_name(strategy), strategy=strategy)
+    else:
+        base = parse_spec(read_text(request.spec_path, "spec"), str(request.spec_path))
+    return base.with_overrides(**request.overrides)
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Planning builds hundreds of thousands of long-lived, acyclic objects; the cyclic
+    collector would rescan them all again and again (time growing faster than the plan), and
+    there is no cyclic garbage to find. Reference counting still frees everything."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def make_plan(
+    request: PlanRequest,
+    progress: ScanProgress | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> PlanResult:
+    with _no_cyclic_gc():
+        return _make_plan(request, progress, now)
+
+
+def _make_plan(
+    request: PlanRequest,
+    progress: ScanProgress | None,
+    now: Callable[[], datetime],
+) -> PlanResult:
+    spec = load_spec(request)
+    strategy = get_strategy(spec.strategy)
+    base = request.spec_path.parent if request.spec_path else Path()
+    mapping = spec.ownership.mapping
+    rules = ownership_rules(
+        base / mapping if mapping else None,
+        list(spec.ownership.name_patterns),
+        spec.ownership.customer_tag,
+        spec.ownership.tier_tag,
+    )
+    memory = RateMemory(request.state_dir, request.headroom) if request.state_dir else None
+    if request.inventory_path is not None:
+        source = str(request.inventory_path)
+        inventory = read_inventory(read_text(request.inventory_path, "inventory"), source)
+    else:
+        watched = (spec.monitoring.log_group,) if spec.monitoring.enabled else ()
+        inventory = scan_account(
+            request.aws,
+            request.rate,
+            request.op_rates,
+            progress=progress,
+            log_groups=watched,
+            memory=memory,
+        )
+    owners = ownership(inventory, rules)
+    desired = desired_state(strategy, owners, inventory, spec)
+    changes = with_monitoring(diff(inventory, desired, owners, spec), inventory, spec)
+    named, membership, path, notes = _membership(request, spec, inventory, owners)
+    if notes:
+        changes = replace(changes, warnings=(*changes.warnings, *notes))
+    ordered = cohorts(changes.actions, owners.customers, spec.cohorts, named)
+    plan = build_plan(
+        inventory,
+        spec,
+        changes,
+        ordered,
+        tool_version=__version__,
+        created_at=now().isoformat(timespec="seconds"),
+        rates=_rates(request, inventory, memory),
+        owners=owners,
+        rules=rules,
+    )
+    return PlanResult(plan, inventory, owners, spec, membership, path)
+
+
+def _membership(
+    request: PlanRequest, spec: MigrationSpec, inventory: Inventory, owners: Ownership
+) -> tuple[Named | None, Membership | None, Path | None, list[str]]:
+    """The cohorts kept from the recorded membership, what to record next, and warnings."""
+    notes = []
+    canary = request.overrides.get("canary")
+    if canary is not None and canary > len(owners.customers):
+        notes.append(
+            f"--canary {canary} is more than the {len(owners.customers)} customers: the canary "
+            "holds all of them"
+        )
+    if request.state_dir is None:
+        return None, None, None, notes
+    path = membership_path(
+        request.state_dir, inventory.account.account_id, inventory.account.region, spec.name
+    )
+    recorded = read_membership(path)
+    applied = applied_cohorts(request.state_dir, recorded.plans)
+    named, record = kept_membership(
+        owners.customers, spec.cohorts, recorded, applied, request.reslice
+    )
+    sizing = spec.cohorts.describe()
+    if recorded.cohorts and recorded.sizing != sizing and not request.reslice:
+        notes.append(
+            f"cohorts: kept the membership recorded in {path} (sliced with {recorded.sizing}); "
+            f"{sizing} places only new customers; plan --reslice re-slices the pending cohorts"
+        )
+    kept_sizing = recorded.sizing if recorded.cohorts and not request.reslice else sizing
+    return named, Membership(record, recorded.plans, kept_sizing), path, notes
+
+
+def with_monitoring(changes: Changes, inventory: Inventory, spec: MigrationSpec) -> Changes:
+    """The tenant changes plus the monitoring's, still ordered by action key."""
+    planned, warnings = monitoring_changes(inventory, spec)
+    if not planned and not warnings:
+        return changes
+    return replace(
+        changes,
+        actions=tuple(sorted((*changes.actions, *planned), key=lambda a: a.action.key)),
+        warnings=(*changes.warnings, *warnings),
+    )
+
+
+def default_plan_path(spec: MigrationSpec) -> Path:
+    return Path("plans") / f"{spec.name}.plan.json"
+
+
+def _rates(request: PlanRequest, inventory: Inventory, memory: RateMemory | None) -> Rates:
+    """The rates the plan's durations are estimated at: given, else learned, else assumed."""
+    if memory is None:
+        return Rates.given(request.rate, request.op_rates or {})
+    binding = AccountBinding(inventory.account.account_id, inventory.account.region)
+    return memory.rates(binding, request.rate, request.op_rates or {})
+
+
+def check_overwrite(target: Path, state_dir: Path) -> None:
+    """Refuse to replace a plan that an apply has started: its journal would lose its plan.
+
+    The file's recorded checksum names the journal, so a plan this version cannot read (one
+    from another version, a damaged one) is protected as well."""
+    if not target.exists():
+        return
+    try:
+        document = json.loads(target.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    checksum = document.get("checksum") if isinstance(document, dict) else None
+    if not isinstance(checksum, str) or not re.fullmatch(r"sha256:[0-9a-f]{64}", checksum):
+        return
+    journal = journal_path(state_dir, checksum)
+    if journal.exists():
+        raise SesmigrateError(
+            f"{target} has a journal ({journal}): an apply started from it; write the new plan "
+            "elsewhere with -o, or finish or roll back that plan first"
+        )

@@ -1,0 +1,1 @@
+"""Running a plan against the account: apply, gates, soak, rollback, status."""

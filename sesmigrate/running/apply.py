@@ -1,0 +1,505 @@
+"""`apply` of a sealed plan, and the checks every operation on the live account shares.
+
+Before anything changes: the plan's checksum and version (read_plan), its account and
+region against the caller's (STS), the apply lock, and staleness -- the live account must
+still meet the expectations of the actions to run (the plan's own journaled effects
+excepted, so the canary does not make the waves stale), and every customer of the cohort
+must still have exactly the resources the plan saw. That check reads what the cohort
+costs, never the whole account (`verification`); a new resource of a customer of a later
+cohort is said, not refused: that cohort's own check decides. Each refusal is one line that
+says what to do. Between cohorts the health gate reads the applied tenants' reputation in bulk.
+"""
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from ..aws.clients import (
+    AccountBinding,
+    AwsSettings,
+    Clients,
+    aws_errors,
+    caller_identity,
+    make_clients,
+)
+from ..aws.ratelimit import RateLimiter
+from ..errors import SesmigrateError
+from ..files import read_text
+from ..planning.durations import Rates, duration
+from ..planning.estimates import PlanEstimate, plan_estimate
+from ..planning.graph import CLEANUP, dependency_graph
+from ..planning.monitoring import check_planned
+from ..planning.plan import Plan, Step, read_plan
+from ..planning.spec import spec_from_mapping
+from ..state.calllog import CallLog
+from ..state.history import RunRecord
+from ..state.journal import APPLY, DONE, INTENT, UNDONE, Entry, SqliteJournal, journal_path
+from ..state.lock import ApplyLock
+from ..state.rates import DEFAULT_HEADROOM, RateMemory
+from .executor import Executor, RunResult
+from .gates import (
+    GateFailedError,
+    live_tenants,
+    missing_tenants,
+    probe_tenants,
+    tenants_of,
+    unhealthy_tenants,
+)
+from .soak import SoakPendingError, WallClock, remaining, soak_of, wait_out
+from .verification import LiveView, live_view
+
+
+class WrongAccountError(SesmigrateError):
+    def __init__(self, planned: str, actual: str) -> None:
+        super().__init__(
+            f"plan was made for account {planned} but the credentials are for {actual}; "
+            "use --profile or re-run sesmigrate plan"
+        )
+
+
+class WrongRegionError(SesmigrateError):
+    def __init__(self, planned: str, actual: str) -> None:
+        super().__init__(
+            f"plan was made for region {planned} but the command works in {actual}; "
+            "use --region or re-run sesmigrate plan"
+        )
+
+
+class StalePlanError(SesmigrateError):
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        shown = "; ".join(problems[:3]) + (
+            f"; and {len(problems) - 3} more" if len(problems) > 3 else ""
+        )
+        super().__init__(f"the plan is stale: {shown}; re-run sesmigrate plan")
+
+
+class NothingToDo(SesmigrateError):
+    """Raised only to say so; the CLI treats it as success."""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    plan_path: Path
+    aws: AwsSettings
+    cohort: str | None = None
+    state_dir: Path = Path(".sesmigrate")
+    journal: Path | None = None
+    parallelism: int = 10
+    rate: float | None = None
+    op_rates: dict[str, float] = field(default_factory=dict)
+    skip_gates: bool = False
+    dry_run: bool = False
+    """Check and show what would run, then stop: nothing changes, no journal is created."""
+    lock_dir: Path | None = None
+    """Where the account's lock lives; None is the machine's (`lock.lock_dir`), whatever the
+    state directory: only the demo, whose emulated account is its own, keeps it elsewhere."""
+    headroom: float = DEFAULT_HEADROOM
+    """The share of each learned rate to use (learned rates live in `state_dir`)."""
+    wait: bool = False
+    """Wait out a soak still running (without the lock) instead of stopping with its status."""
+    clock: WallClock = field(default_factory=WallClock)
+    """Wall time for the journal and the soak; tests inject their own."""
+    audit: RunRecord | None = None
+    """This run's row in the history (apply, rollback); None: a read-only run."""
+    call_log: CallLog | None = None
+    """Where every AWS call is logged (--log-file, -v); None: nowhere."""
+
+    @property
+    def memory(self) -> RateMemory:
+        return RateMemory(self.state_dir, self.headroom)
+
+
+@dataclass
+class Session:
+    """Everything one run works with, opened and checked."""
+
+    plan: Plan
+    clients: Clients
+    journal: SqliteJournal
+    lock: ApplyLock
+    binding: AccountBinding
+    limiter: RateLimiter
+    open: bool = True
+
+
+def check_binding(plan: Plan, clients: Clients) -> AccountBinding:
+    """The caller's account and region, if they are the plan's; else one line saying so."""
+    binding = caller_identity(clients)
+    if binding.account != plan.account:
+        raise WrongAccountError(plan.account, binding.account)
+    if binding.region != plan.region:
+        raise WrongRegionError(plan.region, binding.region)
+    return binding
+
+
+def load_plan(path: Path) -> Plan:
+    return read_plan(read_text(path, "plan"), str(path))
+
+
+def open_session(options: RunOptions, plan: Plan) -> Session:
+    settings = replace(options.aws, max_pool_connections=max(options.parallelism, 10))
+    clients = make_clients(settings)
+    if options.call_log is not None:
+        options.call_log.attach_all(clients)
+    binding = check_binding(plan, clients)
+    limiter = options.memory.limiter(binding, options.rate, options.op_rates)
+    limiter.attach_all(clients)
+    if options.audit is not None:
+        options.audit.caller(binding.caller)
+    lock = ApplyLock(plan.account, plan.region, plan.checksum[:19], options.lock_dir)
+    lock.__enter__()
+    try:
+        path = options.journal or journal_path(options.state_dir, plan.checksum)
+        if options.dry_run and not path.exists():
+            path = Path(":memory:")  # a dry run leaves no journal (plan -o would then refuse)
+        journal = SqliteJournal(path, plan.checksum, clock=options.clock.now)
+    except BaseException:
+        lock.__exit__()
+        raise
+    return Session(plan, clients, journal, lock, binding, limiter)
+
+
+def close_session(session: Session, memory: RateMemory) -> None:
+    """Leave what the run learned of the rates, close the journal and release the lock,
+    once (a soak's wait closes it early)."""
+    if not session.open:
+        return
+    session.open = False
+    try:
+        memory.remember(session.binding, session.limiter)
+    finally:
+        session.journal.close()
+        session.lock.__exit__()
+
+
+def applied_state(entries: list[Entry]) -> dict[str, Entry]:
+    return {e.key: e for e in entries if e.direction == APPLY}
+
+
+def cohort_status(plan: Plan, entries: list[Entry]) -> dict[str, str]:
+    """applied, partly applied, rolled back or pending, per cohort."""
+    state = applied_state(entries)
+    result = {}
+    for cohort in plan.cohorts:
+        keys = [s.action.key for s in plan.steps_of(cohort.name)]
+        states = [state[k].state for k in keys if k in state]
+        done = states.count(DONE)
+        undone = states.count(UNDONE)
+        if keys and done == len(keys):
+            result[cohort.name] = "applied"
+        elif done or len(states) > done + undone:
+            result[cohort.name] = "partly applied"
+        elif undone:
+            result[cohort.name] = "rolled back"
+        else:
+            result[cohort.name] = "applied" if not keys else "pending"
+    return result
+
+
+def cohorts_to_apply(plan: Plan, entries: list[Entry], wanted: str | None) -> list[str]:
+    names = [c.name for c in plan.cohorts]
+    status = cohort_status(plan, entries)
+    if wanted == "all":
+        pending = [n for n in names if n != CLEANUP and status[n] != "applied"]
+        if not pending:
+            raise NothingToDo("every cohort is applied")
+        return pending
+    if wanted is not None:
+        if wanted not in names:
+            raise SesmigrateError(
+                f"the plan has no cohort {wanted!r}: its cohorts are {', '.join(names)}"
+            )
+        return [wanted]
+    pending = [n for n in names if n != CLEANUP and status[n] != "applied"]
+    if not pending:
+        raise NothingToDo(
+            "every cohort is applied"
+            + ("; apply the cleanup cohort with --cohort cleanup" if CLEANUP in names else "")
+        )
+    return pending[:1]
+
+
+def check_stale(plan: Plan, cohorts: list[str], entries: list[Entry], live: LiveView) -> list[str]:
+    """Refuse if the live account no longer meets what the cohorts' pending actions expect;
+    else the notes on what changed for customers of other cohorts (their own check decides).
+    """
+    ours = {e.key for e in entries if e.direction == APPLY and e.state in (DONE, INTENT)}
+    problems = []
+    members = _members(plan, cohorts)
+    for customer in plan.customers:
+        if customer.id not in members:
+            continue
+        now = live.customers.get(customer.id)
+        planned = (customer.identities, customer.configuration_sets, customer.templates)
+        current = (now.identities, now.configuration_sets, now.templates) if now else ((), (), ())
+        if planned != current:
+            added = sorted(set(sum(current, ())) - set(sum(planned, ())))
+            gone = sorted(set(sum(planned, ())) - set(sum(current, ())))
+            problems.append(
+                f"customer {customer.id!r} changed since the plan"
+                + (f" (added {', '.join(added[:3])})" if added else "")
+                + (f" (removed {', '.join(gone[:3])})" if gone else "")
+            )
+    for step in plan.steps:
+        if step.cohort not in cohorts or step.action.key in ours:
+            continue
+        for expectation in step.expectations:
+            tenant = live.tenants.get(expectation.subject)
+            if expectation.kind == "tenant_absent" and tenant is not None:
+                if tenant.migration != plan.migration:
+                    problems.append(f"tenant {expectation.subject} now exists")
+            elif expectation.kind == "tenant_present":
+                if tenant is None or tenant.tenant_id != expectation.detail:
+                    problems.append(f"tenant {expectation.subject} is gone or was recreated")
+            elif expectation.kind == "resource_present" and not live.has(expectation.subject):
+                problems.append(f"{expectation.subject.rsplit(':', 1)[-1]} no longer exists")
+    if problems:
+        raise StalePlanError(sorted(set(problems)))
+    return later_changes(plan, members, live)
+
+
+def later_changes(plan: Plan, members: set[str], live: LiveView) -> list[str]:
+    """What is new since the plan for customers outside `members`: a note each, not a refusal.
+    A customer of a later cohort is checked when its cohort runs; one the plan does not know
+    needs a re-plan to be migrated."""
+    cohort_of = {c: cohort.name for cohort in plan.cohorts for c in cohort.customers}
+    new = {name for _, name in live.new}
+    notes = []
+    for customer in sorted(live.customers.values(), key=lambda c: c.id):
+        if customer.id in members:
+            continue
+        added = sorted(
+            n
+            for n in (*customer.identities, *customer.configuration_sets, *customer.templates)
+            if n in new
+        )
+        if not added:
+            continue
+        if customer.id in cohort_of:
+            notes.append(
+                f"customer {customer.id!r} of {cohort_of[customer.id]} has new resources "
+                f"({', '.join(added[:3])}): that cohort's check decides"
+            )
+        else:
+            notes.append(
+                f"customer {customer.id!r} is not in the plan ({', '.join(added[:3])}): "
+                "re-run sesmigrate plan to migrate it"
+            )
+    return notes
+
+
+def _members(plan: Plan, cohorts: list[str]) -> set[str]:
+    return {c for cohort in plan.cohorts if cohort.name in cohorts for c in cohort.customers}
+
+
+def verify(session: "Session", plan: Plan, cohorts: list[str], entries: list[Entry]) -> list[str]:
+    """Read what the cohorts' pending actions depend on (see `verification`) and judge it."""
+    claimed = {
+        e.subject
+        for s in plan.steps
+        if s.cohort in cohorts
+        for e in s.expectations
+        if e.kind == "tenant_absent"
+    }
+    live = live_view(session.clients, plan, _members(plan, cohorts), tenant_tags=claimed)
+    return check_stale(plan, cohorts, entries, live)
+
+
+def check_monitoring(plan: Plan, steps: list[Step]) -> None:
+    """Refuse to run monitoring actions that the plan's spec does not give (see monitoring)."""
+    spec = spec_from_mapping(plan.spec, "the plan's spec")
+    try:
+        check_planned(spec, plan.account, plan.region, [s.action for s in steps])
+    except ValueError as exc:
+        raise SesmigrateError(
+            f"the plan cannot be applied: {exc}; re-run sesmigrate plan"
+        ) from None
+
+
+@dataclass
+class ApplyReport:
+    cohorts: list[tuple[str, RunResult]] = field(default_factory=list)
+    reinstated: list[str] = field(default_factory=list)
+    gate_skipped: bool = False
+    soak_pending: SoakPendingError | None = None
+    """The run stopped before a cohort whose soak is still running (no --wait)."""
+    pending: dict[str, int] = field(default_factory=dict)
+    """The chosen cohorts, in order, with their actions still to run when the run began."""
+    dry_run: bool = False
+
+    def not_run(self, cohort: str) -> int:
+        """Actions of the cohort this run did not get to: interrupted, stopped by a failure
+        in an earlier cohort or a soak, or a dry run."""
+        results = dict(self.cohorts)
+        if cohort not in results:
+            return self.pending.get(cohort, 0)
+        result = results[cohort]
+        ran = len(result.made) + len(result.found) + len(result.failed) + len(result.skipped)
+        return max(0, self.pending.get(cohort, 0) - ran)
+
+
+def run_rates(options: RunOptions, plan: Plan) -> Rates:
+    """The rates this run estimates with: those given now, else those learned by now (the
+    canary teaches the waves), else the plan's."""
+    binding = AccountBinding(plan.account, plan.region)
+    rates = options.memory.rates(binding, options.rate, options.op_rates)
+    return rates if rates.source != "assumed" else plan.rates
+
+
+def pending_steps(plan: Plan, cohort: str, entries: list[Entry]) -> list[Step]:
+    state = applied_state(entries)
+    return [
+        s
+        for s in plan.steps_of(cohort)
+        if state.get(s.action.key) is None or state[s.action.key].state != DONE
+    ]
+
+
+def run_apply(
+    options: RunOptions,
+    plan: Plan,
+    confirm: Callable[[list[str], list[Step], PlanEstimate], None],
+    say: Callable[[str], None],
+    progress: Any,
+    stop: threading.Event | None = None,
+    probe: bool = False,
+    countdown: Callable[[str, float], None] = lambda cohort, left: None,
+) -> ApplyReport:
+    session = open_session(options, plan)
+    try:
+        chosen = cohorts_to_apply(plan, session.journal.entries(), options.cohort)
+        session = soaked(session, options, plan, chosen[0], countdown)
+        entries = session.journal.entries()
+        chosen = cohorts_to_apply(plan, entries, options.cohort)
+        for note in verify(session, plan, chosen, entries):
+            say(note)
+        steps = [s for name in chosen for s in pending_steps(plan, name, entries)]
+        check_monitoring(plan, steps)
+        estimate = plan_estimate(
+            plan, run_rates(options, plan), tuple(chosen), frozenset(s.action.key for s in steps)
+        )
+        confirm(chosen, steps, estimate)
+        pending = {name: len(pending_steps(plan, name, entries)) for name in chosen}
+        if options.dry_run:
+            return ApplyReport(pending=pending, dry_run=True)
+        graph = dependency_graph(tuple(plan.steps))
+        report = ApplyReport(pending=pending)
+        for position, name in enumerate(chosen):
+            if position:
+                try:
+                    waited = soaked(session, options, plan, name, countdown)
+                except SoakPendingError as stopped:
+                    report.soak_pending = stopped
+                    break
+                if waited is not session:
+                    session = waited
+                    for note in verify(session, plan, chosen[position:], session.journal.entries()):
+                        say(note)
+            before = _before(plan, name)
+            if before and name != CLEANUP:
+                gate(plan, session, before, options, report, say)
+            left = sum(e.seconds for e in estimate.cohorts[position:])
+            say(
+                f"Applying {name} ({position + 1} of {len(chosen)}): about "
+                f"{duration(estimate.cohorts[position].seconds)}, {duration(left)} left "
+                f"in this run {estimate.rates.describe()}"
+            )
+            executor = Executor(
+                session.clients.ses,
+                session.journal,
+                APPLY,
+                options.parallelism,
+                progress=progress,
+                stop=stop or threading.Event(),
+                services=session.clients.services(),
+            )
+            todo = {s.action.key for s in pending_steps(plan, name, session.journal.entries())}
+            cohort = next(c for c in plan.cohorts if c.name == name)
+            by_key = {step.action.key: step for step in plan.steps_of(name)}
+            batches = [
+                [(by_key[key].action, name) for key in batch if key in todo]
+                for batch in cohort.batches
+            ]
+            progress.expect(len(todo))
+            with aws_errors():
+                result = executor.run(batches, lambda key: graph.predecessors(key))
+            report.cohorts.append((name, result))
+            if not result.ok:
+                break
+            if todo or session.journal.cohort_finished(name) is None:
+                session.journal.finish_cohort(name)
+            if probe:
+                probe_tenants(plan, session.clients.ses, name, say)
+        return report
+    finally:
+        close_session(session, options.memory)
+
+
+def _before(plan: Plan, name: str) -> list[str]:
+    """The cohorts before `name` that gate it (the cleanup cohort gates nothing)."""
+    order = [c.name for c in plan.cohorts]
+    return [n for n in order[: order.index(name)] if n != CLEANUP]
+
+
+def soak_left(options: RunOptions, plan: Plan, session: Session, cohort: str) -> float:
+    """Seconds of the soak before `cohort` still to run, by the journal's finish times."""
+    before = _before(plan, cohort)
+    if options.skip_gates or cohort == CLEANUP or not before:
+        return 0.0
+    finished = [t for name in before if (t := session.journal.cohort_finished(name)) is not None]
+    return remaining(soak_of(plan.spec), finished, options.clock.now())
+
+
+def soaked(
+    session: Session,
+    options: RunOptions,
+    plan: Plan,
+    cohort: str,
+    countdown: Callable[[str, float], None],
+) -> Session:
+    """`session` if the soak before `cohort` is over; else, with --wait, a session opened
+    anew after waiting it out with the lock released (whoever holds the lock meanwhile may
+    change what the caller verified: it verifies again); without, SoakPendingError."""
+    while (left := soak_left(options, plan, session, cohort)) > 0:
+        if not options.wait:
+            raise SoakPendingError(cohort, left, soak_of(plan.spec))
+        close_session(session, options.memory)
+        wait_out(left, options.clock, lambda seconds: countdown(cohort, seconds))
+        session = open_session(options, plan)
+    return session
+
+
+def gate(
+    plan: Plan,
+    session: Session,
+    before: list[str],
+    options: RunOptions,
+    report: ApplyReport,
+    say: Callable[[str], None],
+) -> None:
+    if options.skip_gates:
+        report.gate_skipped = True
+        say(
+            "WARNING: health gate skipped (--skip-gates): "
+            "the tenants of earlier cohorts were not checked"
+        )
+        return
+    entries = session.journal.entries()
+    status = cohort_status(plan, entries)
+    pending = [name for name in before if status[name] != "applied"]
+    if pending:
+        raise GateFailedError(
+            [f"cohort {name} is {status[name]}" for name in pending],
+            what="earlier cohort(s) not applied: apply the cohorts in order",
+        )
+    done = {e.key for e in entries if e.direction == APPLY and e.state == DONE}
+    tenants = live_tenants(plan, done) & tenants_of(plan, before)
+    unhealthy, reinstated = unhealthy_tenants(session.clients.ses, tenants)
+    missing = missing_tenants(session.clients.ses, tenants)
+    report.reinstated = reinstated
+    if unhealthy or missing:
+        raise GateFailedError(unhealthy + [f"{name} (missing)" for name in missing])
+    say(f"Health gate passed for {len(tenants)} tenant(s) of {', '.join(before)}")

@@ -1,0 +1,241 @@
+"""What apply and status read of the live account: as much as the cohorts need, no more.
+
+SES allows about one call a second per operation, so a full re-scan before every cohort
+costs the whole account's reads each time, and a migration of many cohorts pays it again
+and again (customers squared over wave size). Instead the live view is the lists
+(identities and configuration sets in pages of 1,000, templates and tenants in pages of
+100) plus one read of each resource of the cohorts' own customers, of each name that
+appeared since the plan (the plan seals every name its scan saw; a plan that does not,
+an older one, makes every name new, i.e. a full read), and of the default configuration
+set such a read names. Judged by the plan's own ownership rules, these give a cohort
+customer's resources exactly as a full scan would, with two exceptions neither the lists
+nor those reads can see: an existing resource of no cohort customer re-tagged to one, and
+another customer's identity whose default configuration set became a cohort customer's.
+`status --full` reads every identity, configuration set and template, and reports both.
+
+Tenants come from ListTenants (name and id); a tenant's tags are read only for the names
+given (a planned name now taken), its associations only for the tenants given (drift).
+"""
+
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..aws.clients import Clients, aws_errors
+from ..aws.scanner import AccountReader, ScanProgress
+from ..planning.ownership import CONFIGURATION_SET, IDENTITY, TEMPLATE, Customer, ownership
+from ..planning.plan import Plan
+from ..planning.rules import plan_rules
+from ..planning.snapshot import MANAGED_TAG, AccountInfo, Inventory, partition_of, tags_of
+from .executor import Progress
+
+
+@dataclass(frozen=True, slots=True)
+class ListedTenant:
+    name: str
+    tenant_id: str
+    arn: str
+    migration: str | None = None
+    """The `sesmigrate:migration` tag, for the tenants whose tags were asked for."""
+
+
+@dataclass(frozen=True)
+class LiveView:
+    """The part of the account a cohort depends on, and the names every list holds."""
+
+    identities: frozenset[str]
+    configuration_sets: frozenset[str]
+    templates: frozenset[str]
+    tenants: dict[str, ListedTenant]
+    customers: dict[str, Customer]
+    """Every customer the reads revealed, judged by the plan's rules."""
+    new: tuple[tuple[str, str], ...]
+    """(kind, name) of resources that appeared since the plan's scan."""
+    associations: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Resource ARNs held by each tenant asked for."""
+    calls: int = 0
+    """SES calls the view cost (lists and reads), for the estimate to be checked against."""
+
+    def arn(self, plan: Plan, kind: str, name: str) -> str:
+        partition = partition_of(plan.region)
+        return f"arn:{partition}:ses:{plan.region}:{plan.account}:{kind}/{name}"
+
+    def has(self, arn: str) -> bool:
+        """Whether the identity, configuration set or template `arn` names exists."""
+        kind, _, name = arn.rsplit(":", 1)[-1].partition("/")
+        listed = {
+            IDENTITY: self.identities,
+            CONFIGURATION_SET: self.configuration_sets,
+            TEMPLATE: self.templates,
+        }.get(kind, frozenset())
+        return name in listed
+
+
+class _Counted(Progress):
+    def __init__(self, progress: ScanProgress | None) -> None:
+        self.inner, self.calls = progress, 0
+
+    def expect(self, calls: int) -> None:
+        if self.inner is not None:
+            self.inner.expect(calls)
+
+    def advance(self, calls: int = 1) -> None:
+        self.calls += calls
+        if self.inner is not None:
+            self.inner.advance(calls)
+
+
+def live_view(
+    clients: Clients,
+    plan: Plan,
+    customers: Iterable[str],
+    tenant_tags: Iterable[str] = (),
+    associations_of: Iterable[str] = (),
+    parallelism: int = 16,
+    progress: ScanProgress | None = None,
+    read_all: bool = False,
+) -> LiveView:
+    """The lists, plus reads of `customers`' resources and of what is new since the plan
+    (`read_all`: of every listed identity, configuration set and template, which sees the
+    two changes the cohort's reads cannot)."""
+    members = set(customers)
+    planned = [c for c in plan.customers if c.id in members]
+    seen = plan.seen
+    counted = _Counted(progress)
+    with aws_errors(), ThreadPoolExecutor(max_workers=parallelism) as pool:
+        run = AccountReader(clients.ses, pool, counted)
+        listed = {
+            kind: pool.submit(_names, run, method, key)
+            for kind, method, key in (
+                (IDENTITY, "list_email_identities", "EmailIdentities"),
+                (CONFIGURATION_SET, "list_configuration_sets", "ConfigurationSets"),
+                (TEMPLATE, "list_email_templates", "TemplatesMetadata"),
+                ("tenant", "list_tenants", "Tenants"),
+            )
+        }
+        found = {kind: future.result() for kind, future in listed.items()}
+        identities, config_sets, templates, tenants = (
+            found[IDENTITY],
+            found[CONFIGURATION_SET],
+            found[TEMPLATE],
+            found["tenant"],
+        )
+        new = [
+            (kind, name)
+            for kind, names, known in (
+                (IDENTITY, identities, seen.identities if seen else None),
+                (CONFIGURATION_SET, config_sets, seen.configuration_sets if seen else None),
+                (TEMPLATE, templates, seen.templates if seen else None),
+            )
+            for name in sorted(names)
+            if known is None or name not in known
+        ]
+        wanted = {
+            IDENTITY: {i for c in planned for i in c.identities},
+            CONFIGURATION_SET: {s for c in planned for s in c.configuration_sets},
+            TEMPLATE: {t for c in planned for t in c.templates},
+        }
+        for kind, name in new:
+            wanted[kind].add(name)
+        if read_all:
+            wanted = {IDENTITY: set(identities), CONFIGURATION_SET: set(config_sets)}
+            wanted[TEMPLATE] = set(templates)
+        read_identities = _read(
+            pool, run, run.identity, sorted(wanted[IDENTITY] & identities.keys()), identities
+        )
+        defaults = {i.configuration_set for i in read_identities if i.configuration_set}
+        wanted[CONFIGURATION_SET] |= defaults
+        read_sets = _read(
+            pool,
+            run,
+            run.configuration_set,
+            sorted(wanted[CONFIGURATION_SET] & config_sets.keys()),
+            None,
+        )
+        read_templates = _read(
+            pool, run, run.template, sorted(wanted[TEMPLATE] & templates.keys()), templates
+        )
+        tagged = sorted(set(tenant_tags) & tenants.keys())
+        migrations = dict(
+            zip(
+                tagged,
+                pool.map(lambda name: run.vanishing(lambda n: _migration(run, n), name), tagged),
+                strict=True,
+            )
+        )
+        for name, tags in migrations.items():
+            if tags is None:  # deleted since it was listed
+                del tenants[name]
+        held_by = sorted(set(associations_of) & tenants.keys())
+        held = dict(
+            zip(held_by, pool.map(lambda name: _associations(run, name), held_by), strict=True)
+        )
+    partial = Inventory(
+        account=AccountInfo(plan.account, plan.region, partition_of(plan.region), 0, 0, True, True),
+        identities=tuple(read_identities),
+        configuration_sets=tuple(read_sets),
+        pools=(),
+        templates=tuple(read_templates),
+        tenants=(),
+    )
+    owners = ownership(partial, plan_rules(plan))
+    return LiveView(
+        identities=frozenset(identities),
+        configuration_sets=frozenset(config_sets),
+        templates=frozenset(templates),
+        tenants={
+            name: ListedTenant(
+                name, item["TenantId"], item["TenantArn"], (migrations.get(name) or (None,))[0]
+            )
+            for name, item in tenants.items()
+        },
+        customers={c.id: c for c in owners.customers},
+        new=tuple(new),
+        associations=held,
+        calls=counted.calls,
+    )
+
+
+def _names(run: AccountReader, method: str, key: str) -> dict[str, Any]:
+    """Every listed item of one list by its name (configuration sets are listed as names)."""
+    items: dict[str, Any] = {}
+    for page in run.pages(method, key):
+        for item in page:
+            name = item if isinstance(item, str) else _name_of(item)
+            items[name] = item
+    return items
+
+
+def _name_of(item: dict[str, Any]) -> str:
+    return next(item[k] for k in ("IdentityName", "TemplateName", "TenantName") if k in item)
+
+
+def _read(
+    pool: ThreadPoolExecutor,
+    run: AccountReader,
+    read: Any,
+    names: list[str],
+    listed: dict[str, Any] | None,
+) -> list[Any]:
+    """`read` each name (given its listed item when the reader takes one), skipping any
+    deleted since it was listed."""
+    run.progress.expect(len(names))
+    items = [listed[name] if listed is not None else name for name in names]
+    futures = [pool.submit(run.vanishing, read, item) for item in items]
+    return [r for f in futures if (r := f.result()) is not None]
+
+
+def _migration(run: AccountReader, name: str) -> tuple[str | None]:
+    """The tenant's migration tag, boxed: None alone means the tenant was deleted."""
+    run.progress.expect(1)
+    tenant = run.call("get_tenant", TenantName=name)["Tenant"]
+    return (dict(tags_of(tenant.get("Tags"))).get(MANAGED_TAG),)
+
+
+def _associations(run: AccountReader, name: str) -> frozenset[str]:
+    return frozenset(
+        r["ResourceArn"]
+        for page in run.pages("list_tenant_resources", "TenantResources", TenantName=name)
+        for r in page
+    )

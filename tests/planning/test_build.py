@@ -1,0 +1,236 @@
+"""`sesmigrate plan` end to end against the emulator's realistic account."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sesmigrate.actions.tenant import Action
+from sesmigrate.aws.clients import AwsSettings
+from sesmigrate.cli import main
+from sesmigrate.planning.build import PlanRequest, make_plan
+from sesmigrate.planning.plan import Plan, read_plan
+from sesmigrate.planning.snapshot import read_inventory
+
+PLANS = Path(__file__).resolve().parents[2] / "plans"
+
+
+def one_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert len(lines) == 1, f"expected one line, got {text!r}"
+    return lines[0]
+
+
+def request(emulator: Any, spec: Path | None = None, **overrides: Any) -> PlanRequest:
+    return PlanRequest(
+        spec_path=spec,
+        overrides=overrides,
+        inventory_path=None,
+        aws=AwsSettings(region="us-east-1", endpoint_url=emulator.endpoint_url),
+    )
+
+
+def apply_everything(ses: Any, plan: Plan) -> None:
+    """Run every step in plan order, as apply will (without its journal and gates)."""
+    for cohort in plan.cohorts:
+        for batch in cohort.batches:
+            for key in batch:
+                action: Action = plan.step(key).action
+                action.apply(ses, attempted_before=False)
+
+
+http_only = pytest.mark.parametrize("emulator", ["http"], indirect=True)
+
+
+@http_only
+@pytest.mark.parametrize("spec", ["isolated.toml", "tiered.toml", "shared.toml"])
+def test_plan_puts_every_owned_customer_in_exactly_one_cohort_canary_first(
+    emulator: Any, spec: str
+) -> None:
+    emulator.control.load_realistic_account(30, 11)
+
+    result = make_plan(request(emulator, PLANS / spec))
+
+    cohorts = [c.name for c in result.plan.cohorts]
+    listed = [customer for c in result.plan.cohorts for customer in c.customers]
+    assert cohorts[0] == "canary"
+    assert sorted(listed) == sorted(c.id for c in result.ownership.customers)
+    assert len(listed) == len(set(listed)) == 30
+    assert result.plan.has_changes
+
+
+@http_only
+@pytest.mark.parametrize("strategy", ["isolated", "tiered"])
+def test_replan_after_a_full_apply_has_no_changes(emulator: Any, strategy: str) -> None:
+    emulator.control.load_realistic_account(20, 2)
+    first = make_plan(request(emulator, strategy=strategy)).plan
+
+    apply_everything(emulator.ses, first)
+    again = make_plan(request(emulator, strategy=strategy)).plan
+
+    assert first.has_changes
+    assert again.steps == ()
+    assert {t.name for t in again.tenants} == {t.name for t in first.tenants}
+
+
+@http_only
+def test_every_customer_can_send_through_its_tenant_after_a_full_apply(emulator: Any) -> None:
+    emulator.control.load_realistic_account(12, 5)
+    result = make_plan(request(emulator, strategy="isolated"))
+
+    apply_everything(emulator.ses, result.plan)
+
+    tenant_of = {t.customers[0]: t.name for t in result.plan.tenants}
+    for customer in result.ownership.customers:
+        sender = next(i for i in customer.identities if "@" not in i)
+        emulator.ses.send_email(
+            FromEmailAddress=f"news@{sender}",
+            Destination={"ToAddresses": ["success@simulator.amazonses.com"]},
+            Content={"Simple": {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}}},
+            TenantName=tenant_of[customer.id],
+        )
+    assert len(emulator.control.sent_messages()) == len(result.ownership.customers)
+
+
+@http_only
+def test_plan_leaves_the_handmade_tenant_alone_and_reports_it(emulator: Any) -> None:
+    emulator.control.load_realistic_account(10, 3)
+
+    plan = make_plan(request(emulator, strategy="isolated")).plan
+
+    assert plan.unmanaged == ("legacy-handmade",)
+    assert all(step.action.tenant != "legacy-handmade" for step in plan.steps)
+
+
+class TestCommand:
+    pytestmark = http_only
+
+    def plan(self, emulator: Any, tmp_path: Path, *args: str) -> int:
+        return main(
+            [
+                "plan",
+                *args,
+                "--endpoint-url",
+                emulator.endpoint_url,
+                "--region",
+                "us-east-1",
+                "-o",
+                str(tmp_path / "out.plan.json"),
+            ]
+        )
+
+    def test_plan_writes_a_sealed_plan_and_exits_2_with_changes(
+        self, emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        emulator.control.load_realistic_account(10, 3)
+
+        code = self.plan(emulator, tmp_path, "--strategy", "tiered", "--detailed-exitcode")
+
+        plan = read_plan((tmp_path / "out.plan.json").read_text())
+        out = capsys.readouterr().out
+        assert code == 2
+        assert plan.spec["strategy"] == "tiered"
+        assert "canary" in out
+        assert "Unmanaged tenants left alone: legacy-handmade" in out
+
+    def test_plan_from_an_inventory_file_needs_no_aws(
+        self, emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        emulator.control.load_realistic_account(8, 3)
+        inventory = tmp_path / "inventory.json"
+        assert (
+            main(
+                [
+                    "scan",
+                    "--endpoint-url",
+                    emulator.endpoint_url,
+                    "--region",
+                    "us-east-1",
+                    "-o",
+                    str(inventory),
+                ]
+            )
+            == 0
+        )
+
+        code = main(
+            [
+                "plan",
+                "--inventory",
+                str(inventory),
+                "-o",
+                str(tmp_path / "p.json"),
+                "--endpoint-url",
+                "http://127.0.0.1:9",
+            ]
+        )
+
+        plan = read_plan((tmp_path / "p.json").read_text())
+        assert code == 0
+        assert plan.fingerprint == read_inventory(inventory.read_text()).fingerprint()
+
+    def test_plan_exits_0_with_detailed_exitcode_when_nothing_changes(
+        self, emulator: Any, tmp_path: Path
+    ) -> None:
+        emulator.control.load_realistic_account(6, 3)
+        apply_everything(emulator.ses, make_plan(request(emulator)).plan)
+
+        assert self.plan(emulator, tmp_path, "--detailed-exitcode") == 0
+
+    @pytest.mark.parametrize(
+        ("args", "words"),
+        [
+            (["--strategy", "nonesuch"], "unknown strategy 'nonesuch'"),
+            (["--inventory", "/nonexistent/inventory.json"], "does not exist"),
+            (["--strategy", "shared"], "needs exactly one of group_tag or group_size"),
+        ],
+    )
+    def test_plan_refuses_bad_input_with_one_line_and_writes_nothing(
+        self,
+        emulator: Any,
+        tmp_path: Path,
+        capsys: pytest.CaptureFixture[str],
+        args: list[str],
+        words: str,
+    ) -> None:
+        emulator.control.load_realistic_account(5, 3)
+
+        assert self.plan(emulator, tmp_path, *args) == 1
+
+        assert words in one_line(capsys.readouterr().err)
+        assert not (tmp_path / "out.plan.json").exists()
+
+    @pytest.mark.parametrize(
+        ("content", "words"),
+        [
+            ("strategy = 'isolated'\nwave = 3\n", "unknown key wave"),
+            ("[cohorts]\nwave_size = 'ten'\n", "cohorts.wave_size must be an integer"),
+            ("strategy = \n", "not valid TOML"),
+        ],
+    )
+    def test_plan_refuses_a_bad_spec_naming_the_key(
+        self,
+        emulator: Any,
+        tmp_path: Path,
+        capsys: pytest.CaptureFixture[str],
+        content: str,
+        words: str,
+    ) -> None:
+        spec = tmp_path / "bad.toml"
+        spec.write_text(content)
+
+        assert self.plan(emulator, tmp_path, str(spec)) == 1
+
+        assert words in one_line(capsys.readouterr().err)
+        assert not (tmp_path / "out.plan.json").exists()
+
+    def test_plan_refuses_a_malformed_inventory(
+        self, emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        broken = tmp_path / "inventory.json"
+        broken.write_text(json.dumps({"format": "sesmigrate-inventory", "format_version": 1}))
+
+        assert self.plan(emulator, tmp_path, "--inventory", str(broken)) == 1
+
+        assert "re-run 'sesmigrate scan'" in one_line(capsys.readouterr().err)

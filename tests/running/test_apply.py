@@ -1,0 +1,706 @@
+"""apply, rollback and status end to end over HTTP against the emulator's realistic account."""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sesmigrate import cli
+from sesmigrate.aws.clients import AwsSettings
+from sesmigrate.cli import main
+from sesmigrate.emulator.accounts import HANDMADE_TENANT
+from sesmigrate.emulator.control import TrafficSettings
+from sesmigrate.planning.build import PlanRequest, make_plan
+from sesmigrate.planning.plan import checksum_of, plan_to_json, read_plan
+from sesmigrate.state.journal import APPLY, SqliteJournal, journal_path
+from sesmigrate.state.lock import ApplyLock
+from tests.state.test_lock import HOLD
+
+pytestmark = pytest.mark.parametrize("emulator", ["http"], indirect=True)
+ARN = "arn:aws:ses:us-east-1:123456789012"
+
+
+def one_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert len(lines) == 1, f"expected one line, got {text!r}"
+    return lines[0]
+
+
+class Journey:
+    """One migration of the realistic account: a plan file, a state dir, the CLI to drive."""
+
+    def __init__(self, emulator: Any, tmp_path: Path, customers: int = 12, **overrides: Any):
+        emulator.control.load_realistic_account(customers, 5)
+        self.emulator, self.ses = emulator, emulator.ses
+        self.state = tmp_path / "state"
+        self.before = self.tenants()
+        request = PlanRequest(
+            spec_path=None,
+            overrides={"strategy": "isolated", "canary": 2, "wave_size": 5, **overrides},
+            inventory_path=None,
+            aws=AwsSettings(region="us-east-1", endpoint_url=emulator.endpoint_url),
+        )
+        self.result = make_plan(request)
+        self.plan = read_plan(plan_to_json(self.result.plan))
+        self.path = tmp_path / "migration.plan.json"
+        self.path.write_text(plan_to_json(self.result.plan))
+
+    def run(self, command: str, *args: str, region: str = "us-east-1") -> int:
+        return main(
+            [
+                command,
+                str(self.path),
+                *args,
+                "--endpoint-url",
+                self.emulator.endpoint_url,
+                "--region",
+                region,
+                "--state-dir",
+                str(self.state),
+            ]
+        )
+
+    def apply_process(self) -> subprocess.Popen[str]:
+        """`sesmigrate apply --cohort all` of this journey as its own process (to kill)."""
+        env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+        command = [
+            sys.executable,
+            "-m",
+            "sesmigrate.cli",
+            "apply",
+            str(self.path),
+            "--auto-approve",
+            "--cohort",
+            "all",
+            "--parallelism",
+            "2",
+            "--endpoint-url",
+            self.emulator.endpoint_url,
+            "--region",
+            "us-east-1",
+            "--state-dir",
+            str(self.state),
+        ]
+        return subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+
+    def tenants(self) -> dict[str, tuple[str, frozenset[str]]]:
+        """Every tenant with its id and its resources."""
+        found = {}
+        for tenant in self.ses.list_tenants()["Tenants"]:
+            name = tenant["TenantName"]
+            resources = self.ses.list_tenant_resources(TenantName=name)["TenantResources"]
+            found[name] = (tenant["TenantId"], frozenset(r["ResourceArn"] for r in resources))
+        return found
+
+    def tenant_of(self, customer: str) -> str:
+        return next(c.tenant for c in self.plan.customers if c.id == customer)
+
+    def cohort(self, name: str) -> tuple[str, ...]:
+        return next(c.customers for c in self.plan.cohorts if c.name == name)
+
+    def send_as(self, customer: str) -> None:
+        view = next(c for c in self.plan.customers if c.id == customer)
+        domain = next(i for i in view.identities if "@" not in i)
+        self.ses.send_email(
+            FromEmailAddress=f"news@{domain}",
+            Destination={"ToAddresses": ["success@simulator.amazonses.com"]},
+            Content={"Simple": {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}}},
+            TenantName=view.tenant,
+        )
+
+
+def test_apply_canary_moves_only_the_canary_customers(emulator: Any, tmp_path: Path) -> None:
+    journey = Journey(emulator, tmp_path)
+
+    assert journey.run("apply", "--auto-approve") == 0
+
+    canary = set(journey.cohort("canary"))
+    made = set(journey.tenants()) - set(journey.before)
+    assert made == {journey.tenant_of(c) for c in canary}
+    for customer in canary:
+        journey.send_as(customer)
+
+
+def test_full_journey_apply_send_replan_rollback_restores_exactly(
+    emulator: Any, tmp_path: Path
+) -> None:
+    journey = Journey(emulator, tmp_path)
+    handmade = journey.before[HANDMADE_TENANT]
+
+    assert journey.run("apply", "--auto-approve") == 0
+    assert journey.run("apply", "--auto-approve", "--cohort", "all") == 0
+    for customer in journey.result.ownership.customers:
+        journey.send_as(customer.id)
+    replan = make_plan(
+        PlanRequest(
+            None,
+            {"strategy": "isolated", "canary": 2, "wave_size": 5},
+            None,
+            AwsSettings(region="us-east-1", endpoint_url=emulator.endpoint_url),
+        )
+    ).plan
+    assert journey.run("rollback", "--cohort", "all", "--auto-approve", "--allow-irreversible") == 0
+
+    assert replan.steps == ()
+    assert journey.tenants() == journey.before
+    assert journey.tenants()[HANDMADE_TENANT] == handmade
+
+
+def test_apply_without_cohort_runs_the_next_pending_one_and_then_says_nothing_to_do(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journey = Journey(emulator, tmp_path, customers=6)
+    cohorts = [c.name for c in journey.plan.cohorts]
+
+    for _ in cohorts:
+        assert journey.run("apply", "--auto-approve") == 0
+    assert journey.run("apply", "--auto-approve") == 0
+
+    out = capsys.readouterr().out
+    assert [line.split(":")[0] for line in out.splitlines() if " made, " in line] == cohorts
+    assert "Nothing to do: every cohort is applied" in out
+
+
+def test_gate_stops_the_next_cohort_when_a_canary_tenant_has_a_high_finding(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journey = Journey(emulator, tmp_path)
+    assert journey.run("apply", "--auto-approve") == 0
+    sick = journey.tenant_of(journey.cohort("canary")[0])
+    emulator.control.raise_finding(sick, "HIGH")
+    before = journey.tenants()
+    capsys.readouterr()
+
+    code = journey.run("apply", "--auto-approve")
+
+    assert code == 1
+    assert f"health gate failed, 1 tenant(s) unhealthy: {sick}" in one_line(capsys.readouterr().err)
+    assert journey.tenants() == before
+
+
+def test_skip_gates_applies_anyway_and_says_so_loudly(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journey = Journey(emulator, tmp_path)
+    assert journey.run("apply", "--auto-approve") == 0
+    emulator.control.raise_finding(journey.tenant_of(journey.cohort("canary")[0]), "HIGH")
+
+    assert journey.run("apply", "--auto-approve", "--skip-gates") == 0
+
+    assert "WARNING: health gate skipped" in capsys.readouterr().err
+
+
+def test_reinstated_tenant_passes_the_gate_and_is_reported(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journey = Journey(emulator, tmp_path)
+    assert journey.run("apply", "--auto-approve") == 0
+    tenant = journey.tenant_of(journey.cohort("canary")[0])
+    emulator.control.raise_finding(tenant, "HIGH")
+    arn = journey.ses.get_tenant(TenantName=tenant)["Tenant"]["TenantArn"]
+    journey.ses.update_reputation_entity_customer_managed_status(
+        ReputationEntityType="RESOURCE", ReputationEntityReference=arn, SendingStatus="REINSTATED"
+    )
+
+    assert journey.run("apply", "--auto-approve") == 0
+
+    assert f"Reinstated tenants (passed the gate): {tenant}" in capsys.readouterr().out
+
+
+class TestRefusals:
+    def test_tampered_plan_is_refused_and_nothing_changes(
+        self, emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        journey = Journey(emulator, tmp_path)
+        text = journey.path.read_text()
+        journey.path.write_text(text.replace('"canary"', '"canarx"', 1))
+
+        assert journey.run("apply", "--auto-approve") == 1
+
+        assert "checksum does not match" in one_line(capsys.readouterr().err)
+        assert journey.tenants() == journey.before
+
+    def test_plan_for_another_region_is_refused(
+        self, emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        journey = Journey(emulator, tmp_path)
+
+        assert journey.run("apply", "--auto-approve", region="eu-west-1") == 1
+
+        assert "use --region" in one_line(capsys.readouterr().err)
+        assert journey.tenants() == journey.before
+
+    def test_plan_for_another_account_is_refused(
+        self, emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        journey = Journey(emulator, tmp_path)
+        document = json.loads(journey.path.read_text())
+        document["account"] = "999999999999"
+        body = {k: v for k, v in document.items() if k != "checksum"}
+        journey.path.write_text(json.dumps({**body, "checksum": checksum_of(body)}))
+
+        assert journey.run("apply", "--auto-approve") == 1
+
+        message = one_line(capsys.readouterr().err)
+        assert "made for account 999999999999 but the credentials are for 123456789012" in message
+        assert journey.tenants() == journey.before
+
+    def test_new_identity_of_a_cohort_customer_makes_the_plan_stale(
+        self, emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        journey = Journey(emulator, tmp_path)
+        customer = journey.cohort("canary")[0]
+        journey.ses.create_email_identity(
+            EmailIdentity="late-onboarding.example.com",
+            Tags=[{"Key": "customer", "Value": customer}],
+        )
+
+        assert journey.run("apply", "--auto-approve") == 1
+
+        message = one_line(capsys.readouterr().err)
+        assert "the plan is stale" in message
+        assert "late-onboarding.example.com" in message
+        assert "re-run sesmigrate plan" in message
+        assert journey.tenants() == journey.before
+
+    def test_unrelated_changes_do_not_make_the_plan_stale(
+        self, emulator: Any, tmp_path: Path
+    ) -> None:
+        journey = Journey(emulator, tmp_path)
+        journey.ses.create_email_identity(EmailIdentity="somebody-else.example.org")
+        journey.ses.create_tenant(TenantName="unrelated-team-tenant")
+
+        assert journey.run("apply", "--auto-approve") == 0
+
+    def test_unmanaged_tenant_taking_a_planned_name_makes_the_plan_stale(
+        self, emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        journey = Journey(emulator, tmp_path)
+        taken = journey.tenant_of(journey.cohort("canary")[0])
+        journey.ses.create_tenant(TenantName=taken)
+
+        assert journey.run("apply", "--auto-approve") == 1
+
+        assert f"tenant {taken} now exists" in one_line(capsys.readouterr().err)
+
+    def test_second_apply_is_refused_while_one_holds_the_lock(
+        self, emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        journey = Journey(emulator, tmp_path)
+
+        with ApplyLock("123456789012", "us-east-1", "other-plan"):
+            code = journey.run("apply", "--auto-approve")
+
+        message = one_line(capsys.readouterr().err)
+        assert code == 1
+        assert f"pid {os.getpid()}" in message
+        assert "other-plan" in message
+        assert journey.tenants() == journey.before
+
+    def test_apply_from_another_state_dir_and_directory_is_refused_while_one_holds_the_lock(
+        self,
+        emulator: Any,
+        tmp_path: Path,
+        capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        journey = Journey(emulator, tmp_path)
+        first = tmp_path / "first-operator"
+        first.mkdir()
+        holder = subprocess.Popen(
+            [sys.executable, "-c", HOLD, "123456789012", "us-east-1", "plan-of-first"],
+            stdin=subprocess.PIPE,
+            text=True,
+            cwd=first,
+            env={**os.environ, "SESMIGRATE_STATE_DIR": str(first / ".sesmigrate")},
+        )
+        try:
+            wait_for(ApplyLock("123456789012", "us-east-1").holder_file.exists)
+            monkeypatch.chdir(tmp_path)
+
+            refused = journey.run("apply", "--auto-approve")
+            message = one_line(capsys.readouterr().err)
+            unlock = main(["unlock", "--endpoint-url", emulator.endpoint_url])
+            unlock_message = one_line(capsys.readouterr().err)
+        finally:
+            assert holder.stdin is not None
+            holder.stdin.close()
+            holder.wait(timeout=30)
+
+        assert (refused, unlock) == (1, 1)
+        assert f"pid {holder.pid}" in message
+        assert "plan plan-of-first" in message
+        assert f"pid {holder.pid}" in unlock_message
+        assert not (first / ".sesmigrate").exists()
+        assert not (journey.state / "locks").exists()
+        assert journey.tenants() == journey.before
+        assert journey.run("apply", "--auto-approve") == 0
+
+    def test_apply_without_a_terminal_or_auto_approve_is_refused(
+        self, emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        journey = Journey(emulator, tmp_path)
+
+        assert journey.run("apply") == 1
+
+        assert "no terminal" in one_line(capsys.readouterr().err)
+        assert journey.tenants() == journey.before
+
+    def test_rollback_without_a_terminal_or_auto_approve_is_refused(
+        self, emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        journey = Journey(emulator, tmp_path)
+        assert journey.run("apply", "--auto-approve") == 0
+        applied = journey.tenants()
+
+        assert journey.run("rollback") == 1
+
+        err = capsys.readouterr().err
+        assert "must switch back to sending without a tenant first" in err
+        assert "no terminal" in err
+        assert journey.tenants() == applied
+
+
+def test_apply_completes_with_ten_percent_injected_faults(emulator: Any, tmp_path: Path) -> None:
+    journey = Journey(emulator, tmp_path)
+    emulator.control.set_traffic(TrafficSettings(fault_rate=0.1, seed=3))
+
+    code = journey.run("apply", "--auto-approve", "--cohort", "all")
+
+    emulator.control.set_traffic(TrafficSettings())
+    assert code == 0
+    assert set(journey.tenants()) - set(journey.before) == {t.name for t in journey.plan.tenants}
+
+
+def test_rollback_of_a_wave_keeps_the_shared_tenant_the_canary_still_needs(
+    emulator: Any, tmp_path: Path
+) -> None:
+    journey = Journey(emulator, tmp_path, customers=12, strategy="tiered")
+    assert journey.run("apply", "--auto-approve", "--cohort", "all") == 0
+    canary_tenants = {journey.tenant_of(c) for c in journey.cohort("canary")}
+
+    assert (
+        journey.run("rollback", "--cohort", "wave-1", "--auto-approve", "--allow-irreversible") == 0
+    )
+
+    assert canary_tenants <= set(journey.tenants())
+    for customer in journey.cohort("canary"):
+        journey.send_as(customer)
+
+
+def test_status_reports_progress_health_and_drift(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journey = Journey(emulator, tmp_path)
+    assert journey.run("apply", "--auto-approve") == 0
+    capsys.readouterr()
+    customer = journey.cohort("canary")[0]
+    journey.ses.create_email_identity(
+        EmailIdentity="onboarded-later.example.com", Tags=[{"Key": "customer", "Value": customer}]
+    )
+
+    code = journey.run("status", "--format", "json", "--detailed-exitcode")
+
+    status = json.loads(capsys.readouterr().out)
+    assert code == 2
+    assert status["cohorts"]["canary"] == "applied"
+    assert status["cohorts"]["wave-1"] == "pending"
+    assert set(status["tenants"].values()) == {"healthy"}
+    assert status["drift"] == [
+        f"identity/onboarded-later.example.com of customer {customer!r} is not in tenant "
+        f"{journey.tenant_of(customer)}"
+    ]
+
+
+def wait_for(condition: Any, seconds: float = 60.0) -> None:
+    """Poll a real condition (not a duration) until it holds, within a deadline."""
+    deadline = time.monotonic() + seconds
+    tick = threading.Event()
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        tick.wait(0.01)
+
+
+def done_count(journal: Path) -> int:
+    if not journal.exists():
+        return 0
+    with sqlite3.connect(journal) as db:
+        try:
+            return int(db.execute("SELECT count(*) FROM entries WHERE state='done'").fetchone()[0])
+        except sqlite3.OperationalError:
+            return 0
+
+
+@pytest.mark.parametrize("kill_after", [1, 9, 23])
+def test_apply_killed_mid_cohort_resumes_then_rollback_restores_exactly(
+    emulator: Any, tmp_path: Path, kill_after: int
+) -> None:
+    journey = Journey(emulator, tmp_path)
+    journal = journal_path(journey.state, journey.plan.checksum)
+    emulator.control.set_traffic(TrafficSettings(latency_ms=40))
+    child = journey.apply_process()
+    wait_for(lambda: done_count(journal) >= kill_after or child.poll() is not None)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    emulator.control.set_traffic(TrafficSettings())
+
+    assert journey.run("apply", "--auto-approve", "--cohort", "all") == 0
+    assert set(journey.tenants()) - set(journey.before) == {t.name for t in journey.plan.tenants}
+    for customer in journey.result.ownership.customers:
+        journey.send_as(customer.id)
+    assert journey.run("rollback", "--cohort", "all", "--auto-approve", "--allow-irreversible") == 0
+    assert journey.tenants() == journey.before
+
+
+def replan_over(journey: "Journey", emulator: Any) -> int:
+    """`sesmigrate plan -o` onto the journey's own plan file."""
+    return main(
+        [
+            "plan",
+            "-o",
+            str(journey.path),
+            "--state-dir",
+            str(journey.state),
+            "--endpoint-url",
+            emulator.endpoint_url,
+            "--region",
+            "us-east-1",
+        ]
+    )
+
+
+def test_plan_refuses_to_overwrite_a_plan_that_has_a_journal(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journey = Journey(emulator, tmp_path)
+    assert journey.run("apply", "--auto-approve") == 0
+    sealed = journey.path.read_text()
+    capsys.readouterr()
+
+    code = replan_over(journey, emulator)
+
+    assert code == 1
+    assert "has a journal" in one_line(capsys.readouterr().err)
+    assert journey.path.read_text() == sealed
+
+
+def test_plan_refuses_to_overwrite_a_plan_it_cannot_read_that_has_a_journal(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journey = Journey(emulator, tmp_path)
+    assert journey.run("apply", "--auto-approve") == 0
+    capsys.readouterr()
+    document = json.loads(journey.path.read_text())
+    document["format_version"] = 99
+    unreadable = json.dumps(document)
+    journey.path.write_text(unreadable)
+
+    code = replan_over(journey, emulator)
+
+    assert code == 1
+    assert "has a journal" in one_line(capsys.readouterr().err)
+    assert journey.path.read_text() == unreadable
+
+
+def test_ctrl_c_stops_after_in_flight_calls_and_apply_resumes(
+    emulator: Any, tmp_path: Path
+) -> None:
+    journey = Journey(emulator, tmp_path)
+    journal = journal_path(journey.state, journey.plan.checksum)
+    emulator.control.set_traffic(TrafficSettings(latency_ms=40))
+    # inside the first wave, not between cohorts: the canary is done, the wave has begun
+    inside = len(journey.plan.steps_of("canary")) + 2
+    child = journey.apply_process()
+    wait_for(lambda: done_count(journal) >= inside)
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=60)
+    emulator.control.set_traffic(TrafficSettings())
+
+    with sqlite3.connect(journal) as db:
+        unfinished = db.execute("SELECT count(*) FROM entries WHERE state='intent'").fetchone()[0]
+    assert child.returncode == 1
+    assert (
+        f"interrupted; the journal is intact: re-run sesmigrate apply {journey.path} --cohort all "
+        f"--state-dir {journey.state} --region us-east-1 --endpoint-url "
+        f"{emulator.endpoint_url} to resume"
+    ) in " ".join(err.split())
+    assert "not run" in out
+    assert "wave-2: not run (" in out
+    assert unfinished == 0
+    assert journey.run("apply", "--auto-approve", "--cohort", "all") == 0
+    assert set(journey.tenants()) - set(journey.before) == {t.name for t in journey.plan.tenants}
+
+
+def test_rolling_back_the_canary_keeps_what_a_still_applied_wave_shares(
+    emulator: Any, tmp_path: Path
+) -> None:
+    journey = Journey(emulator, tmp_path, customers=12, strategy="tiered")
+    assert journey.run("apply", "--auto-approve", "--cohort", "all") == 0
+    wave = journey.cohort("wave-1")
+
+    assert (
+        journey.run("rollback", "--cohort", "canary", "--auto-approve", "--allow-irreversible") == 0
+    )
+
+    for customer in wave:
+        journey.send_as(customer)
+
+
+def test_a_later_cohort_is_refused_while_an_earlier_one_is_pending(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journey = Journey(emulator, tmp_path)
+
+    assert journey.run("apply", "--auto-approve", "--cohort", "wave-1") == 1
+
+    message = one_line(capsys.readouterr().err)
+    assert "earlier cohort(s) not applied" in message
+    assert "cohort canary is pending" in message
+    assert journey.tenants() == journey.before
+
+
+@pytest.mark.parametrize("state", ["failed", "intent"])
+def test_rollback_never_deletes_a_tenant_an_interrupted_creation_did_not_make(
+    emulator: Any, tmp_path: Path, state: str
+) -> None:
+    journey = Journey(emulator, tmp_path)
+    taken = journey.tenant_of(journey.cohort("canary")[0])
+    journey.ses.create_tenant(TenantName=taken, Tags=[{"Key": "team", "Value": "other"}])
+    journal = SqliteJournal(
+        journal_path(journey.state, journey.plan.checksum), journey.plan.checksum
+    )
+    key = f"create_tenant:{taken}"
+    journal.intent(key, APPLY, "canary")  # the race: another team took the name mid-apply
+    if state == "failed":
+        journal.failed(key, APPLY, f"ActionConflict: tenant {taken} already exists")
+    journal.close()
+
+    assert (
+        journey.run("rollback", "--cohort", "canary", "--auto-approve", "--allow-irreversible") == 0
+    )
+
+    assert taken in journey.tenants()
+
+
+def test_unlock_clears_a_stale_record_and_refuses_a_live_holder(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [
+        "unlock",
+        "--endpoint-url",
+        emulator.endpoint_url,
+        "--region",
+        "us-east-1",
+    ]
+    lock = ApplyLock("123456789012", "us-east-1", "some-plan")
+    lock.holder_file.write_text('{"pid": 999999, "host": "gone", "plan": "old"}')
+
+    assert main(args) == 0
+    assert "cleared a stale lock record" in capsys.readouterr().out
+    with lock:
+        assert main(args) == 1
+    assert "another apply or rollback holds account 123456789012" in one_line(
+        capsys.readouterr().err
+    )
+    assert main(args) == 0
+    assert "no lock was held" in capsys.readouterr().out
+
+
+def test_a_journal_of_the_previous_layout_resumes_and_rolls_back_exactly(
+    emulator: Any, tmp_path: Path
+) -> None:
+    journey = Journey(emulator, tmp_path)
+    assert journey.run("apply", "--auto-approve") == 0
+    journal = journal_path(journey.state, journey.plan.checksum)
+    with sqlite3.connect(journal) as db:  # as versions before the tenant ARN column left it
+        db.execute("ALTER TABLE entries DROP COLUMN tenant_arn")
+    db.close()
+
+    assert journey.run("apply", "--auto-approve", "--cohort", "all") == 0
+    assert set(journey.tenants()) - set(journey.before) == {t.name for t in journey.plan.tenants}
+    assert journey.run("rollback", "--cohort", "all", "--auto-approve", "--allow-irreversible") == 0
+    assert journey.tenants() == journey.before
+
+
+class TestRollbackGuard:
+    def test_rollback_auto_approve_refuses_tenant_deletion_without_allow_irreversible(
+        self, emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        journey = Journey(emulator, tmp_path)
+        assert journey.run("apply", "--auto-approve") == 0
+        applied = journey.tenants()
+        capsys.readouterr()
+
+        code = journey.run("rollback", "--auto-approve")
+
+        message = capsys.readouterr().err.splitlines()[-1]
+        assert code == 1
+        assert "irreversible action(s) (delete tenant" in message
+        assert "pass --allow-irreversible with --auto-approve" in message
+        assert journey.tenants() == applied
+
+    def test_dry_run_apply_changes_nothing_and_leaves_no_journal(
+        self, emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        journey = Journey(emulator, tmp_path)
+
+        code = journey.run("apply", "--dry-run", "--cohort", "all")
+
+        out = capsys.readouterr().out
+        assert code == 0
+        assert f"{len(journey.plan.steps) - len(journey.plan.steps_of('cleanup'))} action(s)" in out
+        assert "create tenant" in out
+        assert "Dry run: nothing was changed." in out
+        assert journey.tenants() == journey.before
+        assert not journal_path(journey.state, journey.plan.checksum).exists()
+
+    def test_dry_run_rollback_lists_every_inverse_as_json_and_changes_nothing(
+        self, emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        journey = Journey(emulator, tmp_path)
+        assert journey.run("apply", "--auto-approve", "--cohort", "all") == 0
+        applied = journey.tenants()
+        journal = journal_path(journey.state, journey.plan.checksum)
+        rows = done_count(journal)
+        capsys.readouterr()
+
+        code = journey.run("rollback", "--cohort", "all", "--dry-run", "--format", "json")
+
+        document = json.loads(capsys.readouterr().out)
+        assert code == 0
+        assert document["dry_run"] is True
+        assert document["result"] is None
+        deletions = [a for a in document["actions"] if a["irreversible"]]
+        assert {a["action"].split()[2] for a in deletions} == {t.name for t in journey.plan.tenants}
+        assert len(document["actions"]) >= len(journey.plan.tenants) * 2
+        assert journey.tenants() == applied
+        assert done_count(journal) == rows
+
+    def test_rollback_preview_summarises_beyond_its_limit(
+        self,
+        emulator: Any,
+        tmp_path: Path,
+        capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        journey = Journey(emulator, tmp_path)
+        assert journey.run("apply", "--auto-approve") == 0
+        monkeypatch.setattr(cli, "SHOWN_INVERSES", 2)
+        capsys.readouterr()
+
+        assert journey.run("rollback", "--dry-run") == 0
+
+        out = capsys.readouterr().out
+        assert "inverse action(s), newest first" in out
+        assert "more (" in out and "--dry-run --format json lists every one" in out
+        assert "Dry run: nothing was changed." in out
