@@ -174,10 +174,12 @@ def chaos(
         )
         before, watched = tenants(url), monitoring(url)
         from sesmigrate.planning.plan import read_plan
-        from sesmigrate.state.journal import journal_path
+        from sesmigrate.state.journal import migration_journal_path
 
         sealed = read_plan(plan.read_text())
-        journal = journal_path(folder / "state", sealed.checksum)
+        journal = migration_journal_path(
+            folder / "state", sealed.account, sealed.region, sealed.migration
+        )
         total = len(sealed.steps)
         apply = _cli(
             "apply", str(plan), "--auto-approve", "--cohort", "all", "--parallelism", "3", *common

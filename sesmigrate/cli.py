@@ -51,6 +51,7 @@ from .running.executor import RunResult
 from .running.rollback import RollbackPreview, run_rollback
 from .running.soak import SoakPendingError
 from .running.status import run_status
+from .state import home
 from .state.calllog import CallLog, json_lines, one_line
 from .state.history import (
     RunRecord,
@@ -109,10 +110,11 @@ EndpointUrl = Annotated[
     typer.Option(envvar="AWS_ENDPOINT_URL", help="SES/STS endpoint, e.g. the emulator's URL."),
 ]
 StateDir = Annotated[
-    Path,
+    Path | None,
     typer.Option(
         envvar="SESMIGRATE_STATE_DIR",
-        help="Where journals and cohort membership live (not the lock: SESMIGRATE_LOCK_DIR).",
+        help="Where the migration's state lives (default ~/.local/state/sesmigrate; "
+        "not the lock: SESMIGRATE_LOCK_DIR).",
     ),
 ]
 Rate = Annotated[float | None, typer.Option(help="Cap on all API calls, per second.")]
@@ -143,7 +145,7 @@ def scan(
     rate: Rate = None,
     op_rate: OpRate = None,
     headroom: Headroom = DEFAULT_HEADROOM,
-    state_dir: StateDir = Path(".sesmigrate"),
+    state_dir: StateDir = None,
     parallelism: Annotated[int, typer.Option(min=1, max=64, help="Concurrent reads.")] = 16,
     mapping: Annotated[
         Path | None, typer.Option(help="CSV of resource,customer,tier that overrides other rules.")
@@ -158,7 +160,7 @@ def scan(
     """Inventory the account's identities, configuration sets, pools, templates and tenants."""
     rules = ownership_rules(mapping, name_pattern or [], customer_tag, tier_tag)
     settings = AwsSettings(profile=profile, region=region, endpoint_url=endpoint_url)
-    memory = RateMemory(state_dir, checked_headroom(headroom))
+    memory = RateMemory(home.state_dir(state_dir), checked_headroom(headroom))
     with call_progress(stderr, "Scanning SES") as progress:
         inventory = scan_account(
             settings,
@@ -230,7 +232,7 @@ def plan(
     detailed_exitcode: Annotated[
         bool, typer.Option(help="Exit 0 without changes, 2 with changes, 1 on error.")
     ] = False,
-    state_dir: StateDir = Path(".sesmigrate"),
+    state_dir: StateDir = None,
     region: Region = None,
     profile: Profile = None,
     endpoint_url: EndpointUrl = None,
@@ -258,14 +260,14 @@ def plan(
         aws=AwsSettings(profile=profile, region=region, endpoint_url=endpoint_url),
         rate=positive_rate("--rate", rate) if rate is not None else None,
         op_rates=dict(parse_op_rates(op_rate or [])),
-        state_dir=state_dir,
+        state_dir=home.state_dir(state_dir),
         headroom=checked_headroom(headroom),
         reslice=reslice,
     )
     with call_progress(stderr, "Scanning SES") as progress:
         result = make_plan(request, progress)
     target = output or default_plan_path(result.spec)
-    check_overwrite(target, state_dir)
+    check_overwrite(target, home.state_dir(state_dir))
     sealed = plan_to_json(result.plan)
     write_atomically(target, sealed)
     save_membership(result, sealed)
@@ -354,7 +356,7 @@ PlanArgument = Annotated[Path, typer.Argument(metavar="PLAN", help="A plan file.
 def _run_options(
     plan_file: Path,
     cohort: str | None,
-    state_dir: Path,
+    state_dir: Path | None,
     journal: Path | None,
     parallelism: int,
     region: str | None,
@@ -370,7 +372,7 @@ def _run_options(
         plan_path=plan_file,
         aws=AwsSettings(profile=profile, region=region, endpoint_url=endpoint_url),
         cohort=cohort,
-        state_dir=state_dir,
+        state_dir=home.state_dir(state_dir),
         journal=journal,
         parallelism=parallelism,
         rate=positive_rate("--rate", rate) if rate is not None else None,
@@ -413,7 +415,7 @@ def apply(
     log_file: LogFile = None,
     verbose: Verbose = False,
     journal: JournalPath = None,
-    state_dir: StateDir = Path(".sesmigrate"),
+    state_dir: StateDir = None,
     region: Region = None,
     profile: Profile = None,
     endpoint_url: EndpointUrl = None,
@@ -544,7 +546,7 @@ def _resume(
     words = [command, str(plan_file)]
     if cohort is not None:
         words += ["--cohort", cohort]
-    if options.state_dir != Path(".sesmigrate"):
+    if options.state_dir != home.state_dir():
         words += ["--state-dir", str(options.state_dir)]
     if options.journal is not None:
         words += ["--journal", str(options.journal)]
@@ -586,7 +588,7 @@ def rollback(
     log_file: LogFile = None,
     verbose: Verbose = False,
     journal: JournalPath = None,
-    state_dir: StateDir = Path(".sesmigrate"),
+    state_dir: StateDir = None,
     region: Region = None,
     profile: Profile = None,
     endpoint_url: EndpointUrl = None,
@@ -648,7 +650,7 @@ def rollback(
     result = report.result
     preview = report.preview.to_dict()
     _recorded(
-        counts_by_cohort(plan, result, report.cohorts),
+        report.counts or counts_by_cohort(plan, result, report.cohorts),
         kept=len(report.kept),
         dry_run=report.dry_run,
         not_run=report.not_run,
@@ -716,7 +718,7 @@ def status(
         ),
     ] = False,
     journal: JournalPath = None,
-    state_dir: StateDir = Path(".sesmigrate"),
+    state_dir: StateDir = None,
     region: Region = None,
     profile: Profile = None,
     endpoint_url: EndpointUrl = None,
@@ -763,9 +765,10 @@ def history(
     format: Annotated[
         SummaryFormat, typer.Option("--format", help="text or json.")
     ] = SummaryFormat.text,
-    state_dir: StateDir = Path(".sesmigrate"),
+    state_dir: StateDir = None,
 ) -> None:
     """List the runs that changed or could change the account: who, when, what, result."""
+    state_dir = home.state_dir(state_dir)
     runs = recorded_runs(state_dir)
     if format is SummaryFormat.json:
         print(json.dumps([run.to_dict() for run in runs], indent=2, sort_keys=True))

@@ -14,7 +14,7 @@ import pytest
 
 from sesmigrate.cli import main
 from sesmigrate.planning.plan import checksum_of, read_plan
-from sesmigrate.state.journal import APPLY, SqliteJournal, journal_path
+from sesmigrate.state.journal import APPLY, SqliteJournal, migration_journal_path
 
 LOG_GROUP = "/aws/ses/tenants"
 RULE = "sesmigrate-watched"
@@ -269,7 +269,10 @@ def test_rolling_back_the_canary_keeps_monitoring_while_a_wave_was_interrupted(
     assert cli("apply", str(plan), "--auto-approve", "--cohort", "canary")[0] == 0
     sealed = read_plan(plan.read_text())
     interrupted = next(s for s in sealed.steps if s.cohort == "wave-1")
-    journal = SqliteJournal(journal_path(tmp_path / "state", sealed.checksum), sealed.checksum)
+    journal = SqliteJournal(
+        migration_journal_path(tmp_path / "state", sealed.account, sealed.region, sealed.migration),
+        sealed.checksum,
+    )
     journal.intent(interrupted.action.key, APPLY, "wave-1")
     journal.close()
 

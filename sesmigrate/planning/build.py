@@ -20,7 +20,13 @@ from ..aws.clients import AccountBinding, AwsSettings
 from ..aws.scanner import ScanProgress, scan_account
 from ..errors import SesmigrateError
 from ..files import read_text
-from ..state.journal import journal_path
+from ..state.journal import (
+    Entry,
+    SqliteJournal,
+    StateElsewhereError,
+    legacy_journal_path,
+    migration_journal_path,
+)
 from ..state.membership import (
     Membership,
     Named,
@@ -29,6 +35,7 @@ from ..state.membership import (
     membership_lock,
     membership_path,
     read_membership,
+    recorded_entries,
     write_membership,
 )
 from ..state.rates import DEFAULT_HEADROOM, RateMemory
@@ -40,7 +47,7 @@ from .monitoring import monitoring_changes
 from .ownership import Ownership, ownership
 from .plan import Plan, build_plan
 from .rules import ownership_rules
-from .snapshot import Inventory, read_inventory
+from .snapshot import MANAGED_TAG, Inventory, read_inventory
 from .spec import MigrationSpec, default_name, parse_spec
 
 KEPT_PLANS = 100
@@ -188,13 +195,22 @@ def _membership(
             f"--canary {canary} is more than the {len(owners.customers)} customers: the canary "
             "holds all of them"
         )
+    if spec.name == default_name(spec.strategy):
+        notes.append(
+            f"the migration is named {spec.name!r} after its strategy: the name keys its state "
+            "and tags its tenants, so two migrations of one account must not share it; give "
+            "it a name of its own (`name = ...` in the spec)"
+        )
     if request.state_dir is None:
         return None, None, None, notes
     path = membership_path(
         request.state_dir, inventory.account.account_id, inventory.account.region, spec.name
     )
     recorded = read_membership(path)
-    applied = applied_cohorts(request.state_dir, recorded.plans)
+    account, region = inventory.account.account_id, inventory.account.region
+    entries = recorded_entries(request.state_dir, account, region, spec.name, recorded.plans)
+    check_state_here(inventory, spec.name, entries, request.state_dir)
+    applied = applied_cohorts(entries)
     named, record = kept_membership(
         owners.customers, spec.cohorts, recorded, applied, request.reslice
     )
@@ -246,9 +262,40 @@ def check_overwrite(target: Path, state_dir: Path) -> None:
     checksum = document.get("checksum") if isinstance(document, dict) else None
     if not isinstance(checksum, str) or not re.fullmatch(r"sha256:[0-9a-f]{64}", checksum):
         return
-    journal = journal_path(state_dir, checksum)
-    if journal.exists():
+    journal = _started(state_dir, document, checksum)
+    if journal is not None:
         raise SesmigrateError(
             f"{target} has a journal ({journal}): an apply started from it; write the new plan "
             "elsewhere with -o, or finish or roll back that plan first"
         )
+
+
+def _started(state_dir: Path, document: dict[str, Any], checksum: str) -> Path | None:
+    """The journal holding apply entries of the plan `document`, if any."""
+    legacy = legacy_journal_path(state_dir, checksum)
+    if legacy.exists():
+        return legacy
+    try:
+        account, region = str(document["account"]), str(document["region"])
+        name = str(document["spec"]["name"])
+    except (KeyError, TypeError):
+        return None
+    path = migration_journal_path(state_dir, account, region, name)
+    if not path.exists():
+        return None
+    journal = SqliteJournal(path, checksum)
+    try:
+        return path if journal.entries() else None
+    finally:
+        journal.close()
+
+
+def check_state_here(
+    inventory: Inventory, migration: str, entries: list[Entry], state_dir: Path
+) -> None:
+    """Refuse to plan blind: tenants tagged with this migration that its state here does
+    not know were made by a run whose state lives elsewhere."""
+    known = {e.tenant for e in entries}
+    tagged = {t.name for t in inventory.tenants if dict(t.tags).get(MANAGED_TAG) == migration}
+    if tagged - known:
+        raise StateElsewhereError(migration, tagged - known, state_dir)

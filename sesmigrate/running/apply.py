@@ -33,10 +33,25 @@ from ..planning.graph import CLEANUP, dependency_graph
 from ..planning.monitoring import check_planned
 from ..planning.plan import Plan, Step, read_plan
 from ..planning.spec import spec_from_mapping
+from ..state import home
 from ..state.calllog import CallLog
 from ..state.history import RunRecord
-from ..state.journal import APPLY, DONE, INTENT, UNDONE, Entry, SqliteJournal, journal_path
+from ..state.home import OLD_STATE_DIR
+from ..state.journal import (
+    APPLY,
+    DONE,
+    INTENT,
+    UNDONE,
+    Entry,
+    SqliteJournal,
+    StateElsewhereError,
+    applied_tenants,
+    legacy_journal_path,
+    migration_id,
+    migration_journal_path,
+)
 from ..state.lock import ApplyLock
+from ..state.membership import membership_path, read_membership
 from ..state.rates import DEFAULT_HEADROOM, RateMemory
 from .executor import Executor, RunResult
 from .gates import (
@@ -85,7 +100,8 @@ class RunOptions:
     plan_path: Path
     aws: AwsSettings
     cohort: str | None = None
-    state_dir: Path = Path(".sesmigrate")
+    state_dir: Path = field(default_factory=home.state_dir)
+    """Where the migration's state lives (`state.home`)."""
     journal: Path | None = None
     parallelism: int = 10
     rate: float | None = None
@@ -152,14 +168,61 @@ def open_session(options: RunOptions, plan: Plan) -> Session:
     lock = ApplyLock(plan.account, plan.region, plan.checksum[:19], options.lock_dir)
     lock.__enter__()
     try:
-        path = options.journal or journal_path(options.state_dir, plan.checksum)
-        if options.dry_run and not path.exists():
-            path = Path(":memory:")  # a dry run leaves no journal (plan -o would then refuse)
-        journal = SqliteJournal(path, plan.checksum, clock=options.clock.now)
+        journal = open_journal(options, plan)
     except BaseException:
         lock.__exit__()
         raise
     return Session(plan, clients, journal, lock, binding, limiter)
+
+
+def journal_file(options: RunOptions, plan: Plan) -> Path:
+    """The migration's journal: --journal, else in the state directory by migration."""
+    if options.journal is not None:
+        return options.journal
+    return migration_journal_path(options.state_dir, plan.account, plan.region, plan.migration)
+
+
+def open_journal(options: RunOptions, plan: Plan) -> SqliteJournal:
+    """The plan's view of its migration's journal, with the per-plan journals of earlier
+    versions (in the state directory or the old `./.sesmigrate`) imported on first use and
+    the plan's document kept. A dry run writes nothing: it reads an old journal where it is,
+    or an empty one in memory."""
+    path = journal_file(options, plan)
+    identity = migration_id(plan.account, plan.region, plan.migration)
+    legacy = _legacy_journals(options, plan)
+    if options.dry_run:
+        if plan.checksum in legacy and not path.exists():
+            return SqliteJournal(legacy[plan.checksum], plan.checksum, clock=options.clock.now)
+        if not path.exists():
+            path = Path(":memory:")  # a dry run leaves no journal (plan -o would then refuse)
+        return SqliteJournal(path, plan.checksum, clock=options.clock.now, migration=identity)
+    journal = SqliteJournal(path, plan.checksum, clock=options.clock.now, migration=identity)
+    try:
+        for checksum, old in legacy.items():
+            journal.for_plan(checksum).import_legacy(old)
+            old.replace(old.with_name(old.name + ".imported"))
+        journal.register(read_text(options.plan_path, "plan"), str(options.plan_path))
+    except BaseException:
+        journal.close()
+        raise
+    return journal
+
+
+def _legacy_journals(options: RunOptions, plan: Plan) -> dict[str, Path]:
+    """Checksum -> per-plan journal of an earlier version, for this plan and the plans its
+    cohort membership records."""
+    if options.journal is not None:
+        return {}
+    recorded = read_membership(
+        membership_path(options.state_dir, plan.account, plan.region, plan.migration)
+    )
+    found = {}
+    for checksum in (*recorded.plans, plan.checksum):
+        for folder in (options.state_dir, OLD_STATE_DIR):
+            if (old := legacy_journal_path(folder, checksum)).exists():
+                found[checksum] = old
+                break
+    return found
 
 
 def close_session(session: Session, memory: RateMemory) -> None:
@@ -225,7 +288,7 @@ def cohorts_to_apply(plan: Plan, entries: list[Entry], wanted: str | None) -> li
 def check_stale(plan: Plan, cohorts: list[str], entries: list[Entry], live: LiveView) -> list[str]:
     """Refuse if the live account no longer meets what the cohorts' pending actions expect;
     else the notes on what changed for customers of other cohorts (their own check decides).
-    """
+    `entries` are the migration's: what any of its plans journaled is its own effect."""
     ours = {e.key for e in entries if e.direction == APPLY and e.state in (DONE, INTENT)}
     problems = []
     members = _members(plan, cohorts)
@@ -296,7 +359,9 @@ def _members(plan: Plan, cohorts: list[str]) -> set[str]:
 
 
 def verify(session: "Session", plan: Plan, cohorts: list[str], entries: list[Entry]) -> list[str]:
-    """Read what the cohorts' pending actions depend on (see `verification`) and judge it."""
+    """Read what the cohorts' pending actions depend on (see `verification`) and judge it,
+    after making sure this state is the migration's: a planned tenant that exists tagged
+    with the migration though no plan of this state journaled it was made elsewhere."""
     claimed = {
         e.subject
         for s in plan.steps
@@ -304,8 +369,17 @@ def verify(session: "Session", plan: Plan, cohorts: list[str], entries: list[Ent
         for e in s.expectations
         if e.kind == "tenant_absent"
     }
-    live = live_view(session.clients, plan, _members(plan, cohorts), tenant_tags=claimed)
-    return check_stale(plan, cohorts, entries, live)
+    everything = session.journal.migration_entries()
+    unknown = {t.name for t in plan.tenants} - {e.tenant for e in everything}
+    live = live_view(session.clients, plan, _members(plan, cohorts), tenant_tags=claimed | unknown)
+    elsewhere = {
+        name
+        for name in unknown
+        if (tenant := live.tenants.get(name)) and tenant.migration == plan.migration
+    }
+    if elsewhere:
+        raise StateElsewhereError(plan.migration, elsewhere, session.journal.path.parent)
+    return check_stale(plan, cohorts, [*entries, *everything], live)
 
 
 def check_monitoring(plan: Plan, steps: list[Step]) -> None:
@@ -438,6 +512,12 @@ def run_apply(
         close_session(session, options.memory)
 
 
+def migration_tenants(journal: SqliteJournal, plan: Plan) -> set[str]:
+    """The tenants the migration's other plans applied and left in place: a re-plan's gate
+    and status cover them too (their customers may be behind this plan's cohorts)."""
+    return applied_tenants(e for e in journal.migration_entries() if e.plan != plan.checksum)
+
+
 def _before(plan: Plan, name: str) -> list[str]:
     """The cohorts before `name` that gate it (the cleanup cohort gates nothing)."""
     order = [c.name for c in plan.cohorts]
@@ -450,6 +530,8 @@ def soak_left(options: RunOptions, plan: Plan, session: Session, cohort: str) ->
     if options.skip_gates or cohort == CLEANUP or not before:
         return 0.0
     finished = [t for name in before if (t := session.journal.cohort_finished(name)) is not None]
+    if (latest := session.journal.last_finished()) is not None:
+        finished.append(latest)  # a cohort of an earlier plan of the migration counts too
     return remaining(soak_of(plan.spec), finished, options.clock.now())
 
 
@@ -497,6 +579,7 @@ def gate(
         )
     done = {e.key for e in entries if e.direction == APPLY and e.state == DONE}
     tenants = live_tenants(plan, done) & tenants_of(plan, before)
+    tenants |= migration_tenants(session.journal, plan)
     unhealthy, reinstated = unhealthy_tenants(session.clients.ses, tenants)
     missing = missing_tenants(session.clients.ses, tenants)
     report.reinstated = reinstated

@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 from ..aws.clients import aws_errors
 from ..errors import SesmigrateError
 from ..planning.plan import Plan
+from ..planning.snapshot import MANAGED_TAG
 
 
 class GateFailedError(SesmigrateError):
@@ -111,6 +112,28 @@ def live_tenants(plan: Plan, done: set[str]) -> set[str]:
 
 def missing_tenants(ses: Any, tenants: set[str]) -> list[str]:
     """Those of `tenants` that do not exist, from ListTenants in bulk."""
+    return sorted(tenants - _listed(ses))
+
+
+def tagged_tenants(ses: Any, names: set[str], migration: str) -> set[str]:
+    """Those of `names` that exist tagged with `migration`: one GetTenant each for the
+    names ListTenants holds, none for the others."""
+    found = set()
+    with aws_errors():
+        for name in sorted(names & _listed(ses)) if names else ():
+            try:
+                tenant = ses.get_tenant(TenantName=name)["Tenant"]
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") == "NotFoundException":
+                    continue
+                raise
+            tags = {t["Key"]: t.get("Value", "") for t in tenant.get("Tags", [])}
+            if tags.get(MANAGED_TAG) == migration:
+                found.add(name)
+    return found
+
+
+def _listed(ses: Any) -> set[str]:
     existing, token = set(), None
     with aws_errors():
         while True:
@@ -118,5 +141,4 @@ def missing_tenants(ses: Any, tenants: set[str]) -> list[str]:
             existing |= {t["TenantName"] for t in page.get("Tenants", [])}
             token = page.get("NextToken")
             if not token:
-                break
-    return sorted(tenants - existing)
+                return existing

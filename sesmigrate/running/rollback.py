@@ -14,7 +14,7 @@ run stops there.
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import networkx as nx
@@ -24,8 +24,9 @@ from ..actions.tenant import Action, Known, Memory, Outcome
 from ..aws.clients import aws_errors
 from ..errors import SesmigrateError
 from ..planning.graph import dependency_graph
-from ..planning.plan import Plan
-from ..state.journal import DONE, ROLLBACK, Entry
+from ..planning.plan import Plan, read_plan
+from ..state.history import counts_by_cohort
+from ..state.journal import APPLY, DONE, ROLLBACK, Entry, SqliteJournal, StateElsewhereError
 from .apply import (
     NothingToDo,
     RunOptions,
@@ -35,6 +36,7 @@ from .apply import (
     open_session,
 )
 from .executor import Executor, RunResult
+from .gates import tagged_tenants
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,8 @@ class RollbackReport:
     """Actions left in place because a later, still-applied cohort depends on them."""
     preview: RollbackPreview
     dry_run: bool = False
+    counts: list[dict[str, Any]] = field(default_factory=list)
+    """The result per cohort (of every plan rolled back), for the history and --format json."""
 
     @property
     def not_run(self) -> int:
@@ -123,6 +127,23 @@ def rollback_cohorts(plan: Plan, entries: list[Entry], wanted: str | None) -> li
     return touched[-1:]
 
 
+@dataclass
+class _Part:
+    """What the rollback undoes of one plan of the migration."""
+
+    plan: Plan
+    journal: SqliteJournal
+    label: str
+    """How its cohorts are named in the preview: the plan rolled back, or its source."""
+    chosen: list[str]
+    undo: list[tuple[Entry, Action]]
+    kept: list[str]
+    customers: set[str]
+
+    def name(self, cohort: str) -> str:
+        return cohort if not self.label else f"{cohort} of {self.label}"
+
+
 def run_rollback(
     options: RunOptions,
     plan: Plan,
@@ -130,62 +151,191 @@ def run_rollback(
     progress: Any,
     stop: threading.Event | None = None,
 ) -> RollbackReport:
+    """Undo the chosen cohorts of `plan`; `--cohort all` undoes the whole migration, every
+    plan of it newest first. A cohort whose effects a later plan's applied cohorts build on
+    (the same tenants, the same monitoring) is refused, naming them."""
     session = open_session(options, plan)
     try:
-        entries = session.journal.entries()
-        chosen = rollback_cohorts(plan, entries, options.cohort)
-        state = applied_state(entries)
-        graph = dependency_graph(tuple(plan.steps))
-        still_applied = {k for k, e in state.items() if e.state == DONE and e.cohort not in chosen}
-        status = cohort_status(plan, entries)
-        staying = {
-            customer
-            for cohort in plan.cohorts
-            if cohort.name not in chosen and status[cohort.name] in ("applied", "partly applied")
-            for customer in cohort.customers
-        }
-        # a cohort without actions counts as applied, but this plan changed nothing there
-        watched = {e.cohort for e in state.values() if e.cohort not in chosen and _maybe_applied(e)}
-        customers = sorted(
-            {c for cohort in plan.cohorts if cohort.name in chosen for c in cohort.customers}
-        )
-        undo: list[tuple[Entry, Action]] = []
-        kept = []
-        by_key = {step.action.key: step for step in plan.steps}
-        for entry in sorted(state.values(), key=lambda e: -e.seq):
-            if entry.cohort not in chosen or not _maybe_applied(entry):
-                continue
-            step = by_key[entry.key]
-            needed_later = set(_descendants(graph, entry.key)) & still_applied
-            watching = isinstance(step.action, MonitoringAction) and bool(watched)
-            if needed_later or set(step.customers) & staying or watching:
-                kept.append(entry.key)
-                continue
-            undo.append((entry, step.action))
-        batches = _reverse_batches(plan, undo)
+        journal = session.journal
+        check_state_here(session, plan)
+        everything = journal.migration_entries()
+        if options.cohort == "all":
+            parts = [
+                _part(other, journal.for_plan(other.checksum), "all", label)
+                for other, label in _plans_newest_first(journal, plan, everything)
+            ]
+            parts = [part for part in parts if part.chosen]
+            if not any(part.undo for part in parts):
+                raise NothingToDo("nothing of this migration is applied")
+        else:
+            part = _part(plan, journal, options.cohort, "")
+            _refuse_under_later_plans(journal, plan, part, everything)
+            parts = [part]
         preview = RollbackPreview(
-            tuple(chosen), tuple(customers), tuple(_planned(batches)), tuple(kept)
+            tuple(part.name(c) for part in parts for c in part.chosen),
+            tuple(sorted({c for part in parts for c in part.customers})),
+            tuple(
+                replace(undo, cohort=part.name(undo.cohort))
+                for part in parts
+                for undo in _planned(_reverse_batches(part.plan, part.undo))
+            ),
+            tuple(key for part in parts for key in part.kept),
         )
         confirm(preview)
+        cohorts = list(preview.cohorts)
+        kept = list(preview.kept)
         if options.dry_run:
-            return RollbackReport(RunResult(), chosen, kept, preview, dry_run=True)
-        executor = Executor(
-            session.clients.ses,
-            session.journal,
-            ROLLBACK,
-            options.parallelism,
-            progress=progress,
-            stop=stop or threading.Event(),
-            services=session.clients.services(),
-        )
-        progress.expect(len(undo))
-        with aws_errors():
-            result = executor.run(
-                batches, lambda key: (), after=lambda key: _successors(graph, key)
-            )
-        return RollbackReport(result, chosen, kept, preview)
+            return RollbackReport(RunResult(), cohorts, kept, preview, dry_run=True)
+        progress.expect(sum(len(part.undo) for part in parts))
+        total = RunResult()
+        counts = []
+        for part in parts:
+            result = _run_part(part, session, options, progress, stop)
+            for entry in counts_by_cohort(part.plan, result, part.chosen):
+                counts.append({**entry, "name": part.name(entry["name"])})
+            total.made += result.made
+            total.found += result.found
+            total.failed += result.failed
+            total.skipped += result.skipped
+            total.interrupted = result.interrupted
+            if not result.ok:
+                break
+        return RollbackReport(total, cohorts, kept, preview, counts=counts)
     finally:
         close_session(session, options.memory)
+
+
+def _part(plan: Plan, journal: SqliteJournal, wanted: str | None, label: str) -> _Part:
+    """The inverses of the chosen cohorts of `plan`, newest first, less what its later,
+    still-applied cohorts need."""
+    entries = journal.entries()
+    chosen = rollback_cohorts(plan, entries, wanted)
+    state = applied_state(entries)
+    graph = dependency_graph(tuple(plan.steps))
+    still_applied = {k for k, e in state.items() if e.state == DONE and e.cohort not in chosen}
+    status = cohort_status(plan, entries)
+    staying = {
+        customer
+        for cohort in plan.cohorts
+        if cohort.name not in chosen and status[cohort.name] in ("applied", "partly applied")
+        for customer in cohort.customers
+    }
+    # a cohort without actions counts as applied, but this plan changed nothing there
+    watched = {e.cohort for e in state.values() if e.cohort not in chosen and _maybe_applied(e)}
+    customers = {c for cohort in plan.cohorts if cohort.name in chosen for c in cohort.customers}
+    undo: list[tuple[Entry, Action]] = []
+    kept = []
+    by_key = {step.action.key: step for step in plan.steps}
+    for entry in sorted(state.values(), key=lambda e: -e.seq):
+        if entry.cohort not in chosen or not _maybe_applied(entry):
+            continue
+        step = by_key[entry.key]
+        needed_later = set(_descendants(graph, entry.key)) & still_applied
+        watching = isinstance(step.action, MonitoringAction) and bool(watched)
+        if needed_later or set(step.customers) & staying or watching:
+            kept.append(entry.key)
+            continue
+        undo.append((entry, step.action))
+    return _Part(plan, journal, label, chosen, undo, kept, customers)
+
+
+def _run_part(
+    part: _Part,
+    session: Any,
+    options: RunOptions,
+    progress: Any,
+    stop: threading.Event | None,
+) -> RunResult:
+    graph = dependency_graph(tuple(part.plan.steps))
+    executor = Executor(
+        session.clients.ses,
+        part.journal,
+        ROLLBACK,
+        options.parallelism,
+        progress=progress,
+        stop=stop or threading.Event(),
+        services=session.clients.services(),
+    )
+    with aws_errors():
+        return executor.run(
+            _reverse_batches(part.plan, part.undo),
+            lambda key: (),
+            after=lambda key: _successors(graph, key),
+        )
+
+
+def _plans_newest_first(
+    journal: SqliteJournal, plan: Plan, everything: list[Entry]
+) -> list[tuple[Plan, str]]:
+    """The migration's plans with rows still applied, the one whose last row is newest
+    first, each with its label (empty for `plan`, else where it was applied from)."""
+    documents = journal.plans()
+    newest: dict[str, int] = {}
+    for entry in everything:
+        if entry.direction == APPLY and _maybe_applied(entry):
+            newest[entry.plan] = max(newest.get(entry.plan, 0), entry.seq)
+    found = []
+    for checksum in sorted(newest, key=lambda c: -newest[c]):
+        if checksum == plan.checksum:
+            found.append((plan, ""))
+        elif checksum in documents:
+            document, source = documents[checksum]
+            found.append((read_plan(document, source), source))
+        else:
+            raise SesmigrateError(
+                f"the migration's journal holds applied actions of plan {checksum[:19]}... "
+                "whose document it does not keep (applied by an earlier version); roll that "
+                "plan back from its file first"
+            )
+    return found
+
+
+def _refuse_under_later_plans(
+    journal: SqliteJournal, plan: Plan, part: _Part, everything: list[Entry]
+) -> None:
+    """Refuse to undo what a later plan's applied actions build on: they act on the same
+    tenants (or share an action such as the monitoring's) and were journaled after."""
+    if not part.undo:
+        return
+    first = min(entry.seq for entry, _ in part.undo)
+    keys = {entry.key for entry, _ in part.undo}
+    tenants = {t for _, action in part.undo if (t := action.tenant_name)}
+    later: dict[tuple[str, str], set[str]] = {}
+    for entry in everything:
+        if (
+            entry.plan == plan.checksum
+            or entry.direction != APPLY
+            or entry.seq < first
+            or not _maybe_applied(entry)
+        ):
+            continue
+        if entry.key in keys or entry.tenant in tenants:
+            later.setdefault((entry.plan, entry.cohort), set()).add(entry.tenant or entry.key)
+    if not later:
+        return
+    documents = journal.plans()
+    named = []
+    for (checksum, cohort), touched in sorted(later.items()):
+        source = documents.get(checksum, ("", f"plan {checksum[:19]}..."))[1]
+        named.append(f"{cohort} of {source} ({', '.join(sorted(touched)[:3])})")
+    first_source = named[0].split(" of ", 1)[1].rsplit(" (", 1)[0]
+    first_cohort = named[0].split(" of ", 1)[0]
+    raise SesmigrateError(
+        f"cannot roll back {', '.join(part.chosen)}: later plans' applied cohorts build on "
+        f"what it made: {'; '.join(named[:3])}; roll those back first (sesmigrate rollback "
+        f"{first_source} --cohort {first_cohort}), or the whole migration with --cohort all"
+    )
+
+
+def check_state_here(session: Any, plan: Plan) -> None:
+    """Refuse when a planned tenant exists tagged with the migration though no plan of
+    this state journaled it: the state that made it is elsewhere (one ListTenants, and a
+    GetTenant for each such name)."""
+    known = {e.tenant for e in session.journal.migration_entries()}
+    unknown = {t.name for t in plan.tenants} - known
+    elsewhere = tagged_tenants(session.clients.ses, unknown, plan.migration)
+    if elsewhere:
+        raise StateElsewhereError(plan.migration, elsewhere, session.journal.path.parent)
 
 
 def _maybe_applied(entry: Entry) -> bool:

@@ -10,13 +10,22 @@ comes from the monitoring log group: what happened, where health says only how t
 """
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..aws.clients import Clients, aws_errors, make_clients
 from ..planning.plan import Plan
 from ..planning.spec import spec_from_mapping
-from ..state.journal import APPLY, DONE, Entry, SqliteJournal, journal_path
-from .apply import RunOptions, check_binding, cohort_status
+from ..state.journal import (
+    APPLY,
+    DONE,
+    Entry,
+    SqliteJournal,
+    StateElsewhereError,
+    applied_tenants,
+    legacy_journal_path,
+)
+from .apply import RunOptions, check_binding, cohort_status, journal_file
 from .gates import live_tenants, tenants_of, unhealthy_tenants
 from .tenant_events import TenantEvent, read_latest
 from .verification import live_view
@@ -55,30 +64,52 @@ class StatusReport:
 
 def run_status(options: RunOptions, plan: Plan, full: bool = False) -> StatusReport:
     """Progress from the journal; health and drift from the live account (read-only)."""
-    path = options.journal or journal_path(options.state_dir, plan.checksum)
     entries: list[Entry] = []
-    if path.exists():
-        journal = SqliteJournal(path, plan.checksum)
-        entries = journal.entries()
+    everything: list[Entry] = []
+    where = journal_file(options, plan)
+    if not where.exists() and options.journal is None:
+        where = legacy_journal_path(options.state_dir, plan.checksum)
+    if where.exists():
+        journal = SqliteJournal(where, plan.checksum)
+        entries, everything = journal.entries(), journal.migration_entries()
         journal.close()
     clients = make_clients(options.aws)
     binding = check_binding(plan, clients)
     limiter = options.memory.limiter(binding, options.rate, options.op_rates)
     limiter.attach_all(clients)
     try:
-        return _status(plan, clients, entries, full)
+        return _status(plan, clients, entries, everything, full, options.state_dir)
     finally:
         options.memory.remember(binding, limiter)
 
 
-def _status(plan: Plan, clients: Clients, entries: list[Entry], full: bool) -> StatusReport:
+def _status(
+    plan: Plan,
+    clients: Clients,
+    entries: list[Entry],
+    everything: list[Entry],
+    full: bool,
+    state_dir: Path,
+) -> StatusReport:
+    """`everything` holds the rows of every plan of the migration: the tenants its other
+    plans applied are shown too, and a planned tenant tagged with the migration that no
+    plan journaled means the state is elsewhere."""
     status = cohort_status(plan, entries)
     started = [n for n, s in status.items() if s in ("applied", "partly applied")]
     done = {e.key for e in entries if e.direction == APPLY and e.state == DONE}
     tenants = live_tenants(plan, done) & tenants_of(plan, started)
+    tenants |= applied_tenants(e for e in everything if e.plan != plan.checksum)
+    unknown = {t.name for t in plan.tenants} - {e.tenant for e in everything}
     members = {c for cohort in plan.cohorts if cohort.name in started for c in cohort.customers}
     homes = {c.tenant for c in plan.customers if c.id in members}
-    live = live_view(clients, plan, members, associations_of=homes, read_all=full)
+    live = live_view(
+        clients, plan, members, tenant_tags=unknown, associations_of=homes, read_all=full
+    )
+    elsewhere = {
+        name for name in unknown if (t := live.tenants.get(name)) and t.migration == plan.migration
+    }
+    if elsewhere:
+        raise StateElsewhereError(plan.migration, elsewhere, state_dir)
     unhealthy, reinstated = unhealthy_tenants(clients.ses, tenants)
     health = {}
     for name in sorted(tenants):

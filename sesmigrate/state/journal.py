@@ -1,4 +1,5 @@
-"""The journal: every action's intent before its call and its outcome after, per plan.
+"""The migration's journal: every effect any of its plans made, intent before each call
+and outcome after, with the plan and cohort that made it.
 
 `apply` resumes from it after a crash or kill -9 and `rollback` restores from it, so it
 is written before each call (intent) and after (outcome), one transaction each, in SQLite
@@ -7,6 +8,16 @@ update checks that it touched exactly one row, as Alembic's version table does. 
 notes the value it replaces between its read and its write (`Memory.note`), so a resumed
 run restores the pre-apply value, not its own.
 
+One database per migration (name, account, region), beside its cohort membership, holds
+every plan made for it: a re-plan is a new plan in the same state, so its gates, status and
+rollback see what the earlier plans did (`migration_entries`), and the plans table keeps
+each plan's sealed document so an earlier plan can be rolled back without its file. A
+`SqliteJournal` is the view of one plan in that database (its rows are keyed by plan,
+action key and direction); `for_plan` opens a sibling view on the same connection.
+Journals of versions before this one (a file per plan under `journals/`) are imported into
+the migration's database on first use (`import_legacy`), and a file given with `--journal`
+in the old layout is upgraded in place.
+
 `Journal` is the interface the executor uses; `SqliteJournal` is the local backend. A
 shared backend (S3 with conditional writes, DynamoDB) implements the same methods.
 """
@@ -14,13 +25,14 @@ shared backend (S3 with conditional writes, DynamoDB) implements the same method
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from ..actions.tenant import CreateTenant, Known, Memory, Outcome
+from ..actions.tenant import CreateTenant, Known, Memory, Outcome, TenantAction
 from ..errors import SesmigrateError
+from ..planning.snapshot import MANAGED_TAG
 
 APPLY, ROLLBACK = "apply", "rollback"
 INTENT, DONE, FAILED, UNDONE = "intent", "done", "failed", "undone"
@@ -29,7 +41,21 @@ when that is done the applied row becomes undone, so the action may be applied a
 
 
 class JournalError(SesmigrateError):
-    """A journal that does not belong to the plan, or that could not be written."""
+    """A journal of another migration, or one that could not be written."""
+
+
+class StateElsewhereError(SesmigrateError):
+    """The account holds tenants of this migration that this state has no record of."""
+
+    def __init__(self, migration: str, tenants: Iterable[str], state_dir: Path) -> None:
+        names = sorted(tenants)
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        super().__init__(
+            f"this migration's state is elsewhere: the account holds {len(names)} tenant(s) "
+            f"tagged {MANAGED_TAG}={migration} that the state in {state_dir} does not know "
+            f"({shown}); run where that migration's state is (--state-dir or "
+            "SESMIGRATE_STATE_DIR), or give this migration another name"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +70,25 @@ class Entry:
     noted: str | None
     error: str | None
     tenant_arn: str | None = None
+    plan: str = ""
+    """The checksum of the plan whose run wrote the row."""
+
+    @property
+    def tenant(self) -> str | None:
+        """The tenant a tenant action's key names (its first field; a tenant name holds
+        neither ':' nor '|'); None for the monitoring's actions."""
+        kind, _, values = self.key.partition(":")
+        return values.split("|", 1)[0] if kind in _TENANT_KINDS else None
+
+
+def _kinds(base: type[TenantAction]) -> set[str]:
+    found = set()
+    for sub in base.__subclasses__():
+        found |= {sub.kind} | _kinds(sub)
+    return found - {""}
+
+
+_TENANT_KINDS = _kinds(TenantAction)
 
 
 class Journal(Protocol):
@@ -59,10 +104,18 @@ class Journal(Protocol):
     def close(self) -> None: ...
 
 
+FORMAT = "2"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS plans (
+    checksum TEXT PRIMARY KEY,
+    document TEXT NOT NULL,
+    source TEXT NOT NULL,
+    added REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS entries (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    plan TEXT NOT NULL,
     key TEXT NOT NULL,
     direction TEXT NOT NULL,
     cohort TEXT NOT NULL,
@@ -74,91 +127,175 @@ CREATE TABLE IF NOT EXISTS entries (
     started REAL NOT NULL,
     finished REAL,
     tenant_arn TEXT,
-    UNIQUE (key, direction)
+    UNIQUE (plan, key, direction)
 );
-CREATE TABLE IF NOT EXISTS cohorts (name TEXT PRIMARY KEY, finished REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS cohorts (
+    plan TEXT NOT NULL,
+    name TEXT NOT NULL,
+    finished REAL NOT NULL,
+    PRIMARY KEY (plan, name)
+);
 """
-ADDED_COLUMNS = {"tenant_arn": "TEXT"}
-"""Columns newer than the first layout: a journal of an older version gains them on open, so
-its plan can still be resumed, rolled back and shown. (The `cohorts` table is newer too;
-`CREATE ... IF NOT EXISTS` adds it, and `cohort_finished` reads older journals' entries.)"""
+_COLUMNS = "seq, key, direction, cohort, state, made, previous, noted, error, tenant_arn, plan"
+
+
+class _Database:
+    """One migration's SQLite file, shared by the views of its plans."""
+
+    def __init__(self, path: Path, clock: Callable[[], float]) -> None:
+        self.path = path
+        self.clock = clock
+        self.lock = threading.Lock()
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.execute("PRAGMA busy_timeout=10000")
+            _upgrade(self.db)
+            self.db.executescript(_SCHEMA)
+            self.db.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (FORMAT,))
+        except sqlite3.Error as exc:
+            raise JournalError(f"cannot open journal {path}: {exc}") from None
+
+
+def _upgrade(db: sqlite3.Connection) -> None:
+    """Give a journal of the one-plan layout (no plan column) the migration layout, in one
+    transaction: its rows and cohort times become its plan's."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        columns = {row[1] for row in db.execute("PRAGMA table_info(entries)")}
+        if not columns or "plan" in columns:
+            db.execute("COMMIT")
+            return
+        row = db.execute("SELECT value FROM meta WHERE key='plan'").fetchone()
+        plan = row[0] if row else ""
+        arn = "tenant_arn" if "tenant_arn" in columns else "NULL"
+        db.execute("ALTER TABLE entries RENAME TO entries_one_plan")
+        cohorts = db.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name='cohorts'"
+        ).fetchone()
+        if cohorts:
+            db.execute("ALTER TABLE cohorts RENAME TO cohorts_one_plan")
+        for statement in _SCHEMA.split(";"):
+            if statement.strip():
+                db.execute(statement)
+        db.execute(
+            "INSERT INTO entries (seq, plan, key, direction, cohort, state, made, previous, "
+            f"noted, error, started, finished, tenant_arn) SELECT seq, ?, key, direction, "
+            f"cohort, state, made, previous, noted, error, started, finished, {arn} "
+            "FROM entries_one_plan",
+            (plan,),
+        )
+        db.execute("DROP TABLE entries_one_plan")
+        if cohorts:
+            db.execute(
+                "INSERT INTO cohorts SELECT ?, name, finished FROM cohorts_one_plan", (plan,)
+            )
+            db.execute("DROP TABLE cohorts_one_plan")
+        db.execute("DELETE FROM meta WHERE key='plan'")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
 
 
 class SqliteJournal:
-    """A journal in one SQLite file (WAL), bound to one plan by its checksum."""
+    """The view of one plan (by its checksum) in its migration's SQLite journal (WAL)."""
 
-    def __init__(self, path: Path, plan_checksum: str, clock: Callable[[], float] = time.time):
-        self.path = path
-        self._clock = clock
-        self._lock = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
-            columns = {row[1] for row in self._db.execute("PRAGMA table_info(entries)")}
-            for name, kind in ADDED_COLUMNS.items():
-                if name not in columns:
-                    _add_column(self._db, name, kind)
-        except sqlite3.Error as exc:
-            raise JournalError(f"cannot open journal {path}: {exc}") from None
-        row = self._db.execute("SELECT value FROM meta WHERE key='plan'").fetchone()
-        if row is None:
-            self._db.execute("INSERT INTO meta VALUES ('plan', ?)", (plan_checksum,))
-        elif row[0] != plan_checksum:
+    def __init__(
+        self,
+        path: Path,
+        plan_checksum: str,
+        clock: Callable[[], float] = time.time,
+        migration: str | None = None,
+    ):
+        """`migration` names the migration (`migration_id`) the file must belong to: a
+        file of another migration is refused, a new one is bound to it."""
+        self._base = _Database(path, clock)
+        self.plan = plan_checksum
+        if migration is not None:
+            self._bind(migration)
+
+    @property
+    def path(self) -> Path:
+        return self._base.path
+
+    def _bind(self, migration: str) -> None:
+        with self._base.lock:
+            db = self._base.db
+            db.execute("INSERT OR IGNORE INTO meta VALUES ('migration', ?)", (migration,))
+            (bound,) = db.execute("SELECT value FROM meta WHERE key='migration'").fetchone()
+        if bound != migration:
             raise JournalError(
-                f"journal {path} belongs to another plan ({row[0][:19]}...), not "
-                f"{plan_checksum[:19]}...; use that plan or another --journal"
+                f"journal {self.path} belongs to migration {bound}, not {migration}; "
+                "use that migration's plan or another --journal"
             )
 
+    def for_plan(self, plan_checksum: str) -> "SqliteJournal":
+        """The view of another plan of the same migration, on this connection."""
+        view = object.__new__(SqliteJournal)
+        view._base, view.plan = self._base, plan_checksum
+        return view
+
+    def _execute(self, sql: str, args: tuple[object, ...] = ()) -> sqlite3.Cursor:
+        with self._base.lock:
+            return self._base.db.execute(sql, args)
+
     def _write(self, sql: str, args: tuple[object, ...]) -> None:
-        with self._lock:
-            cursor = self._db.execute(sql, args)
-            if cursor.rowcount != 1:
-                raise JournalError(
-                    f"journal {self.path}: expected to change one row, changed {cursor.rowcount}"
-                )
+        cursor = self._execute(sql, args)
+        if cursor.rowcount != 1:
+            raise JournalError(
+                f"journal {self.path}: expected to change one row, changed {cursor.rowcount}"
+            )
 
     def intent(self, key: str, direction: str, cohort: str) -> bool:
         """Record the intent to act; True if an earlier attempt already had (crash, retry)."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT state FROM entries WHERE key=? AND direction=?", (key, direction)
-            ).fetchone()
+        row = self._execute(
+            "SELECT state FROM entries WHERE plan=? AND key=? AND direction=?",
+            (self.plan, key, direction),
+        ).fetchone()
+        now = self._base.clock()
         if row is None:
             self._write(
-                "INSERT INTO entries (key, direction, cohort, state, started) VALUES (?,?,?,?,?)",
-                (key, direction, cohort, INTENT, self._clock()),
+                "INSERT INTO entries (plan, key, direction, cohort, state, started) "
+                "VALUES (?,?,?,?,?,?)",
+                (self.plan, key, direction, cohort, INTENT, now),
             )
             return False
         if row[0] == UNDONE:
-            with self._lock:
-                self._db.execute("BEGIN")
-                self._db.execute("DELETE FROM entries WHERE key=? AND direction=?", (key, ROLLBACK))
-                self._db.execute(
-                    "UPDATE entries SET state=?, made=0, previous=NULL, noted=NULL, error=NULL, "
-                    "tenant_arn=NULL, started=? WHERE key=? AND direction=?",
-                    (INTENT, self._clock(), key, direction),
+            with self._base.lock:
+                db = self._base.db
+                db.execute("BEGIN")
+                db.execute(
+                    "DELETE FROM entries WHERE plan=? AND key=? AND direction=?",
+                    (self.plan, key, ROLLBACK),
                 )
-                self._db.execute("COMMIT")
+                db.execute(
+                    "UPDATE entries SET state=?, made=0, previous=NULL, noted=NULL, error=NULL, "
+                    "tenant_arn=NULL, started=? WHERE plan=? AND key=? AND direction=?",
+                    (INTENT, now, self.plan, key, direction),
+                )
+                db.execute("COMMIT")
             return False
         self._write(
-            "UPDATE entries SET state=?, error=NULL WHERE key=? AND direction=?",
-            (INTENT, key, direction),
+            "UPDATE entries SET state=?, error=NULL WHERE plan=? AND key=? AND direction=?",
+            (INTENT, self.plan, key, direction),
         )
         return True
 
     def memory(self, key: str, direction: str) -> Memory:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT noted FROM entries WHERE key=? AND direction=?", (key, direction)
-            ).fetchone()
+        row = self._execute(
+            "SELECT noted FROM entries WHERE plan=? AND key=? AND direction=?",
+            (self.plan, key, direction),
+        ).fetchone()
         recalled = row[0] if row else None
 
         def note(value: str) -> None:
             self._write(
-                "UPDATE entries SET noted=? WHERE key=? AND direction=?", (value, key, direction)
+                "UPDATE entries SET noted=? WHERE plan=? AND key=? AND direction=?",
+                (value, self.plan, key, direction),
             )
 
         return Memory(recalled=recalled, note=note)
@@ -166,102 +303,175 @@ class SqliteJournal:
     def known(self, tenant: str) -> Known:
         """What this plan's CreateTenant journaled of `tenant`: its ARN, and whether it made it.
         Nothing when it has no completed creation (none planned, interrupted, rolled back)."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT made, tenant_arn FROM entries WHERE key=? AND direction=? AND state=?",
-                (CreateTenant(tenant).key, APPLY, DONE),
-            ).fetchone()
+        row = self._execute(
+            "SELECT made, tenant_arn FROM entries WHERE plan=? AND key=? AND direction=? "
+            "AND state=?",
+            (self.plan, CreateTenant(tenant).key, APPLY, DONE),
+        ).fetchone()
         if row is None:
             return Known()
         return Known(tenant_arn=row[1], created=bool(row[0]))
 
     def done(self, key: str, direction: str, outcome: Outcome) -> None:
-        with self._lock:
-            self._db.execute("BEGIN")
-            cursor = self._db.execute(
+        with self._base.lock:
+            db = self._base.db
+            db.execute("BEGIN")
+            cursor = db.execute(
                 "UPDATE entries SET state=?, made=?, previous=?, tenant_arn=?, finished=? "
-                "WHERE key=? AND direction=?",
+                "WHERE plan=? AND key=? AND direction=?",
                 (
                     DONE,
                     int(outcome.made),
                     outcome.previous,
                     outcome.tenant_arn,
-                    self._clock(),
+                    self._base.clock(),
+                    self.plan,
                     key,
                     direction,
                 ),
             )
             if direction == ROLLBACK and cursor.rowcount == 1:
-                cursor = self._db.execute(
-                    "UPDATE entries SET state=? WHERE key=? AND direction=?",
-                    (UNDONE, key, APPLY),
+                cursor = db.execute(
+                    "UPDATE entries SET state=? WHERE plan=? AND key=? AND direction=?",
+                    (UNDONE, self.plan, key, APPLY),
                 )
             if cursor.rowcount != 1:
-                self._db.execute("ROLLBACK")
+                db.execute("ROLLBACK")
                 raise JournalError(f"journal {self.path}: no entry to complete for {key}")
-            self._db.execute("COMMIT")
+            db.execute("COMMIT")
 
     def retract(self, key: str, direction: str) -> None:
         """Forget a first intent whose call SES refused before acting (throttled): it was no
         attempt. A row with a noted value is kept: something was read for it already."""
-        with self._lock:
-            self._db.execute(
-                "DELETE FROM entries WHERE key=? AND direction=? AND state=? AND noted IS NULL",
-                (key, direction, INTENT),
-            )
+        self._execute(
+            "DELETE FROM entries WHERE plan=? AND key=? AND direction=? AND state=? "
+            "AND noted IS NULL",
+            (self.plan, key, direction, INTENT),
+        )
 
     def failed(self, key: str, direction: str, error: str) -> None:
         self._write(
-            "UPDATE entries SET state=?, error=?, finished=? WHERE key=? AND direction=?",
-            (FAILED, error, self._clock(), key, direction),
+            "UPDATE entries SET state=?, error=?, finished=? WHERE plan=? AND key=? "
+            "AND direction=?",
+            (FAILED, error, self._base.clock(), self.plan, key, direction),
         )
 
     def entries(self) -> list[Entry]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT seq, key, direction, cohort, state, made, previous, noted, error, "
-                "tenant_arn FROM entries ORDER BY seq"
+        """This plan's rows, oldest first."""
+        rows = self._execute(
+            f"SELECT {_COLUMNS} FROM entries WHERE plan=? ORDER BY seq", (self.plan,)
+        ).fetchall()
+        return [_entry(row) for row in rows]
+
+    def migration_entries(self) -> list[Entry]:
+        """Every plan's rows, oldest first: what the whole migration did."""
+        rows = self._execute(f"SELECT {_COLUMNS} FROM entries ORDER BY seq").fetchall()
+        return [_entry(row) for row in rows]
+
+    def register(self, document: str, source: str) -> None:
+        """Keep this plan's sealed document (and where it was read from), so the migration
+        can name it and roll it back after its file is gone."""
+        self._execute(
+            "INSERT INTO plans (checksum, document, source, added) VALUES (?,?,?,?) "
+            "ON CONFLICT (checksum) DO UPDATE SET source=excluded.source",
+            (self.plan, document, source, self._base.clock()),
+        )
+
+    def plans(self) -> dict[str, tuple[str, str]]:
+        """Checksum -> (document, source) of every plan registered, oldest first."""
+        rows = self._execute("SELECT checksum, document, source FROM plans ORDER BY added")
+        return {checksum: (document, source) for checksum, document, source in rows}
+
+    def import_legacy(self, legacy: Path) -> int:
+        """Copy a one-plan journal of an earlier version (its rows and cohort times) into
+        this plan's view, unless this plan has rows already (another run imported it); the
+        rows copied."""
+        old = _Database(legacy, self._base.clock)
+        try:
+            rows = old.db.execute(
+                "SELECT key, direction, cohort, state, made, previous, noted, error, started, "
+                "finished, tenant_arn FROM entries WHERE plan=? ORDER BY seq",
+                (self.plan,),
             ).fetchall()
-        return [
-            Entry(seq, key, direction, cohort, state, bool(made), previous, noted, error, arn)
-            for seq, key, direction, cohort, state, made, previous, noted, error, arn in rows
-        ]
+            finished = old.db.execute(
+                "SELECT name, finished FROM cohorts WHERE plan=?", (self.plan,)
+            ).fetchall()
+        finally:
+            old.db.close()
+        with self._base.lock:
+            db = self._base.db
+            db.execute("BEGIN IMMEDIATE")
+            if db.execute("SELECT 1 FROM entries WHERE plan=? LIMIT 1", (self.plan,)).fetchone():
+                db.execute("ROLLBACK")
+                return 0
+            db.executemany(
+                "INSERT INTO entries (plan, key, direction, cohort, state, made, previous, "
+                "noted, error, started, finished, tenant_arn) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(self.plan, *row) for row in rows],
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO cohorts VALUES (?,?,?)",
+                [(self.plan, *row) for row in finished],
+            )
+            db.execute("COMMIT")
+        return len(rows)
 
     def finish_cohort(self, cohort: str) -> None:
         """Record that every action of `cohort` is done, now: its soak starts here."""
-        with self._lock:
-            self._db.execute(
-                "INSERT OR REPLACE INTO cohorts (name, finished) VALUES (?, ?)",
-                (cohort, self._clock()),
-            )
+        self._execute(
+            "INSERT OR REPLACE INTO cohorts (plan, name, finished) VALUES (?, ?, ?)",
+            (self.plan, cohort, self._base.clock()),
+        )
 
     def cohort_finished(self, cohort: str) -> float | None:
         """When `cohort` last finished: as recorded, else (a journal older than the record)
         when its last applied action finished; None if it never finished anything."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT finished FROM cohorts WHERE name=?", (cohort,)
+        row = self._execute(
+            "SELECT finished FROM cohorts WHERE plan=? AND name=?", (self.plan, cohort)
+        ).fetchone()
+        if row is None:
+            row = self._execute(
+                "SELECT MAX(finished) FROM entries WHERE plan=? AND cohort=? AND direction=? "
+                "AND state=?",
+                (self.plan, cohort, APPLY, DONE),
             ).fetchone()
-            if row is None:
-                row = self._db.execute(
-                    "SELECT MAX(finished) FROM entries WHERE cohort=? AND direction=? AND state=?",
-                    (cohort, APPLY, DONE),
-                ).fetchone()
         return None if row is None or row[0] is None else float(row[0])
 
+    def last_finished(self) -> float | None:
+        """When any cohort of any plan of the migration last finished applying."""
+        (recorded,) = self._execute("SELECT MAX(finished) FROM cohorts").fetchone()
+        return None if recorded is None else float(recorded)
+
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        with self._base.lock:
+            self._base.db.close()
 
 
-def _add_column(db: sqlite3.Connection, name: str, kind: str) -> None:
-    try:
-        db.execute(f"ALTER TABLE entries ADD COLUMN {name} {kind}")
-    except sqlite3.OperationalError as exc:
-        if "duplicate column" not in str(exc):  # another process upgraded it first
-            raise
+def _entry(row: Any) -> Entry:
+    seq, key, direction, cohort, state, made, previous, noted, error, arn, plan = row
+    return Entry(seq, key, direction, cohort, state, bool(made), previous, noted, error, arn, plan)
 
 
-def journal_path(state_dir: Path, plan_checksum: str) -> Path:
-    """Where a plan's journal lives by default: in the state directory, named by checksum."""
+def applied_tenants(entries: Iterable[Entry]) -> set[str]:
+    """Tenants with an applied (not undone) action in these rows, less those a done
+    deletion removed."""
+    touched, deleted = set(), set()
+    for entry in entries:
+        if entry.direction != APPLY or entry.state != DONE or entry.tenant is None:
+            continue
+        (deleted if entry.key.startswith("delete_tenant:") else touched).add(entry.tenant)
+    return touched - deleted
+
+
+def migration_id(account: str, region: str, migration: str) -> str:
+    return f"{migration} in {account} {region}"
+
+
+def migration_journal_path(state_dir: Path, account: str, region: str, migration: str) -> Path:
+    """Where a migration's journal lives: beside its cohort membership in the state dir."""
+    return state_dir / "migrations" / f"{account}-{region}" / migration / "journal.sqlite"
+
+
+def legacy_journal_path(state_dir: Path, plan_checksum: str) -> Path:
+    """Where versions before the migration journal kept a plan's journal."""
     return state_dir / "journals" / f"{plan_checksum.removeprefix('sha256:')[:32]}.sqlite"

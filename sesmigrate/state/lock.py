@@ -25,6 +25,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from ..errors import SesmigrateError
+from .home import lock_dir
 
 
 class ApplyLockedError(SesmigrateError):
@@ -34,20 +35,6 @@ class ApplyLockedError(SesmigrateError):
             f"another apply or rollback holds account {account} in {region} ({holder}); "
             "wait for it, or run 'sesmigrate unlock' if that process is gone"
         )
-
-
-LOCK_DIR_VARIABLE = "SESMIGRATE_LOCK_DIR"
-
-
-def lock_dir() -> Path:
-    """The machine's lock folder (see the module's docstring); never relative to the working
-    directory unless SESMIGRATE_LOCK_DIR says so."""
-    given = os.environ.get(LOCK_DIR_VARIABLE)
-    if given:
-        return Path(given).expanduser()
-    state = os.environ.get("XDG_STATE_HOME", "")
-    base = Path(state) if Path(state).is_absolute() else Path.home() / ".local" / "state"
-    return base / "sesmigrate" / "locks"
 
 
 @dataclass

@@ -22,8 +22,9 @@ go; `plan --reslice` forgets the pending cohorts' membership and slices them afr
 Why `plan` writes it, although Terraform's plan writes no state: the membership is decided
 and published when the plan is made (the summary, the cut-over pages), before any apply;
 recording it only on apply would let a second plan reshuffle customers already told their
-cohort. Applied cohorts are found in the journals at the default path of the state
-directory; a journal kept elsewhere (`apply --journal`) is not seen.
+cohort. Applied cohorts are found in the migration's journal in the state directory (and
+in the per-plan journals of earlier versions); a journal kept elsewhere (`apply --journal`)
+is not seen.
 """
 
 import json
@@ -38,7 +39,14 @@ from ..files import read_text, write_atomically
 from ..planning.graph import CANARY, customer_cohorts, risk, wave_name
 from ..planning.ownership import Customer
 from ..planning.spec import CohortSpec
-from .journal import APPLY, JournalError, SqliteJournal, journal_path
+from .journal import (
+    APPLY,
+    Entry,
+    JournalError,
+    SqliteJournal,
+    legacy_journal_path,
+    migration_journal_path,
+)
 
 FORMAT = 1
 Named = list[tuple[str, tuple[str, ...]]]
@@ -103,22 +111,37 @@ def membership_lock(path: Path) -> FileLock:
     return FileLock(str(path.with_name(f".{path.name}.lock")))
 
 
-def applied_cohorts(state_dir: Path, plans: Iterable[str]) -> set[str]:
-    """Cohorts with apply entries in the journal of any of these plans."""
-    started: set[str] = set()
+def recorded_entries(
+    state_dir: Path, account: str, region: str, migration: str, plans: Iterable[str]
+) -> list[Entry]:
+    """Every row of the migration's journal, and of the journals of recorded plans that an
+    earlier version kept on their own and no run has imported yet."""
+    found: list[Entry] = []
+    path = migration_journal_path(state_dir, account, region, migration)
+    if path.exists():
+        journal = SqliteJournal(path, "")
+        try:
+            found += journal.migration_entries()
+        finally:
+            journal.close()
     for checksum in plans:
-        path = journal_path(state_dir, checksum)
-        if not path.exists():
+        legacy = legacy_journal_path(state_dir, checksum)
+        if not legacy.exists():
             continue
         try:
-            journal = SqliteJournal(path, checksum)
+            journal = SqliteJournal(legacy, checksum)
         except JournalError:
             continue
         try:
-            started |= {e.cohort for e in journal.entries() if e.direction == APPLY}
+            found += journal.entries()
         finally:
             journal.close()
-    return started
+    return found
+
+
+def applied_cohorts(entries: Iterable[Entry]) -> set[str]:
+    """Cohorts with apply entries, whichever plan wrote them."""
+    return {e.cohort for e in entries if e.direction == APPLY}
 
 
 def kept_membership(

@@ -13,7 +13,7 @@ import pytest
 from benchmarks.chaos import chaos, run_to_end, tenants
 from benchmarks.emulator_process import emulator_process
 from sesmigrate.planning.plan import read_plan
-from sesmigrate.state.journal import journal_path
+from sesmigrate.state.journal import migration_journal_path
 
 pytestmark = pytest.mark.chaos
 
@@ -51,7 +51,7 @@ def test_emulator_restarted_mid_apply_keeps_the_account_and_apply_resumes(
     assert cli("plan", "-o", str(plan), "--endpoint-url", url, *common).returncode == 0
     before = tenants(url)
     sealed = read_plan(plan.read_text())
-    journal = journal_path(state, sealed.checksum)
+    journal = migration_journal_path(state, sealed.account, sealed.region, sealed.migration)
     applying = subprocess.Popen(
         [
             sys.executable,

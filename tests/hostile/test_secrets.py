@@ -158,7 +158,7 @@ def test_journey_leaks_no_credential_into_files_output_or_logs(
     written = [
         path for path in tmp_path.rglob("*") if path.is_file() and path.name != "aws-credentials"
     ]
-    journals = [p for p in written if p.suffix == ".sqlite" and p.parent.name == "journals"]
+    journals = [p for p in written if p.name == "journal.sqlite"]
     # Positive controls: the journal holds the run's actions, and the fake credentials were
     # the ones used (botocore's DEBUG dump of a signed request names the access key id).
     assert journals and all(b"create_tenant:" in p.read_bytes() for p in journals)

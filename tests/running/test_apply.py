@@ -20,7 +20,12 @@ from sesmigrate.emulator.accounts import HANDMADE_TENANT
 from sesmigrate.emulator.control import TrafficSettings
 from sesmigrate.planning.build import PlanRequest, make_plan
 from sesmigrate.planning.plan import checksum_of, plan_to_json, read_plan
-from sesmigrate.state.journal import APPLY, SqliteJournal, journal_path
+from sesmigrate.state.journal import (
+    APPLY,
+    SqliteJournal,
+    legacy_journal_path,
+    migration_journal_path,
+)
 from sesmigrate.state.lock import ApplyLock
 from tests.state.test_lock import HOLD
 
@@ -446,7 +451,9 @@ def test_apply_killed_mid_cohort_resumes_then_rollback_restores_exactly(
     emulator: Any, tmp_path: Path, kill_after: int
 ) -> None:
     journey = Journey(emulator, tmp_path)
-    journal = journal_path(journey.state, journey.plan.checksum)
+    journal = migration_journal_path(
+        journey.state, journey.plan.account, journey.plan.region, journey.plan.migration
+    )
     emulator.control.set_traffic(TrafficSettings(latency_ms=40))
     child = journey.apply_process()
     wait_for(lambda: done_count(journal) >= kill_after or child.poll() is not None)
@@ -516,7 +523,9 @@ def test_ctrl_c_stops_after_in_flight_calls_and_apply_resumes(
     emulator: Any, tmp_path: Path
 ) -> None:
     journey = Journey(emulator, tmp_path)
-    journal = journal_path(journey.state, journey.plan.checksum)
+    journal = migration_journal_path(
+        journey.state, journey.plan.account, journey.plan.region, journey.plan.migration
+    )
     emulator.control.set_traffic(TrafficSettings(latency_ms=40))
     # inside the first wave, not between cohorts: the canary is done, the wave has begun
     inside = len(journey.plan.steps_of("canary")) + 2
@@ -577,7 +586,10 @@ def test_rollback_never_deletes_a_tenant_an_interrupted_creation_did_not_make(
     taken = journey.tenant_of(journey.cohort("canary")[0])
     journey.ses.create_tenant(TenantName=taken, Tags=[{"Key": "team", "Value": "other"}])
     journal = SqliteJournal(
-        journal_path(journey.state, journey.plan.checksum), journey.plan.checksum
+        migration_journal_path(
+            journey.state, journey.plan.account, journey.plan.region, journey.plan.migration
+        ),
+        journey.plan.checksum,
     )
     key = f"create_tenant:{taken}"
     journal.intent(key, APPLY, "canary")  # the race: another team took the name mid-apply
@@ -616,17 +628,62 @@ def test_unlock_clears_a_stale_record_and_refuses_a_live_holder(
     assert "no lock was held" in capsys.readouterr().out
 
 
-def test_a_journal_of_the_previous_layout_resumes_and_rolls_back_exactly(
+ONE_PLAN_LAYOUT = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE entries (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    cohort TEXT NOT NULL,
+    state TEXT NOT NULL,
+    made INTEGER NOT NULL DEFAULT 0,
+    previous TEXT,
+    noted TEXT,
+    error TEXT,
+    started REAL NOT NULL,
+    finished REAL,
+    UNIQUE (key, direction)
+);
+"""
+"""A plan's journal as the first versions wrote it: one file per plan, named by checksum."""
+
+
+def as_one_plan_journal(journey: "Journey") -> Path:
+    """Move the journey's journal into the one-plan layout of an earlier version."""
+    plan = journey.plan
+    journal = migration_journal_path(journey.state, plan.account, plan.region, plan.migration)
+    with sqlite3.connect(journal) as db:
+        rows = db.execute(
+            "SELECT key, direction, cohort, state, made, previous, noted, error, started, "
+            "finished FROM entries ORDER BY seq"
+        ).fetchall()
+    db.close()
+    for leftover in journal.parent.glob("journal.sqlite*"):
+        leftover.unlink()
+    legacy = legacy_journal_path(journey.state, plan.checksum)
+    legacy.parent.mkdir(parents=True)
+    with sqlite3.connect(legacy) as db:
+        db.executescript(ONE_PLAN_LAYOUT)
+        db.execute("INSERT INTO meta VALUES ('plan', ?)", (plan.checksum,))
+        db.executemany(
+            "INSERT INTO entries (key, direction, cohort, state, made, previous, noted, error, "
+            "started, finished) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
+    db.close()
+    return legacy
+
+
+def test_a_journal_of_an_earlier_version_is_imported_then_resumes_and_rolls_back_exactly(
     emulator: Any, tmp_path: Path
 ) -> None:
     journey = Journey(emulator, tmp_path)
     assert journey.run("apply", "--auto-approve") == 0
-    journal = journal_path(journey.state, journey.plan.checksum)
-    with sqlite3.connect(journal) as db:  # as versions before the tenant ARN column left it
-        db.execute("ALTER TABLE entries DROP COLUMN tenant_arn")
-    db.close()
+    legacy = as_one_plan_journal(journey)
 
     assert journey.run("apply", "--auto-approve", "--cohort", "all") == 0
+    assert not legacy.exists()
+    assert legacy.with_name(legacy.name + ".imported").exists()
     assert set(journey.tenants()) - set(journey.before) == {t.name for t in journey.plan.tenants}
     assert journey.run("rollback", "--cohort", "all", "--auto-approve", "--allow-irreversible") == 0
     assert journey.tenants() == journey.before
@@ -662,7 +719,9 @@ class TestRollbackGuard:
         assert "create tenant" in out
         assert "Dry run: nothing was changed." in out
         assert journey.tenants() == journey.before
-        assert not journal_path(journey.state, journey.plan.checksum).exists()
+        assert not migration_journal_path(
+            journey.state, journey.plan.account, journey.plan.region, journey.plan.migration
+        ).exists()
 
     def test_dry_run_rollback_lists_every_inverse_as_json_and_changes_nothing(
         self, emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -670,7 +729,9 @@ class TestRollbackGuard:
         journey = Journey(emulator, tmp_path)
         assert journey.run("apply", "--auto-approve", "--cohort", "all") == 0
         applied = journey.tenants()
-        journal = journal_path(journey.state, journey.plan.checksum)
+        journal = migration_journal_path(
+            journey.state, journey.plan.account, journey.plan.region, journey.plan.migration
+        )
         rows = done_count(journal)
         capsys.readouterr()
 

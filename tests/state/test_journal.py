@@ -18,7 +18,10 @@ from sesmigrate.state.journal import (
     Entry,
     JournalError,
     SqliteJournal,
-    journal_path,
+    applied_tenants,
+    legacy_journal_path,
+    migration_id,
+    migration_journal_path,
 )
 
 CHECKSUM = "sha256:" + "a1" * 32
@@ -59,7 +62,7 @@ class FakeClock:
 
 @pytest.fixture
 def path(tmp_path: Path) -> Path:
-    return journal_path(tmp_path / "state", CHECKSUM)
+    return migration_journal_path(tmp_path / "state", "123456789012", "us-east-1", "acme")
 
 
 @pytest.fixture
@@ -400,17 +403,15 @@ class TestOldLayout:
 
 
 class TestFile:
-    def test_journal_refuses_a_file_bound_to_another_plan(self, path: Path) -> None:
-        SqliteJournal(path, CHECKSUM).close()
+    def test_journal_refuses_a_file_of_another_migration(self, path: Path) -> None:
+        SqliteJournal(path, CHECKSUM, migration=migration_id("1", "us-east-1", "acme")).close()
 
         with pytest.raises(JournalError) as caught:
-            SqliteJournal(path, OTHER_CHECKSUM)
+            SqliteJournal(path, OTHER_CHECKSUM, migration=migration_id("1", "us-east-1", "beta"))
 
         message = str(caught.value)
         assert "\n" not in message
-        assert "belongs to another plan" in message
-        assert CHECKSUM[:19] in message
-        assert OTHER_CHECKSUM[:19] in message
+        assert "belongs to migration acme in 1 us-east-1, not beta in 1 us-east-1" in message
         assert "--journal" in message
 
     def test_journal_reopens_a_file_bound_to_the_same_plan(self, path: Path) -> None:
@@ -433,18 +434,114 @@ class TestFile:
 
         assert mode == "wal"
 
-    def test_journal_path_is_in_the_state_journals_folder_named_by_checksum(
-        self, tmp_path: Path
-    ) -> None:
-        path = journal_path(tmp_path, CHECKSUM)
+    def test_a_migration_journal_lives_beside_its_cohort_membership(self, tmp_path: Path) -> None:
+        path = migration_journal_path(tmp_path, "123456789012", "us-east-1", "acme")
 
-        assert path.parent == tmp_path / "journals"
-        assert path.name == "a1" * 16 + ".sqlite"
-        assert journal_path(tmp_path, OTHER_CHECKSUM) != path
+        assert (
+            path == tmp_path / "migrations" / "123456789012-us-east-1" / "acme" / "journal.sqlite"
+        )
+        assert migration_journal_path(tmp_path, "123456789012", "eu-west-1", "acme") != path
+
+    def test_an_earlier_versions_journal_was_named_by_plan_checksum(self, tmp_path: Path) -> None:
+        path = legacy_journal_path(tmp_path, CHECKSUM)
+
+        assert path == tmp_path / "journals" / ("a1" * 16 + ".sqlite")
 
     def test_journal_creates_its_folder(self, tmp_path: Path) -> None:
-        path = journal_path(tmp_path / "fresh-state", CHECKSUM)
+        path = tmp_path / "fresh-state" / "deeper" / "journal.sqlite"
 
         SqliteJournal(path, CHECKSUM).close()
 
         assert path.is_file()
+
+
+class TestMigration:
+    """One database holds every plan of a migration, each plan a view of its own rows."""
+
+    def test_two_plans_keep_their_own_rows_of_the_same_action(self, journal: SqliteJournal) -> None:
+        other = journal.for_plan(OTHER_CHECKSUM)
+        journal.intent(CREATE, APPLY, "canary")
+        journal.done(CREATE, APPLY, Outcome(made=True, tenant_arn=TENANT_ARN))
+        other.intent(CREATE, APPLY, "wave-1")
+
+        assert [(e.plan, e.state) for e in journal.entries()] == [(CHECKSUM, DONE)]
+        assert [(e.plan, e.state) for e in other.entries()] == [(OTHER_CHECKSUM, INTENT)]
+        assert [e.plan for e in journal.migration_entries()] == [CHECKSUM, OTHER_CHECKSUM]
+        assert other.known("acme") == Known()
+
+    def test_entries_name_the_tenant_their_action_acts_on(self, journal: SqliteJournal) -> None:
+        journal.intent(KEY, APPLY, "canary")
+        journal.intent("create_log_group:/aws/ses/tenants", APPLY, "canary")
+
+        assert [e.tenant for e in journal.entries()] == ["acme", None]
+
+    def test_applied_tenants_are_those_with_done_actions_less_the_deleted(
+        self, journal: SqliteJournal
+    ) -> None:
+        for key in (CREATE, "set_policy:beta", "delete_tenant:gone", "attach:gone|x|y"):
+            journal.intent(key, APPLY, "canary")
+            journal.done(key, APPLY, Outcome(made=True))
+        journal.intent("set_policy:later", APPLY, "wave-1")
+        journal.intent(CREATE, ROLLBACK, "canary")
+        journal.done(CREATE, ROLLBACK, Outcome(made=True))
+
+        assert applied_tenants(journal.entries()) == {"beta"}
+
+    def test_plans_keep_their_documents_and_last_source(self, journal: SqliteJournal) -> None:
+        journal.register('{"plan": 1}', "plans/a.plan.json")
+        journal.register('{"plan": 1}', "moved/a.plan.json")
+        journal.for_plan(OTHER_CHECKSUM).register('{"plan": 2}', "plans/b.plan.json")
+
+        assert journal.plans() == {
+            CHECKSUM: ('{"plan": 1}', "moved/a.plan.json"),
+            OTHER_CHECKSUM: ('{"plan": 2}', "plans/b.plan.json"),
+        }
+
+    def test_the_last_finished_cohort_of_any_plan_dates_the_migration(
+        self, journal: SqliteJournal
+    ) -> None:
+        assert journal.last_finished() is None
+        journal.finish_cohort("canary")
+        journal.for_plan(OTHER_CHECKSUM).finish_cohort("wave-1")
+
+        assert journal.last_finished() == 1002.0
+        assert journal.cohort_finished("wave-1") is None
+
+
+class TestLegacy:
+    """Journals of earlier versions: one file per plan, no plan column."""
+
+    def test_an_old_journal_is_imported_into_its_plans_view_once(
+        self, journal: SqliteJournal, tmp_path: Path
+    ) -> None:
+        old = legacy_journal_path(tmp_path / "old", CHECKSUM)
+        old_layout_journal(old)
+
+        first = journal.import_legacy(old)
+        second = journal.import_legacy(old)
+
+        assert (first, second) == (2, 0)
+        assert [(e.key, e.state, e.plan) for e in journal.entries()] == [
+            (CREATE, DONE, CHECKSUM),
+            ("set_policy:acme", INTENT, CHECKSUM),
+        ]
+        assert journal.known("acme") == Known(tenant_arn=None, created=True)
+        assert journal.memory("set_policy:acme", APPLY).recalled == "standard"
+
+    def test_an_old_journal_given_as_the_journal_is_upgraded_in_place(self, tmp_path: Path) -> None:
+        old = tmp_path / "given.sqlite"
+        old_layout_journal(old)
+
+        upgraded = SqliteJournal(old, CHECKSUM)
+        try:
+            upgraded.intent("set_policy:acme", APPLY, "canary")
+            upgraded.for_plan(OTHER_CHECKSUM).intent("set_policy:acme", APPLY, "wave-1")
+            rows = [(e.plan, e.key) for e in upgraded.migration_entries()]
+        finally:
+            upgraded.close()
+
+        assert rows == [
+            (CHECKSUM, CREATE),
+            (CHECKSUM, "set_policy:acme"),
+            (OTHER_CHECKSUM, "set_policy:acme"),
+        ]

@@ -15,7 +15,12 @@ from sesmigrate.planning.graph import customer_cohorts, wave_sizes
 from sesmigrate.planning.ownership import Customer
 from sesmigrate.planning.plan import plan_to_json, read_plan
 from sesmigrate.planning.spec import CohortSpec
-from sesmigrate.state.journal import APPLY, SqliteJournal, journal_path
+from sesmigrate.state.journal import (
+    APPLY,
+    SqliteJournal,
+    legacy_journal_path,
+    migration_journal_path,
+)
 from sesmigrate.state.membership import (
     Membership,
     RecordedCohort,
@@ -23,6 +28,7 @@ from sesmigrate.state.membership import (
     kept_membership,
     membership_path,
     read_membership,
+    recorded_entries,
 )
 from tests.planning.test_graph import customer
 
@@ -158,15 +164,31 @@ class TestKeptMembership:
         assert placed["p1"] == "wave-3"  # a tier of its own, numbered after the others
 
 
-def test_applied_cohorts_are_those_with_apply_entries_in_a_recorded_plans_journal(
-    tmp_path: Path,
-) -> None:
-    checksum = "sha256:" + "ab" * 32
-    journal = SqliteJournal(journal_path(tmp_path, checksum), checksum)
-    journal.intent("create-tenant:x", APPLY, "canary")
+def test_applied_cohorts_are_those_any_plan_of_the_migration_journaled(tmp_path: Path) -> None:
+    first, second = "sha256:" + "ab" * 32, "sha256:" + "cd" * 32
+    path = migration_journal_path(tmp_path, "123456789012", "us-east-1", "acme")
+    journal = SqliteJournal(path, first)
+    journal.intent("create_tenant:x", APPLY, "canary")
+    journal.for_plan(second).intent("create_tenant:y", APPLY, "wave-1")
     journal.close()
 
-    assert applied_cohorts(tmp_path, [checksum, "sha256:" + "cd" * 32]) == {"canary"}
+    entries = recorded_entries(tmp_path, "123456789012", "us-east-1", "acme", [first])
+
+    assert applied_cohorts(entries) == {"canary", "wave-1"}
+
+
+def test_a_recorded_plans_journal_of_an_earlier_version_is_read_too(tmp_path: Path) -> None:
+    checksum = "sha256:" + "ab" * 32
+    journal = SqliteJournal(legacy_journal_path(tmp_path, checksum), checksum)
+    journal.intent("create_tenant:x", APPLY, "canary")
+    journal.close()
+
+    entries = recorded_entries(
+        tmp_path, "123456789012", "us-east-1", "acme", [checksum, "sha256:" + "cd" * 32]
+    )
+
+    assert applied_cohorts(entries) == {"canary"}
+    assert {e.tenant for e in entries} == {"x"}
 
 
 def test_an_unreadable_record_is_one_line_naming_it(tmp_path: Path) -> None:
