@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
 from benchmarks.emulator_process import emulator_process
 
@@ -72,6 +73,8 @@ def tenants(url: str) -> dict[str, frozenset[str]]:
         endpoint_url=url,
         aws_access_key_id="chaos",
         aws_secret_access_key="chaos",
+        # the observer reads through the same injected faults: retry until it gets through
+        config=Config(retries={"mode": "standard", "max_attempts": 20}),
     )
     found = {}
     for page in ses.get_paginator("list_tenants").paginate():

@@ -174,9 +174,26 @@ class TestCommand:
         self, emulator: Any, tmp_path: Path
     ) -> None:
         emulator.control.load_realistic_account(6, 3)
-        apply_everything(emulator.ses, make_plan(request(emulator)).plan)
+        assert self.plan(emulator, tmp_path) == 0
+        where = ("--endpoint-url", emulator.endpoint_url, "--region", "us-east-1")
+        applied = main(
+            ["apply", str(tmp_path / "out.plan.json"), "--cohort", "all", "--auto-approve", *where]
+        )
+        assert applied == 0
+        (tmp_path / "out.plan.json").rename(tmp_path / "applied.plan.json")
 
         assert self.plan(emulator, tmp_path, "--detailed-exitcode") == 0
+
+    def test_tenants_of_the_migration_made_without_this_state_refuse_the_plan(
+        self, emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        emulator.control.load_realistic_account(6, 3)
+        apply_everything(emulator.ses, make_plan(request(emulator)).plan)
+        capsys.readouterr()
+
+        assert self.plan(emulator, tmp_path) == 1
+        assert "this migration's state is elsewhere" in capsys.readouterr().err
+        assert not (tmp_path / "out.plan.json").exists()
 
     @pytest.mark.parametrize(
         ("args", "words"),
