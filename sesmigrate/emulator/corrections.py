@@ -13,6 +13,15 @@ from typing import TYPE_CHECKING, Any
 from moto.ses.models import ConfigurationSet, DedicatedIpPool, EmailIdentity
 
 from .exceptions import AlreadyExistsException, BadRequestException, NotFoundException
+from .paging import page
+
+_IDENTITY_FILTERS = {
+    "IDENTITY_NAME_CONTAINS": None,
+    "IDENTITY_TYPE": ("EMAIL_ADDRESS", "DOMAIN", "MANAGED_DOMAIN"),
+    "VERIFICATION_STATUS": ("PENDING", "SUCCESS", "FAILED", "TEMPORARY_FAILURE", "NOT_STARTED"),
+}
+_CONFIGURATION_SET_FILTERS = {"CONFIGURATION_SET_NAME_CONTAINS": None}
+MAX_LIST_PAGE = 1000
 
 if TYPE_CHECKING:
     from .models import EmulatorBackend
@@ -60,6 +69,27 @@ class ResourceCorrections(_Base):
             self._configuration_set(configuration_set_name)
         identity.configuration_set_name = configuration_set_name
 
+    def list_email_identities_filtered(
+        self, filters: dict[str, str], next_token: str | None, page_size: int | None
+    ) -> tuple[list[EmailIdentity], str | None]:
+        """ListEmailIdentities with the newer generation's `Filter` (an older client sends none)."""
+        _check_list_filters(filters, _IDENTITY_FILTERS)
+        found = [
+            identity
+            for identity in self.core_backend.email_identities.values()
+            if filters.get("IDENTITY_NAME_CONTAINS", "") in identity.email_identity
+            and filters.get("IDENTITY_TYPE") in (None, identity.identity_type)
+            and filters.get("VERIFICATION_STATUS") in (None, identity.verification_status)
+        ]
+        return page(
+            found,
+            lambda i: i.email_identity,
+            next_token,
+            page_size,
+            default_size=100,
+            max_size=MAX_LIST_PAGE,
+        )
+
     def identity_to_dict(self, identity: EmailIdentity) -> dict[str, Any]:
         """The GetEmailIdentity shape, tags read from where TagResource writes them."""
         dkim = {
@@ -86,6 +116,25 @@ class ResourceCorrections(_Base):
         if name not in self.core_backend.config_sets:
             raise NotFoundException(f"Configuration set {name} does not exist.")
         return self.core_backend.config_sets[name]
+
+    def list_configuration_sets_filtered(
+        self, filters: dict[str, str], next_token: str | None, page_size: int | None
+    ) -> tuple[list[ConfigurationSet], str | None]:
+        _check_list_filters(filters, _CONFIGURATION_SET_FILTERS)
+        found = [
+            config_set
+            for config_set in self.core_backend.config_sets.values()
+            if filters.get("CONFIGURATION_SET_NAME_CONTAINS", "")
+            in config_set.configuration_set_name
+        ]
+        return page(
+            found,
+            lambda c: c.configuration_set_name,
+            next_token,
+            page_size,
+            default_size=100,
+            max_size=MAX_LIST_PAGE,
+        )
 
     def create_configuration_set(
         self,
@@ -209,3 +258,14 @@ class ResourceCorrections(_Base):
     def untag_resource(self, arn: str, tag_keys: list[str]) -> None:
         self._check_exists(arn)
         self.core_backend.tagger.untag_resource_using_names(arn, tag_keys)
+
+
+def _check_list_filters(
+    filters: dict[str, str], allowed: dict[str, tuple[str, ...] | None]
+) -> None:
+    for key, value in filters.items():
+        if key not in allowed:
+            raise BadRequestException(f"Unknown filter key {key}: use one of {sorted(allowed)}.")
+        values = allowed[key]
+        if not value or (values is not None and value not in values):
+            raise BadRequestException(f"The filter {key} needs one of {values or 'a value'}.")

@@ -7,11 +7,13 @@ before the backend is touched.
 
 import json
 from typing import Any
+from urllib.parse import parse_qs
 
 from moto.core.common_types import TYPE_RESPONSE
 from moto.core.exceptions import HTTPException
 from moto.sesv2.responses import SESV2Response
 
+from . import generations
 from .models import EmulatorBackend, emulator_backends
 from .traffic import active_policy
 
@@ -34,8 +36,25 @@ class EmulatorResponse(SESV2Response):
             return refused.code, headers_out, refused.get_body()
         return self.call_action()
 
+    def _get_action(self) -> str:
+        """The operation, in whichever wire generation the client speaks (see `generations`)."""
+        request = self.normalized_request
+        form = generations.match(request.method, request.path)
+        if form is not None:
+            return form.operation
+        return super()._get_action()
+
     def _body(self) -> dict[str, Any]:
         return json.loads(self.body) if self.body else {}
+
+    def _input(self) -> dict[str, Any]:
+        """The request's input members from its body and, in an older generation, its query."""
+        params = self._body()
+        request = self.normalized_request
+        form = generations.match(request.method, request.path)
+        if form is not None:
+            params.update(form.params_from_query(parse_qs(self.parsed_url.query)))
+        return params
 
     def _paged(self, key: str, items: list[Any], next_token: str | None) -> str:
         result: dict[str, Any] = {key: items}
@@ -273,14 +292,16 @@ class EmulatorResponse(SESV2Response):
     # --- corrected moto operations -------------------------------------------------
 
     def list_email_identities(self) -> str:
-        identities, token = self.sesv2_backend.list_email_identities(
-            next_token=self._get_param("NextToken"), page_size=self._get_param("PageSize")
+        params = self._input()
+        identities, token = self.sesv2_backend.list_email_identities_filtered(
+            params.get("Filter") or {}, params.get("NextToken"), params.get("PageSize")
         )
         return self._paged("EmailIdentities", [i.list_response_object for i in identities], token)
 
     def list_configuration_sets(self) -> str:
-        config_sets, token = self.sesv2_backend.list_configuration_sets(
-            next_token=self._get_param("NextToken"), page_size=self._get_param("PageSize")
+        params = self._input()
+        config_sets, token = self.sesv2_backend.list_configuration_sets_filtered(
+            params.get("Filter") or {}, params.get("NextToken"), params.get("PageSize")
         )
         names = [c.configuration_set_name for c in config_sets]
         return self._paged("ConfigurationSets", names, token)
