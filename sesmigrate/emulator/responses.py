@@ -11,9 +11,12 @@ from urllib.parse import parse_qs
 
 from moto.core.common_types import TYPE_RESPONSE
 from moto.core.exceptions import HTTPException
+from moto.core.utils import camelcase_to_underscores, method_names_from_class
 from moto.sesv2.responses import SESV2Response
+from moto.utilities.aws_headers import gen_amzn_requestid_long
 
 from . import generations
+from .exceptions import BadRequestException
 from .models import EmulatorBackend, emulator_backends
 from .traffic import active_policy
 
@@ -29,12 +32,29 @@ class EmulatorResponse(SESV2Response):
         self, request: Any, full_url: str | None = None, headers: Any = None
     ) -> TYPE_RESPONSE:
         self.setup_class(request, full_url, headers)
+        action = self._get_action() or ""
         try:
-            active_policy().admit(self.current_account, self._get_action() or "")
+            active_policy().admit(self.current_account, action)
         except HTTPException as refused:
-            headers_out = dict(refused.get_headers() or [])
-            return refused.code, headers_out, refused.get_body()
-        return self.call_action()
+            return _error(refused)
+        if action and camelcase_to_underscores(action) not in _handlers(type(self)):
+            return _error(
+                BadRequestException(f"The sesmigrate emulator does not implement {action}.")
+            )
+        try:
+            status, headers_out, body = self.call_action()
+        except Exception as crash:
+            # The wire boundary: a request the emulator cannot process must answer JSON
+            # that names the operation (moto's HTML 500 is retried by every SDK, for minutes).
+            return _error(
+                BadRequestException(
+                    f"{action}: the sesmigrate emulator could not process the request "
+                    f"({type(crash).__name__}: {crash})."
+                )
+            )
+        if status < 300 and "content-type" not in {key.lower() for key in headers_out}:
+            headers_out["Content-Type"] = "application/json"
+        return status, headers_out, body
 
     def _get_action(self) -> str:
         """The operation, in whichever wire generation the client speaks (see `generations`)."""
@@ -359,3 +379,17 @@ class EmulatorResponse(SESV2Response):
         return json.dumps(
             {"DedicatedIpPool": {"PoolName": pool.pool_name, "ScalingMode": pool.scaling_mode}}
         )
+
+
+def _handlers(response_class: type) -> frozenset[str]:
+    return _HANDLERS.setdefault(response_class, frozenset(method_names_from_class(response_class)))
+
+
+_HANDLERS: dict[type, frozenset[str]] = {}
+
+
+def _error(error: HTTPException) -> TYPE_RESPONSE:
+    """An error answer as SES gives it: JSON, its error type, and a request id."""
+    headers = dict(error.get_headers() or [])
+    gen_amzn_requestid_long(headers)
+    return error.code, headers, error.get_body()
