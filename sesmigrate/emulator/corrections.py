@@ -170,6 +170,8 @@ class ResourceCorrections(_Base):
     def delete_configuration_set(self, configuration_set_name: str) -> None:
         self._configuration_set(configuration_set_name)
         del self.core_backend.config_sets[configuration_set_name]
+        self.configuration_set_options.pop(configuration_set_name, None)
+        self.event_destinations.pop(configuration_set_name, None)
         self.forget_resource(self.arn("configuration-set", configuration_set_name))
 
     def put_configuration_set_delivery_options(
@@ -205,6 +207,7 @@ class ResourceCorrections(_Base):
             "Tags": self.tags_of(self.arn("configuration-set", name)),
             "SuppressionOptions": config_set.suppression_options,
             "VdmOptions": config_set.vdm_options,
+            **self.configuration_set_options.get(name, {}),
         }
         return {key: value for key, value in parts.items() if value or key == "Tags"}
 

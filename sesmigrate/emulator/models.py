@@ -23,6 +23,7 @@ Assumptions where AWS documents nothing (ses-tenants.md §8), chosen to be stric
 import re
 import time
 import uuid
+from typing import Any
 
 from moto.core.base_backend import BackendDict
 from moto.sesv2.models import SESV2Backend
@@ -48,6 +49,7 @@ from .records import (
     Tenant,
 )
 from .sending import TenantSending
+from .settings import SettingsOperations, SuppressedDestination
 
 TENANT_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 POLICY_NAMES = ("standard", "strict", "none")
@@ -67,7 +69,7 @@ _REPUTATION_FILTERS = (
 )
 
 
-class EmulatorBackend(ResourceCorrections, TenantSending, SESV2Backend):
+class EmulatorBackend(ResourceCorrections, TenantSending, SettingsOperations, SESV2Backend):
     """moto's SES v2 backend plus tenants, associations, reputation and v2 templates."""
 
     def __init__(self, region_name: str, account_id: str) -> None:
@@ -79,6 +81,9 @@ class EmulatorBackend(ResourceCorrections, TenantSending, SESV2Backend):
         self.tenant_quota = DEFAULT_TENANT_QUOTA
         self.sent: list[SentMessage] = []
         self.send_quota = SendQuota(max_24_hour_send=50_000.0, max_send_rate=14.0)
+        self.configuration_set_options: dict[str, dict[str, Any]] = {}
+        self.event_destinations: dict[str, dict[str, dict[str, Any]]] = {}
+        self.suppressed: dict[tuple[str, str], SuppressedDestination] = {}
 
     # --- ARNs and tags -------------------------------------------------------------
 

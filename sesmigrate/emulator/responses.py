@@ -309,6 +309,130 @@ class EmulatorResponse(SESV2Response):
             address = identity_arn.rpartition("/")[2]
         return address or ""
 
+    # --- configuration-set options and event destinations ---------------------------
+
+    def put_configuration_set_sending_options(self) -> str:
+        self.sesv2_backend.put_configuration_set_sending_options(
+            self._get_param("ConfigurationSetName"), self._body().get("SendingEnabled", False)
+        )
+        return "{}"
+
+    def _put_options(self, kind: str) -> str:
+        self.sesv2_backend.put_configuration_set_options(
+            self._get_param("ConfigurationSetName"), kind, self._body()
+        )
+        return "{}"
+
+    def put_configuration_set_tracking_options(self) -> str:
+        return self._put_options("TrackingOptions")
+
+    def put_configuration_set_reputation_options(self) -> str:
+        return self._put_options("ReputationOptions")
+
+    def put_configuration_set_suppression_options(self) -> str:
+        return self._put_options("SuppressionOptions")
+
+    def put_configuration_set_vdm_options(self) -> str:
+        return self._put_options("VdmOptions")
+
+    def put_configuration_set_archiving_options(self) -> str:
+        return self._put_options("ArchivingOptions")
+
+    def update_configuration_set(self) -> str:
+        params = self._body()
+        name = params.pop("ConfigurationSetName")
+        self.sesv2_backend.update_configuration_set(name, params)
+        return "{}"
+
+    def create_configuration_set_event_destination(self) -> str:
+        params = self._body()
+        self.sesv2_backend.create_configuration_set_event_destination(
+            self._get_param("ConfigurationSetName"),
+            params["EventDestinationName"],
+            params.get("EventDestination") or {},
+        )
+        return "{}"
+
+    def get_configuration_set_event_destinations(self) -> str:
+        destinations = self.sesv2_backend.event_destinations_of(
+            self._get_param("ConfigurationSetName")
+        )
+        return json.dumps({"EventDestinations": list(destinations.values())})
+
+    def update_configuration_set_event_destination(self) -> str:
+        self.sesv2_backend.update_configuration_set_event_destination(
+            self._get_param("ConfigurationSetName"),
+            self._get_param("EventDestinationName"),
+            self._body().get("EventDestination") or {},
+        )
+        return "{}"
+
+    def delete_configuration_set_event_destination(self) -> str:
+        self.sesv2_backend.delete_configuration_set_event_destination(
+            self._get_param("ConfigurationSetName"), self._get_param("EventDestinationName")
+        )
+        return "{}"
+
+    # --- suppression list and recommendations ----------------------------------------
+
+    def _query(self, name: str) -> str | None:
+        values = parse_qs(self.parsed_url.query).get(name)
+        return values[0] if values else None
+
+    def put_suppressed_destination(self) -> str:
+        params = self._body()
+        self.sesv2_backend.put_suppressed_destination(
+            params["EmailAddress"], params["Reason"], params.get("TenantName")
+        )
+        return "{}"
+
+    def get_suppressed_destination(self) -> str:
+        entry = self.sesv2_backend.get_suppressed_destination(
+            self.uri_match["EmailAddress"], self._query("TenantName")
+        )
+        return json.dumps({"SuppressedDestination": entry.to_dict()})
+
+    def delete_suppressed_destination(self) -> str:
+        self.sesv2_backend.delete_suppressed_destination(
+            self.uri_match["EmailAddress"], self._query("TenantName")
+        )
+        return "{}"
+
+    def list_suppressed_destinations(self) -> str:
+        query = parse_qs(self.parsed_url.query)
+        size = self._query("PageSize")
+        entries, token = self.sesv2_backend.list_suppressed_destinations(
+            self._query("TenantName"),
+            query.get("Reason"),
+            self._query("NextToken"),
+            int(size) if size else None,
+        )
+        return self._paged("SuppressedDestinationSummaries", [e.summary() for e in entries], token)
+
+    def list_recommendations(self) -> str:
+        params = self._body()
+        recommendations, token = self.sesv2_backend.list_recommendations(
+            params.get("Filter") or {}, params.get("NextToken"), params.get("PageSize")
+        )
+        return self._paged("Recommendations", recommendations, token)
+
+    # --- DKIM and rendering ------------------------------------------------------------
+
+    def put_email_identity_dkim_signing_attributes(self) -> str:
+        params = self._body()
+        result = self.sesv2_backend.put_email_identity_dkim_signing_attributes(
+            self._get_param("EmailIdentity"),
+            params["SigningAttributesOrigin"],
+            params.get("SigningAttributes"),
+        )
+        return json.dumps(result)
+
+    def test_render_email_template(self) -> str:
+        rendered = self.sesv2_backend.test_render_email_template(
+            self._get_param("TemplateName"), self._body()["TemplateData"]
+        )
+        return json.dumps({"RenderedTemplate": rendered})
+
     # --- corrected moto operations -------------------------------------------------
 
     def list_email_identities(self) -> str:
