@@ -58,6 +58,7 @@ class ResourceCorrections(_Base):
 
     def delete_email_identity(self, email_identity: str) -> None:
         self.get_email_identity(email_identity)
+        self.refuse_if_associated(self.arn("identity", email_identity))
         del self.core_backend.email_identities[email_identity]
         self.forget_resource(self.arn("identity", email_identity))
 
@@ -169,6 +170,7 @@ class ResourceCorrections(_Base):
 
     def delete_configuration_set(self, configuration_set_name: str) -> None:
         self._configuration_set(configuration_set_name)
+        self.refuse_if_associated(self.arn("configuration-set", configuration_set_name))
         del self.core_backend.config_sets[configuration_set_name]
         self.configuration_set_options.pop(configuration_set_name, None)
         self.event_destinations.pop(configuration_set_name, None)

@@ -17,7 +17,11 @@ Assumptions where AWS documents nothing (ses-tenants.md §8), chosen to be stric
   NotFoundException; associating a dedicated IP pool (or any other type) answers
   BadRequestException;
 - list operations take PageSize 1-100 (templates: default 10, others 100);
-- deleting an identity, configuration set or template removes its associations.
+- deleting an identity or configuration set associated with a tenant fails, as the tenants
+  guide says ("Any attempt to delete an identity or configuration set that is associated
+  with a tenant will fail"), with BadRequestException "Cannot delete ARN because it has
+  tenant associations"; a template is not named there, so deleting an associated template
+  works and removes its associations.
 """
 
 import re
@@ -279,6 +283,13 @@ class EmulatorBackend(ResourceCorrections, TenantSending, SettingsOperations, SE
         return page(
             pairs, lambda p: p[0].name, next_token, page_size, default_size=100, max_size=100
         )
+
+    def refuse_if_associated(self, resource_arn: str) -> None:
+        """SES refuses to delete an identity or configuration set a tenant still uses."""
+        if any(resource_arn in associations for associations in self.associations.values()):
+            raise BadRequestException(
+                f"Cannot delete {resource_arn} because it has tenant associations."
+            )
 
     def forget_resource(self, resource_arn: str) -> None:
         """Drop every association and tag of a resource that was just deleted."""
