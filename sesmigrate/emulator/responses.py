@@ -5,7 +5,12 @@ wrapper around every call where the traffic policy (latency, throttling, faults)
 before the backend is touched.
 """
 
+import base64
+import binascii
 import json
+from email.message import Message
+from email.parser import BytesHeaderParser
+from email.utils import getaddresses
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -250,7 +255,7 @@ class EmulatorResponse(SESV2Response):
                 "SendQuota": {
                     "Max24HourSend": quota.max_24_hour_send,
                     "MaxSendRate": quota.max_send_rate,
-                    "SentLast24Hours": float(len(backend.sent)),
+                    "SentLast24Hours": float(backend.core_backend.sent_message_count),
                 },
                 "SendingEnabled": True,
             }
@@ -264,10 +269,23 @@ class EmulatorResponse(SESV2Response):
             for kind in ("ToAddresses", "CcAddresses", "BccAddresses")
             for address in destination.get(kind, [])
         ]
-        template = (params.get("Content") or {}).get("Template")
+        content = params.get("Content") or {}
+        from_address = self._from_address(params)
+        if "Raw" in content:
+            headers = raw_headers(content["Raw"].get("Data", ""))
+            if not destination:
+                recipients = [
+                    address
+                    for _, address in getaddresses(
+                        [value for key in ("To", "Cc", "Bcc") for value in headers.get_all(key, [])]
+                    )
+                    if address
+                ]
+            from_address = from_address or headers.get("From", "")
+        template = content.get("Template")
         backend = self.sesv2_backend
         message_id = backend.send_email_v2(
-            from_address=self._from_address(params),
+            from_address=from_address,
             recipients=recipients,
             configuration_set_name=params.get("ConfigurationSetName"),
             tenant_name=params.get("TenantName"),
@@ -283,7 +301,7 @@ class EmulatorResponse(SESV2Response):
         params = self._body()
         template = (params.get("DefaultContent") or {}).get("Template") or {}
         backend = self.sesv2_backend
-        message_ids = backend.send_bulk_email_v2(
+        results = backend.send_bulk_email_v2(
             from_address=self._from_address(params),
             entries=[
                 [
@@ -299,7 +317,6 @@ class EmulatorResponse(SESV2Response):
                 template.get("TemplateName"), template.get("TemplateArn")
             ),
         )
-        results = [{"Status": "SUCCESS", "MessageId": message_id} for message_id in message_ids]
         return json.dumps({"BulkEmailEntryResults": results})
 
     def _from_address(self, params: dict[str, Any]) -> str:
@@ -517,3 +534,12 @@ def _error(error: HTTPException) -> TYPE_RESPONSE:
     headers = dict(error.get_headers() or [])
     gen_amzn_requestid_long(headers)
     return error.code, headers, error.get_body()
+
+
+def raw_headers(data: str) -> Message:
+    """The headers of a raw message, as the JSON body carries it (base64)."""
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise BadRequestException("Content.Raw.Data is not valid base64.") from None
+    return BytesHeaderParser().parsebytes(raw)
