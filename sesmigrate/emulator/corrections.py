@@ -3,7 +3,9 @@
 moto 5.2 gets several of these wrong in ways a migration would trip on (ses-tenants.md §7):
 identity tags stored under `email-identity/` instead of `identity/`, duplicates silently
 overwritten, KeyErrors for missing objects, a configuration set's SendingEnabled lost,
-pools without a ScalingMode, and tag calls that succeed on ARNs that do not exist. The
+pools without a ScalingMode, tag calls that succeed on ARNs that do not exist, and identities
+verified the moment they are created (SES makes them PENDING, a domain with three DKIM
+tokens, until its checks conclude: the `identity/verify` knob or `--auto-verify`). The
 mixin below overrides exactly those operations and keeps moto's store (the SES v1 backend),
 so everything else moto does keeps working.
 """
@@ -14,11 +16,14 @@ from moto.ses.models import ConfigurationSet, DedicatedIpPool, EmailIdentity
 
 from .exceptions import AlreadyExistsException, BadRequestException, NotFoundException
 from .paging import page
+from .settings import dkim_tokens
+
+VERIFICATION_STATUSES = ("PENDING", "SUCCESS", "FAILED", "TEMPORARY_FAILURE", "NOT_STARTED")
 
 _IDENTITY_FILTERS = {
     "IDENTITY_NAME_CONTAINS": None,
     "IDENTITY_TYPE": ("EMAIL_ADDRESS", "DOMAIN", "MANAGED_DOMAIN"),
-    "VERIFICATION_STATUS": ("PENDING", "SUCCESS", "FAILED", "TEMPORARY_FAILURE", "NOT_STARTED"),
+    "VERIFICATION_STATUS": VERIFICATION_STATUSES,
 }
 _CONFIGURATION_SET_FILTERS = {"CONFIGURATION_SET_NAME_CONTAINS": None}
 MAX_LIST_PAGE = 1000
@@ -51,10 +56,28 @@ class ResourceCorrections(_Base):
         identity = EmailIdentity(
             email_identity, None, dkim_signing_attributes, configuration_set_name
         )
-        identity.verified_for_sending_status = True
+        if identity.identity_type == "DOMAIN":
+            identity.dkim_attributes.update(
+                SigningEnabled=True, Tokens=dkim_tokens(), NextSigningKeyLength="RSA_2048_BIT"
+            )
+        self.set_identity_verification(identity, "SUCCESS" if self.auto_verify else "PENDING")
         self._set_tags(self.arn("identity", email_identity), tags)
         store[email_identity] = identity
         return identity
+
+    @staticmethod
+    def set_identity_verification(identity: EmailIdentity, status: str) -> None:
+        """What SES's checks of the DNS records or the confirmation mail would conclude."""
+        if status not in VERIFICATION_STATUSES:
+            raise ValueError(f"status must be one of {VERIFICATION_STATUSES}, not {status!r}")
+        identity.verification_status = status
+        identity.verified_for_sending_status = status == "SUCCESS"
+        if identity.dkim_attributes.get("SigningEnabled"):
+            identity.dkim_attributes["Status"] = status
+
+    def verify_email_identity(self, email_identity: str, status: str) -> None:
+        """The operator knob: conclude a pending verification (or undo one)."""
+        self.set_identity_verification(self.get_email_identity(email_identity), status)
 
     def delete_email_identity(self, email_identity: str) -> None:
         self.get_email_identity(email_identity)

@@ -76,6 +76,10 @@ _REPUTATION_FILTERS = (
 class EmulatorBackend(ResourceCorrections, TenantSending, SettingsOperations, SESV2Backend):
     """moto's SES v2 backend plus tenants, associations, reputation and v2 templates."""
 
+    auto_verify = False
+    """Whether new identities are verified at once (`set_auto_verify`), for tests and tools
+    that do not model DNS; off, they stay PENDING until the `identity/verify` knob."""
+
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
         self.tenants: dict[str, Tenant] = {}
@@ -440,6 +444,12 @@ class EmulatorBackend(ResourceCorrections, TenantSending, SettingsOperations, SE
         self.get_email_template(template_name)
         del self.email_templates[template_name]
         self.forget_resource(self.arn("template", template_name))
+
+
+def set_auto_verify(on: bool) -> bool:
+    """Verify every identity created from now on, in every account; return the old mode."""
+    previous, EmulatorBackend.auto_verify = EmulatorBackend.auto_verify, on
+    return previous
 
 
 emulator_backends = BackendDict(EmulatorBackend, "sesv2")
