@@ -922,6 +922,12 @@ def emulator(
     tenant_quota: Annotated[
         int | None, typer.Option(min=0, help="Tenants per account and region (default 10,000).")
     ] = None,
+    auto_verify: Annotated[
+        bool,
+        typer.Option(
+            help="Verify new identities at once (else PENDING, as in SES, until verified)."
+        ),
+    ] = False,
 ) -> None:
     """Serve the SES emulator on 127.0.0.1; prints its endpoint URL as the first line."""
     from .emulator.control import TrafficSettings
@@ -943,6 +949,7 @@ def emulator(
         region=region,
         state_file=state_file,
         tenant_quota=tenant_quota,
+        auto_verify=auto_verify,
     )
 
     def announce(url: str) -> None:

@@ -3,6 +3,8 @@
 `ses` is parametrised over both transports, so each test that takes it runs twice: once
 under `moto.mock_aws` in this process and once against a real `sesmigrate emulator`
 server process on a free loopback port. `control` turns the matching operator knobs.
+Both verify new identities at once (`--auto-verify`), so a test that sends need not model
+DNS; a test of verification itself turns it off with `control.set_auto_verify(False)`.
 """
 
 import os
@@ -20,6 +22,7 @@ from moto import mock_aws
 
 from sesmigrate.emulator import install
 from sesmigrate.emulator.control import Control, HttpControl, LocalControl, TrafficSettings
+from sesmigrate.emulator.models import set_auto_verify
 from sesmigrate.emulator.traffic import TrafficPolicy, set_policy
 
 REGION = "us-east-1"
@@ -93,7 +96,7 @@ def stop_server(server: RunningServer) -> int:
 
 @pytest.fixture(scope="session")
 def server() -> Iterator[RunningServer]:
-    running = start_server()
+    running = start_server("--auto-verify")
     yield running
     stop_server(running)
 
@@ -129,8 +132,10 @@ def emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
     if request.param == "memory":
         install()
         previous = set_policy(TrafficPolicy())
+        verifying = set_auto_verify(True)
         with mock_aws():
             yield Emulator("memory", client("sesv2"), LocalControl(REGION, ACCOUNT), None)
+        set_auto_verify(verifying)
         set_policy(previous)
     else:
         running: RunningServer = request.getfixturevalue("server")
@@ -138,6 +143,7 @@ def emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
         urllib.request.urlopen(reset, timeout=30).close()
         control = HttpControl(running.url, REGION, ACCOUNT)
         control.set_traffic(TrafficSettings())
+        control.set_auto_verify(True)
         yield Emulator("http", client("sesv2", running.url), control, running.url)
         control.set_traffic(TrafficSettings())
 

@@ -228,9 +228,7 @@ def load_account(backend: EmulatorBackend, account: AccountSpec) -> None:
         made = backend.create_email_identity(
             identity.name, _tag_list(identity.tags), None, identity.configuration_set
         )
-        if not identity.verified:
-            made.verification_status = "PENDING"
-            made.verified_for_sending_status = False
+        backend.set_identity_verification(made, "SUCCESS" if identity.verified else "PENDING")
     for template in account.templates:
         content = {"Subject": f"{template.name} {{{{name}}}}", "Text": "Hello {{name}}"}
         backend.create_email_template(template.name, content, _tag_list(template.tags))

@@ -16,7 +16,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 
 from ..aws.tokenbucket import Clock, stepping_clock
 from .accounts import load_account, realistic_account
-from .models import emulator_backends
+from .models import emulator_backends, set_auto_verify
 from .records import SentMessage
 from .traffic import TrafficPolicy, active_policy, set_policy
 
@@ -34,6 +34,8 @@ class Control(Protocol):
         self, tenant: str, status: str, cause: str | None = None
     ) -> None: ...
     def set_tenant_quota(self, quota: int) -> None: ...
+    def verify_identity(self, identity: str, status: str = "SUCCESS") -> None: ...
+    def set_auto_verify(self, on: bool) -> None: ...
     def load_realistic_account(self, customers: int, seed: int) -> None: ...
     def set_traffic(self, settings: "TrafficSettings") -> None: ...
     def stats(self) -> dict[str, Any]: ...
@@ -75,6 +77,10 @@ def handle(command: str, region: str, account: str, body: dict[str, Any]) -> Any
         backend.clear_reputation_findings(body["tenant"])
     elif command == "reputation/aws-status":
         backend.set_aws_managed_status(body["tenant"], body["status"], body.get("cause"))
+    elif command == "identity/verify":
+        backend.verify_email_identity(body["identity"], body.get("status", "SUCCESS"))
+    elif command == "auto-verify":
+        set_auto_verify(bool(body["on"]))
     elif command == "tenant-quota":
         backend.tenant_quota = int(body["quota"])
     elif command == "traffic":
@@ -120,6 +126,13 @@ class LocalControl:
 
     def set_tenant_quota(self, quota: int) -> None:
         self._do("tenant-quota", quota=quota)
+
+    def verify_identity(self, identity: str, status: str = "SUCCESS") -> None:
+        """Conclude an identity's verification as SES's DNS or mail check would."""
+        self._do("identity/verify", identity=identity, status=status)
+
+    def set_auto_verify(self, on: bool) -> None:
+        self._do("auto-verify", on=on)
 
     def load_realistic_account(self, customers: int, seed: int) -> None:
         self._do("account/load", customers=customers, seed=seed)
@@ -168,6 +181,13 @@ class HttpControl:
 
     def set_tenant_quota(self, quota: int) -> None:
         self._do("tenant-quota", quota=quota)
+
+    def verify_identity(self, identity: str, status: str = "SUCCESS") -> None:
+        """Conclude an identity's verification as SES's DNS or mail check would."""
+        self._do("identity/verify", identity=identity, status=status)
+
+    def set_auto_verify(self, on: bool) -> None:
+        self._do("auto-verify", on=on)
 
     def load_realistic_account(self, customers: int, seed: int) -> None:
         self._do("account/load", customers=customers, seed=seed)

@@ -3,7 +3,9 @@
 moto 5.2 gets several of these wrong in ways a migration would trip on (ses-tenants.md §7):
 identity tags stored under `email-identity/` instead of `identity/`, duplicates silently
 overwritten, KeyErrors for missing objects, a configuration set's SendingEnabled lost,
-pools without a ScalingMode, and tag calls that succeed on ARNs that do not exist. The
+pools without a ScalingMode, tag calls that succeed on ARNs that do not exist, and identities
+verified the moment they are created (SES makes them PENDING, a domain with three DKIM
+tokens, until its checks conclude: the `identity/verify` knob or `--auto-verify`). The
 mixin below overrides exactly those operations and keeps moto's store (the SES v1 backend),
 so everything else moto does keeps working.
 """
@@ -13,6 +15,18 @@ from typing import TYPE_CHECKING, Any
 from moto.ses.models import ConfigurationSet, DedicatedIpPool, EmailIdentity
 
 from .exceptions import AlreadyExistsException, BadRequestException, NotFoundException
+from .paging import page
+from .settings import dkim_tokens
+
+VERIFICATION_STATUSES = ("PENDING", "SUCCESS", "FAILED", "TEMPORARY_FAILURE", "NOT_STARTED")
+
+_IDENTITY_FILTERS = {
+    "IDENTITY_NAME_CONTAINS": None,
+    "IDENTITY_TYPE": ("EMAIL_ADDRESS", "DOMAIN", "MANAGED_DOMAIN"),
+    "VERIFICATION_STATUS": VERIFICATION_STATUSES,
+}
+_CONFIGURATION_SET_FILTERS = {"CONFIGURATION_SET_NAME_CONTAINS": None}
+MAX_LIST_PAGE = 1000
 
 if TYPE_CHECKING:
     from .models import EmulatorBackend
@@ -42,13 +56,32 @@ class ResourceCorrections(_Base):
         identity = EmailIdentity(
             email_identity, None, dkim_signing_attributes, configuration_set_name
         )
-        identity.verified_for_sending_status = True
+        if identity.identity_type == "DOMAIN":
+            identity.dkim_attributes.update(
+                SigningEnabled=True, Tokens=dkim_tokens(), NextSigningKeyLength="RSA_2048_BIT"
+            )
+        self.set_identity_verification(identity, "SUCCESS" if self.auto_verify else "PENDING")
         self._set_tags(self.arn("identity", email_identity), tags)
         store[email_identity] = identity
         return identity
 
+    @staticmethod
+    def set_identity_verification(identity: EmailIdentity, status: str) -> None:
+        """What SES's checks of the DNS records or the confirmation mail would conclude."""
+        if status not in VERIFICATION_STATUSES:
+            raise ValueError(f"status must be one of {VERIFICATION_STATUSES}, not {status!r}")
+        identity.verification_status = status
+        identity.verified_for_sending_status = status == "SUCCESS"
+        if identity.dkim_attributes.get("SigningEnabled"):
+            identity.dkim_attributes["Status"] = status
+
+    def verify_email_identity(self, email_identity: str, status: str) -> None:
+        """The operator knob: conclude a pending verification (or undo one)."""
+        self.set_identity_verification(self.get_email_identity(email_identity), status)
+
     def delete_email_identity(self, email_identity: str) -> None:
         self.get_email_identity(email_identity)
+        self.refuse_if_associated(self.arn("identity", email_identity))
         del self.core_backend.email_identities[email_identity]
         self.forget_resource(self.arn("identity", email_identity))
 
@@ -59,6 +92,27 @@ class ResourceCorrections(_Base):
         if configuration_set_name is not None:
             self._configuration_set(configuration_set_name)
         identity.configuration_set_name = configuration_set_name
+
+    def list_email_identities_filtered(
+        self, filters: dict[str, str], next_token: str | None, page_size: int | None
+    ) -> tuple[list[EmailIdentity], str | None]:
+        """ListEmailIdentities with the newer generation's `Filter` (an older client sends none)."""
+        _check_list_filters(filters, _IDENTITY_FILTERS)
+        found = [
+            identity
+            for identity in self.core_backend.email_identities.values()
+            if filters.get("IDENTITY_NAME_CONTAINS", "") in identity.email_identity
+            and filters.get("IDENTITY_TYPE") in (None, identity.identity_type)
+            and filters.get("VERIFICATION_STATUS") in (None, identity.verification_status)
+        ]
+        return page(
+            found,
+            lambda i: i.email_identity,
+            next_token,
+            page_size,
+            default_size=100,
+            max_size=MAX_LIST_PAGE,
+        )
 
     def identity_to_dict(self, identity: EmailIdentity) -> dict[str, Any]:
         """The GetEmailIdentity shape, tags read from where TagResource writes them."""
@@ -86,6 +140,25 @@ class ResourceCorrections(_Base):
         if name not in self.core_backend.config_sets:
             raise NotFoundException(f"Configuration set {name} does not exist.")
         return self.core_backend.config_sets[name]
+
+    def list_configuration_sets_filtered(
+        self, filters: dict[str, str], next_token: str | None, page_size: int | None
+    ) -> tuple[list[ConfigurationSet], str | None]:
+        _check_list_filters(filters, _CONFIGURATION_SET_FILTERS)
+        found = [
+            config_set
+            for config_set in self.core_backend.config_sets.values()
+            if filters.get("CONFIGURATION_SET_NAME_CONTAINS", "")
+            in config_set.configuration_set_name
+        ]
+        return page(
+            found,
+            lambda c: c.configuration_set_name,
+            next_token,
+            page_size,
+            default_size=100,
+            max_size=MAX_LIST_PAGE,
+        )
 
     def create_configuration_set(
         self,
@@ -120,7 +193,10 @@ class ResourceCorrections(_Base):
 
     def delete_configuration_set(self, configuration_set_name: str) -> None:
         self._configuration_set(configuration_set_name)
+        self.refuse_if_associated(self.arn("configuration-set", configuration_set_name))
         del self.core_backend.config_sets[configuration_set_name]
+        self.configuration_set_options.pop(configuration_set_name, None)
+        self.event_destinations.pop(configuration_set_name, None)
         self.forget_resource(self.arn("configuration-set", configuration_set_name))
 
     def put_configuration_set_delivery_options(
@@ -156,6 +232,7 @@ class ResourceCorrections(_Base):
             "Tags": self.tags_of(self.arn("configuration-set", name)),
             "SuppressionOptions": config_set.suppression_options,
             "VdmOptions": config_set.vdm_options,
+            **self.configuration_set_options.get(name, {}),
         }
         return {key: value for key, value in parts.items() if value or key == "Tags"}
 
@@ -209,3 +286,14 @@ class ResourceCorrections(_Base):
     def untag_resource(self, arn: str, tag_keys: list[str]) -> None:
         self._check_exists(arn)
         self.core_backend.tagger.untag_resource_using_names(arn, tag_keys)
+
+
+def _check_list_filters(
+    filters: dict[str, str], allowed: dict[str, tuple[str, ...] | None]
+) -> None:
+    for key, value in filters.items():
+        if key not in allowed:
+            raise BadRequestException(f"Unknown filter key {key}: use one of {sorted(allowed)}.")
+        values = allowed[key]
+        if not value or (values is not None and value not in values):
+            raise BadRequestException(f"The filter {key} needs one of {values or 'a value'}.")

@@ -17,12 +17,17 @@ Assumptions where AWS documents nothing (ses-tenants.md §8), chosen to be stric
   NotFoundException; associating a dedicated IP pool (or any other type) answers
   BadRequestException;
 - list operations take PageSize 1-100 (templates: default 10, others 100);
-- deleting an identity, configuration set or template removes its associations.
+- deleting an identity or configuration set associated with a tenant fails, as the tenants
+  guide says ("Any attempt to delete an identity or configuration set that is associated
+  with a tenant will fail"), with BadRequestException "Cannot delete ARN because it has
+  tenant associations"; a template is not named there, so deleting an associated template
+  works and removes its associations.
 """
 
 import re
 import time
 import uuid
+from typing import Any
 
 from moto.core.base_backend import BackendDict
 from moto.sesv2.models import SESV2Backend
@@ -48,6 +53,7 @@ from .records import (
     Tenant,
 )
 from .sending import TenantSending
+from .settings import SettingsOperations, SuppressedDestination
 
 TENANT_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 POLICY_NAMES = ("standard", "strict", "none")
@@ -67,8 +73,12 @@ _REPUTATION_FILTERS = (
 )
 
 
-class EmulatorBackend(ResourceCorrections, TenantSending, SESV2Backend):
+class EmulatorBackend(ResourceCorrections, TenantSending, SettingsOperations, SESV2Backend):
     """moto's SES v2 backend plus tenants, associations, reputation and v2 templates."""
+
+    auto_verify = False
+    """Whether new identities are verified at once (`set_auto_verify`), for tests and tools
+    that do not model DNS; off, they stay PENDING until the `identity/verify` knob."""
 
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
@@ -79,6 +89,9 @@ class EmulatorBackend(ResourceCorrections, TenantSending, SESV2Backend):
         self.tenant_quota = DEFAULT_TENANT_QUOTA
         self.sent: list[SentMessage] = []
         self.send_quota = SendQuota(max_24_hour_send=50_000.0, max_send_rate=14.0)
+        self.configuration_set_options: dict[str, dict[str, Any]] = {}
+        self.event_destinations: dict[str, dict[str, dict[str, Any]]] = {}
+        self.suppressed: dict[tuple[str, str], SuppressedDestination] = {}
 
     # --- ARNs and tags -------------------------------------------------------------
 
@@ -275,6 +288,13 @@ class EmulatorBackend(ResourceCorrections, TenantSending, SESV2Backend):
             pairs, lambda p: p[0].name, next_token, page_size, default_size=100, max_size=100
         )
 
+    def refuse_if_associated(self, resource_arn: str) -> None:
+        """SES refuses to delete an identity or configuration set a tenant still uses."""
+        if any(resource_arn in associations for associations in self.associations.values()):
+            raise BadRequestException(
+                f"Cannot delete {resource_arn} because it has tenant associations."
+            )
+
     def forget_resource(self, resource_arn: str) -> None:
         """Drop every association and tag of a resource that was just deleted."""
         for associations in self.associations.values():
@@ -424,6 +444,12 @@ class EmulatorBackend(ResourceCorrections, TenantSending, SESV2Backend):
         self.get_email_template(template_name)
         del self.email_templates[template_name]
         self.forget_resource(self.arn("template", template_name))
+
+
+def set_auto_verify(on: bool) -> bool:
+    """Verify every identity created from now on, in every account; return the old mode."""
+    previous, EmulatorBackend.auto_verify = EmulatorBackend.auto_verify, on
+    return previous
 
 
 emulator_backends = BackendDict(EmulatorBackend, "sesv2")

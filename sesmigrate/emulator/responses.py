@@ -5,13 +5,23 @@ wrapper around every call where the traffic policy (latency, throttling, faults)
 before the backend is touched.
 """
 
+import base64
+import binascii
 import json
+from email.message import Message
+from email.parser import BytesHeaderParser
+from email.utils import getaddresses
 from typing import Any
+from urllib.parse import parse_qs
 
 from moto.core.common_types import TYPE_RESPONSE
 from moto.core.exceptions import HTTPException
+from moto.core.utils import camelcase_to_underscores, method_names_from_class
 from moto.sesv2.responses import SESV2Response
+from moto.utilities.aws_headers import gen_amzn_requestid_long
 
+from . import generations
+from .exceptions import BadRequestException
 from .models import EmulatorBackend, emulator_backends
 from .traffic import active_policy
 
@@ -27,15 +37,49 @@ class EmulatorResponse(SESV2Response):
         self, request: Any, full_url: str | None = None, headers: Any = None
     ) -> TYPE_RESPONSE:
         self.setup_class(request, full_url, headers)
+        action = self._get_action() or ""
         try:
-            active_policy().admit(self.current_account, self._get_action() or "")
+            active_policy().admit(self.current_account, action)
         except HTTPException as refused:
-            headers_out = dict(refused.get_headers() or [])
-            return refused.code, headers_out, refused.get_body()
-        return self.call_action()
+            return _error(refused)
+        if action and camelcase_to_underscores(action) not in _handlers(type(self)):
+            return _error(
+                BadRequestException(f"The sesmigrate emulator does not implement {action}.")
+            )
+        try:
+            status, headers_out, body = self.call_action()
+        except Exception as crash:
+            # The wire boundary: a request the emulator cannot process must answer JSON
+            # that names the operation (moto's HTML 500 is retried by every SDK, for minutes).
+            return _error(
+                BadRequestException(
+                    f"{action}: the sesmigrate emulator could not process the request "
+                    f"({type(crash).__name__}: {crash})."
+                )
+            )
+        if status < 300 and "content-type" not in {key.lower() for key in headers_out}:
+            headers_out["Content-Type"] = "application/json"
+        return status, headers_out, body
+
+    def _get_action(self) -> str:
+        """The operation, in whichever wire generation the client speaks (see `generations`)."""
+        request = self.normalized_request
+        form = generations.match(request.method, request.path)
+        if form is not None:
+            return form.operation
+        return super()._get_action()
 
     def _body(self) -> dict[str, Any]:
         return json.loads(self.body) if self.body else {}
+
+    def _input(self) -> dict[str, Any]:
+        """The request's input members from its body and, in an older generation, its query."""
+        params = self._body()
+        request = self.normalized_request
+        form = generations.match(request.method, request.path)
+        if form is not None:
+            params.update(form.params_from_query(parse_qs(self.parsed_url.query)))
+        return params
 
     def _paged(self, key: str, items: list[Any], next_token: str | None) -> str:
         result: dict[str, Any] = {key: items}
@@ -211,7 +255,7 @@ class EmulatorResponse(SESV2Response):
                 "SendQuota": {
                     "Max24HourSend": quota.max_24_hour_send,
                     "MaxSendRate": quota.max_send_rate,
-                    "SentLast24Hours": float(len(backend.sent)),
+                    "SentLast24Hours": float(backend.core_backend.sent_message_count),
                 },
                 "SendingEnabled": True,
             }
@@ -225,10 +269,23 @@ class EmulatorResponse(SESV2Response):
             for kind in ("ToAddresses", "CcAddresses", "BccAddresses")
             for address in destination.get(kind, [])
         ]
-        template = (params.get("Content") or {}).get("Template")
+        content = params.get("Content") or {}
+        from_address = self._from_address(params)
+        if "Raw" in content:
+            headers = raw_headers(content["Raw"].get("Data", ""))
+            if not destination:
+                recipients = [
+                    address
+                    for _, address in getaddresses(
+                        [value for key in ("To", "Cc", "Bcc") for value in headers.get_all(key, [])]
+                    )
+                    if address
+                ]
+            from_address = from_address or headers.get("From", "")
+        template = content.get("Template")
         backend = self.sesv2_backend
         message_id = backend.send_email_v2(
-            from_address=self._from_address(params),
+            from_address=from_address,
             recipients=recipients,
             configuration_set_name=params.get("ConfigurationSetName"),
             tenant_name=params.get("TenantName"),
@@ -244,7 +301,7 @@ class EmulatorResponse(SESV2Response):
         params = self._body()
         template = (params.get("DefaultContent") or {}).get("Template") or {}
         backend = self.sesv2_backend
-        message_ids = backend.send_bulk_email_v2(
+        results = backend.send_bulk_email_v2(
             from_address=self._from_address(params),
             entries=[
                 [
@@ -260,7 +317,6 @@ class EmulatorResponse(SESV2Response):
                 template.get("TemplateName"), template.get("TemplateArn")
             ),
         )
-        results = [{"Status": "SUCCESS", "MessageId": message_id} for message_id in message_ids]
         return json.dumps({"BulkEmailEntryResults": results})
 
     def _from_address(self, params: dict[str, Any]) -> str:
@@ -270,17 +326,143 @@ class EmulatorResponse(SESV2Response):
             address = identity_arn.rpartition("/")[2]
         return address or ""
 
+    # --- configuration-set options and event destinations ---------------------------
+
+    def put_configuration_set_sending_options(self) -> str:
+        self.sesv2_backend.put_configuration_set_sending_options(
+            self._get_param("ConfigurationSetName"), self._body().get("SendingEnabled", False)
+        )
+        return "{}"
+
+    def _put_options(self, kind: str) -> str:
+        self.sesv2_backend.put_configuration_set_options(
+            self._get_param("ConfigurationSetName"), kind, self._body()
+        )
+        return "{}"
+
+    def put_configuration_set_tracking_options(self) -> str:
+        return self._put_options("TrackingOptions")
+
+    def put_configuration_set_reputation_options(self) -> str:
+        return self._put_options("ReputationOptions")
+
+    def put_configuration_set_suppression_options(self) -> str:
+        return self._put_options("SuppressionOptions")
+
+    def put_configuration_set_vdm_options(self) -> str:
+        return self._put_options("VdmOptions")
+
+    def put_configuration_set_archiving_options(self) -> str:
+        return self._put_options("ArchivingOptions")
+
+    def update_configuration_set(self) -> str:
+        params = self._body()
+        name = params.pop("ConfigurationSetName")
+        self.sesv2_backend.update_configuration_set(name, params)
+        return "{}"
+
+    def create_configuration_set_event_destination(self) -> str:
+        params = self._body()
+        self.sesv2_backend.create_configuration_set_event_destination(
+            self._get_param("ConfigurationSetName"),
+            params["EventDestinationName"],
+            params.get("EventDestination") or {},
+        )
+        return "{}"
+
+    def get_configuration_set_event_destinations(self) -> str:
+        destinations = self.sesv2_backend.event_destinations_of(
+            self._get_param("ConfigurationSetName")
+        )
+        return json.dumps({"EventDestinations": list(destinations.values())})
+
+    def update_configuration_set_event_destination(self) -> str:
+        self.sesv2_backend.update_configuration_set_event_destination(
+            self._get_param("ConfigurationSetName"),
+            self._get_param("EventDestinationName"),
+            self._body().get("EventDestination") or {},
+        )
+        return "{}"
+
+    def delete_configuration_set_event_destination(self) -> str:
+        self.sesv2_backend.delete_configuration_set_event_destination(
+            self._get_param("ConfigurationSetName"), self._get_param("EventDestinationName")
+        )
+        return "{}"
+
+    # --- suppression list and recommendations ----------------------------------------
+
+    def _query(self, name: str) -> str | None:
+        values = parse_qs(self.parsed_url.query).get(name)
+        return values[0] if values else None
+
+    def put_suppressed_destination(self) -> str:
+        params = self._body()
+        self.sesv2_backend.put_suppressed_destination(
+            params["EmailAddress"], params["Reason"], params.get("TenantName")
+        )
+        return "{}"
+
+    def get_suppressed_destination(self) -> str:
+        entry = self.sesv2_backend.get_suppressed_destination(
+            self.uri_match["EmailAddress"], self._query("TenantName")
+        )
+        return json.dumps({"SuppressedDestination": entry.to_dict()})
+
+    def delete_suppressed_destination(self) -> str:
+        self.sesv2_backend.delete_suppressed_destination(
+            self.uri_match["EmailAddress"], self._query("TenantName")
+        )
+        return "{}"
+
+    def list_suppressed_destinations(self) -> str:
+        query = parse_qs(self.parsed_url.query)
+        size = self._query("PageSize")
+        entries, token = self.sesv2_backend.list_suppressed_destinations(
+            self._query("TenantName"),
+            query.get("Reason"),
+            self._query("NextToken"),
+            int(size) if size else None,
+        )
+        return self._paged("SuppressedDestinationSummaries", [e.summary() for e in entries], token)
+
+    def list_recommendations(self) -> str:
+        params = self._body()
+        recommendations, token = self.sesv2_backend.list_recommendations(
+            params.get("Filter") or {}, params.get("NextToken"), params.get("PageSize")
+        )
+        return self._paged("Recommendations", recommendations, token)
+
+    # --- DKIM and rendering ------------------------------------------------------------
+
+    def put_email_identity_dkim_signing_attributes(self) -> str:
+        params = self._body()
+        result = self.sesv2_backend.put_email_identity_dkim_signing_attributes(
+            self._get_param("EmailIdentity"),
+            params["SigningAttributesOrigin"],
+            params.get("SigningAttributes"),
+        )
+        return json.dumps(result)
+
+    def test_render_email_template(self) -> str:
+        rendered = self.sesv2_backend.test_render_email_template(
+            self._get_param("TemplateName"), self._body()["TemplateData"]
+        )
+        return json.dumps({"RenderedTemplate": rendered})
+
     # --- corrected moto operations -------------------------------------------------
 
     def list_email_identities(self) -> str:
-        identities, token = self.sesv2_backend.list_email_identities(
-            next_token=self._get_param("NextToken"), page_size=self._get_param("PageSize")
+        params = self._input()
+        identities, token = self.sesv2_backend.list_email_identities_filtered(
+            params.get("Filter") or {}, params.get("NextToken"), params.get("PageSize")
         )
         return self._paged("EmailIdentities", [i.list_response_object for i in identities], token)
 
     def list_configuration_sets(self) -> str:
-        config_sets, token = self.sesv2_backend.list_configuration_sets(
-            next_token=self._get_param("NextToken"), page_size=self._get_param("PageSize")
+        params = self._input()
+        config_sets, token = self.sesv2_backend.list_configuration_sets_filtered(
+            params.get("Filter") or {}, params.get("NextToken"), params.get("PageSize")
         )
         names = [c.configuration_set_name for c in config_sets]
         return self._paged("ConfigurationSets", names, token)
@@ -338,3 +520,26 @@ class EmulatorResponse(SESV2Response):
         return json.dumps(
             {"DedicatedIpPool": {"PoolName": pool.pool_name, "ScalingMode": pool.scaling_mode}}
         )
+
+
+def _handlers(response_class: type) -> frozenset[str]:
+    return _HANDLERS.setdefault(response_class, frozenset(method_names_from_class(response_class)))
+
+
+_HANDLERS: dict[type, frozenset[str]] = {}
+
+
+def _error(error: HTTPException) -> TYPE_RESPONSE:
+    """An error answer as SES gives it: JSON, its error type, and a request id."""
+    headers = dict(error.get_headers() or [])
+    gen_amzn_requestid_long(headers)
+    return error.code, headers, error.get_body()
+
+
+def raw_headers(data: str) -> Message:
+    """The headers of a raw message, as the JSON body carries it (base64)."""
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise BadRequestException("Content.Raw.Data is not valid base64.") from None
+    return BytesHeaderParser().parsebytes(raw)

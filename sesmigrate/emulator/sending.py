@@ -50,7 +50,22 @@ class TenantSending(_Base):
         identity, config_set = self._check_send(
             from_address, recipients, configuration_set_name, tenant_name, template_name
         )
+        return self._record(
+            from_address, identity, config_set, tenant_name, template_name, recipients
+        )
+
+    def _record(
+        self,
+        from_address: str,
+        identity: str,
+        config_set: str | None,
+        tenant_name: str | None,
+        template_name: str | None,
+        recipients: list[str],
+    ) -> str:
+        """Keep an accepted message; the quota counts recipients, with v1's sends (one counter)."""
         message_id = get_random_message_id()
+        self.core_backend.sent_message_count += len(recipients)
         self.sent.append(
             SentMessage(
                 message_id,
@@ -72,10 +87,23 @@ class TenantSending(_Base):
         tenant_name: str | None,
         template_name: str | None,
     ) -> tuple[str, str | None]:
+        self._check_recipients(recipients)
+        return self._check_request(from_address, configuration_set_name, tenant_name, template_name)
+
+    @staticmethod
+    def _check_recipients(recipients: list[str]) -> None:
         if not recipients:
             raise BadRequestException("At least one recipient is required.")
         if len(recipients) > MAX_RECIPIENTS:
             raise MessageRejected(f"A message can have at most {MAX_RECIPIENTS} recipients.")
+
+    def _check_request(
+        self,
+        from_address: str,
+        configuration_set_name: str | None,
+        tenant_name: str | None,
+        template_name: str | None,
+    ) -> tuple[str, str | None]:
         identity_name = self._sending_identity(from_address)
         identity = self.core_backend.email_identities[identity_name]
         config_set_name = configuration_set_name or identity.configuration_set_name
@@ -136,20 +164,27 @@ class TenantSending(_Base):
         configuration_set_name: str | None,
         tenant_name: str | None,
         template_name: str,
-    ) -> list[str]:
-        """One message id per entry; request-wide rules are checked once, before any send."""
+    ) -> list[dict[str, str]]:
+        """One result per entry, as SES gives: request-wide rules (sender, configuration set,
+        tenant, template) fail the whole request; an entry's own recipients fail that entry."""
         if not entries:
             raise BadRequestException("BulkEmailEntries must not be empty.")
+        identity, config_set = self._check_request(
+            from_address, configuration_set_name, tenant_name, template_name
+        )
+        results = []
         for recipients in entries:
-            self._check_send(
-                from_address, recipients, configuration_set_name, tenant_name, template_name
+            try:
+                self._check_recipients(recipients)
+            except (BadRequestException, MessageRejected) as refused:
+                status = "INVALID_PARAMETER" if recipients == [] else "MESSAGE_REJECTED"
+                results.append({"Status": status, "Error": refused.message})
+                continue
+            message_id = self._record(
+                from_address, identity, config_set, tenant_name, template_name, recipients
             )
-        return [
-            self.send_email_v2(
-                from_address, recipients, configuration_set_name, tenant_name, template_name
-            )
-            for recipients in entries
-        ]
+            results.append({"Status": "SUCCESS", "MessageId": message_id})
+        return results
 
     def resolve_template(self, template_name: str | None, template_arn: str | None) -> str | None:
         """The template a send names, by name or by ARN."""

@@ -31,7 +31,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from . import install
 from .accounts import load_account, realistic_account
 from .control import CONTROL_PREFIX, TrafficSettings, UnknownControlCommand, handle
-from .models import emulator_backends
+from .models import emulator_backends, set_auto_verify
 from .traffic import set_policy
 
 HOST = "127.0.0.1"
@@ -50,6 +50,7 @@ class ServerOptions:
     region: str = "us-east-1"
     state_file: Path | None = None
     tenant_quota: int | None = None
+    auto_verify: bool = False
 
 
 class ControlMiddleware:
@@ -154,6 +155,7 @@ def load_state(path: Path) -> None:
 def prepare(options: ServerOptions) -> None:
     """Load the saved or generated account and set the traffic policy, before serving."""
     install()
+    set_auto_verify(options.auto_verify)
     if options.state_file is not None and options.state_file.exists():
         load_state(options.state_file)
     elif options.demo_account:

@@ -138,3 +138,21 @@ def test_aws_cli_get_tenant_exits_nonzero_with_not_found_when_the_tenant_is_miss
     assert "NotFoundException" in done.stderr
     assert "Tenant ghost does not exist." in done.stderr
     assert done.stdout == ""
+
+
+def test_aws_cli_of_the_older_wire_generation_lists_identities_and_configuration_sets(
+    url: str,
+) -> None:
+    """The CLI v1 carries its own botocore, of the older generation: it lists by GET."""
+    aws(url, "create-email-identity", "--email-identity", "acme.example.com")
+    aws(url, "create-email-identity", "--email-identity", "globex.example.com")
+    aws(url, "create-configuration-set", "--configuration-set-name", "acme-pro")
+
+    every = aws(url, "list-email-identities")["EmailIdentities"]
+    paged = aws(url, "list-email-identities", "--page-size", "1")
+    sets = aws(url, "list-configuration-sets")["ConfigurationSets"]
+
+    assert sorted(i["IdentityName"] for i in every) == ["acme.example.com", "globex.example.com"]
+    assert [i["IdentityName"] for i in paged["EmailIdentities"]] == ["acme.example.com"]
+    assert "NextToken" in paged
+    assert sets == ["acme-pro"]

@@ -288,12 +288,39 @@ class TestAssociations:
 
         assert [r["ResourceArn"] for p in pages for r in p["TenantResources"]] == arns
 
-    def test_deleting_an_identity_drops_its_associations(self, ses: Any) -> None:
+    def test_deleting_an_associated_identity_is_refused(self, ses: Any) -> None:
         identity = make_identity(ses)
         ses.create_tenant(TenantName="acme")
         ses.create_tenant_resource_association(TenantName="acme", ResourceArn=identity)
 
+        with pytest.raises(ses.exceptions.BadRequestException) as refused:
+            ses.delete_email_identity(EmailIdentity="acme.example.com")
+        ses.delete_tenant_resource_association(TenantName="acme", ResourceArn=identity)
         ses.delete_email_identity(EmailIdentity="acme.example.com")
+
+        assert "because it has tenant associations" in str(refused.value)
+        assert ses.list_tenant_resources(TenantName="acme")["TenantResources"] == []
+
+    def test_deleting_an_associated_configuration_set_is_refused(self, ses: Any) -> None:
+        ses.create_configuration_set(ConfigurationSetName="cs")
+        arn = "arn:aws:ses:us-east-1:123456789012:configuration-set/cs"
+        ses.create_tenant(TenantName="acme")
+        ses.create_tenant_resource_association(TenantName="acme", ResourceArn=arn)
+
+        with pytest.raises(ses.exceptions.BadRequestException):
+            ses.delete_configuration_set(ConfigurationSetName="cs")
+        ses.delete_tenant(TenantName="acme")
+        ses.delete_configuration_set(ConfigurationSetName="cs")
+
+        assert ses.list_configuration_sets()["ConfigurationSets"] == []
+
+    def test_deleting_an_associated_template_drops_its_associations(self, ses: Any) -> None:
+        ses.create_email_template(TemplateName="welcome", TemplateContent={"Subject": "Hi"})
+        arn = "arn:aws:ses:us-east-1:123456789012:template/welcome"
+        ses.create_tenant(TenantName="acme")
+        ses.create_tenant_resource_association(TenantName="acme", ResourceArn=arn)
+
+        ses.delete_email_template(TemplateName="welcome")
 
         assert ses.list_tenant_resources(TenantName="acme")["TenantResources"] == []
 

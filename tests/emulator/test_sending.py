@@ -5,6 +5,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from sesmigrate.emulator.control import TrafficSettings
+
 ARN = "arn:aws:ses:us-east-1:123456789012"
 SIMPLE = {"Simple": {"Subject": {"Data": "Hi"}, "Body": {"Text": {"Data": "Hello"}}}}
 
@@ -178,3 +180,68 @@ def test_send_bulk_email_checks_the_tenant_once_for_all_entries(account: Any) ->
     assert [m.recipients for m in account.control.sent_messages()] == [
         (f"user{i}@simulator.amazonses.com",) for i in range(3)
     ]
+
+
+def bulk(ses: Any, *entries: list[str]) -> list[dict[str, Any]]:
+    return ses.send_bulk_email(
+        FromEmailAddress="news@acme.example.com",
+        DefaultContent={"Template": {"TemplateName": "welcome", "TemplateData": "{}"}},
+        BulkEmailEntries=[{"Destination": {"ToAddresses": to}} for to in entries],
+    )["BulkEmailEntryResults"]
+
+
+def test_bulk_send_answers_per_entry_and_a_bad_entry_fails_only_itself(account: Any) -> None:
+    too_many = [f"r{n}@example.com" for n in range(51)]
+
+    results = bulk(account.ses, ["a@example.com"], too_many, ["b@example.com"])
+
+    assert [r["Status"] for r in results] == ["SUCCESS", "MESSAGE_REJECTED", "SUCCESS"]
+    assert "MessageId" not in results[1] and results[1]["Error"]
+    assert [m.recipients for m in account.control.sent_messages()] == [
+        ("a@example.com",),
+        ("b@example.com",),
+    ]
+
+
+def test_raw_send_without_destination_takes_recipients_from_the_headers(account: Any) -> None:
+    raw = (
+        b"From: News <news@acme.example.com>\r\nTo: a@example.com, B <b@example.com>\r\n"
+        b"Cc: c@example.com\r\nSubject: Hi\r\n\r\nHello\r\n"
+    )
+
+    account.ses.send_email(Content={"Raw": {"Data": raw}})
+
+    (message,) = account.control.sent_messages()
+    assert message.recipients == ("a@example.com", "b@example.com", "c@example.com")
+    assert message.identity == "acme.example.com"
+
+
+def test_sending_quota_counts_recipients_across_v1_and_v2(account: Any) -> None:
+    send(
+        account.ses,
+        Destination={"ToAddresses": ["a@example.com"], "CcAddresses": ["b@example.com"]},
+    )
+    account.client("ses").send_email(
+        Source="news@acme.example.com",
+        Destination={"ToAddresses": ["c@example.com"]},
+        Message={"Subject": {"Data": "Hi"}, "Body": {"Text": {"Data": "Hello"}}},
+    )
+
+    v2 = account.ses.get_account()["SendQuota"]["SentLast24Hours"]
+    v1 = account.client("ses").get_send_quota()["SentLast24Hours"]
+
+    assert (v2, v1) == (3.0, 3.0)
+
+
+def test_every_answer_carries_a_request_id_and_json_throttles_included(account: Any) -> None:
+    ses = account.client("sesv2", retries={"total_max_attempts": 1})
+    ok = ses.list_tenants()["ResponseMetadata"]
+    account.control.set_traffic(TrafficSettings(op_rates=(("ListTenants", 0.001),), tick_ms=0.0))
+    ses.list_tenants()
+    with pytest.raises(ClientError) as throttled:
+        ses.list_tenants()
+    account.control.set_traffic(TrafficSettings())
+
+    metadata = throttled.value.response["ResponseMetadata"]
+    assert ok["RequestId"] and ok["HTTPHeaders"]["content-type"].startswith("application/json")
+    assert metadata["HTTPStatusCode"] == 429 and metadata["RequestId"]
