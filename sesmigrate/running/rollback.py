@@ -314,16 +314,19 @@ def _refuse_under_later_plans(
     if not later:
         return
     documents = journal.plans()
-    named = []
-    for (checksum, cohort), touched in sorted(later.items()):
-        source = documents.get(checksum, ("", f"plan {checksum[:19]}..."))[1]
-        named.append(f"{cohort} of {source} ({', '.join(sorted(touched)[:3])})")
-    first_source = named[0].split(" of ", 1)[1].rsplit(" (", 1)[0]
-    first_cohort = named[0].split(" of ", 1)[0]
+    named = [
+        (cohort, documents.get(checksum, ("", f"plan {checksum[:19]}..."))[1], touched)
+        for (checksum, cohort), touched in sorted(later.items())
+    ]
+    shown = "; ".join(
+        f"{cohort} of {source} ({', '.join(sorted(touched)[:3])})"
+        for cohort, source, touched in named[:3]
+    )
+    cohort, source, _ = named[0]
     raise SesmigrateError(
         f"cannot roll back {', '.join(part.chosen)}: later plans' applied cohorts build on "
-        f"what it made: {'; '.join(named[:3])}; roll those back first (sesmigrate rollback "
-        f"{first_source} --cohort {first_cohort}), or the whole migration with --cohort all"
+        f"what it made: {shown}; roll those back first (sesmigrate rollback {source} "
+        f"--cohort {cohort}), or the whole migration with --cohort all"
     )
 
 

@@ -27,6 +27,7 @@ from sesmigrate.state.journal import (
     migration_journal_path,
 )
 from sesmigrate.state.lock import ApplyLock
+from tests.state.test_journal import OLD_LAYOUT
 from tests.state.test_lock import HOLD
 
 pytestmark = pytest.mark.parametrize("emulator", ["http"], indirect=True)
@@ -628,26 +629,6 @@ def test_unlock_clears_a_stale_record_and_refuses_a_live_holder(
     assert "no lock was held" in capsys.readouterr().out
 
 
-ONE_PLAN_LAYOUT = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE entries (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    key TEXT NOT NULL,
-    direction TEXT NOT NULL,
-    cohort TEXT NOT NULL,
-    state TEXT NOT NULL,
-    made INTEGER NOT NULL DEFAULT 0,
-    previous TEXT,
-    noted TEXT,
-    error TEXT,
-    started REAL NOT NULL,
-    finished REAL,
-    UNIQUE (key, direction)
-);
-"""
-"""A plan's journal as the first versions wrote it: one file per plan, named by checksum."""
-
-
 def as_one_plan_journal(journey: "Journey") -> Path:
     """Move the journey's journal into the one-plan layout of an earlier version."""
     plan = journey.plan
@@ -663,7 +644,7 @@ def as_one_plan_journal(journey: "Journey") -> Path:
     legacy = legacy_journal_path(journey.state, plan.checksum)
     legacy.parent.mkdir(parents=True)
     with sqlite3.connect(legacy) as db:
-        db.executescript(ONE_PLAN_LAYOUT)
+        db.executescript(OLD_LAYOUT)
         db.execute("INSERT INTO meta VALUES ('plan', ?)", (plan.checksum,))
         db.executemany(
             "INSERT INTO entries (key, direction, cohort, state, made, previous, noted, error, "
