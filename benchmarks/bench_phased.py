@@ -175,8 +175,12 @@ def run_cli(folder: Path, *args: str) -> str:
         cwd=folder,
         capture_output=True,
         text=True,
-        # the run's emulator is an account of its own: so is its lock
-        env={**os.environ, "SESMIGRATE_LOCK_DIR": str(folder / ".sesmigrate" / "locks")},
+        # the run's emulator is an account of its own: so are its state and its lock
+        env={
+            **os.environ,
+            "SESMIGRATE_STATE_DIR": str(folder / ".sesmigrate"),
+            "SESMIGRATE_LOCK_DIR": str(folder / ".sesmigrate" / "locks"),
+        },
     )
     if done.returncode != 0:
         raise RuntimeError(f"sesmigrate {args[0]} failed: {done.stderr.strip()[-1500:]}")
@@ -463,7 +467,7 @@ def scenarios(args: argparse.Namespace) -> list[Scenario]:
     )
     account = TrafficSettings(latency_ms=args.latency_ms, rate_limit=args.account_rate)
     made = []
-    for customers in args.sizes:
+    for customers in args.sizes if args.limits != "account" else ():
         made.append(
             Scenario(
                 customers,
@@ -475,7 +479,7 @@ def scenarios(args: argparse.Namespace) -> list[Scenario]:
                 blog=True,
             )
         )
-    for customers in args.sizes:
+    for customers in args.sizes if args.limits != "operation" else ():
         made.append(
             Scenario(
                 customers,
@@ -500,6 +504,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help=f"Sizes {QUICK_SIZES}: minutes.")
     parser.add_argument("--op-rate", type=float, default=10.0, help="Calls/s of each operation.")
     parser.add_argument("--account-rate", type=float, default=100.0, help="Account-wide calls/s.")
+    parser.add_argument(
+        "--limits",
+        choices=("both", "operation", "account"),
+        default="both",
+        help="Run the per-operation limits, the account-wide one, or both.",
+    )
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--headroom", type=float, default=0.8, help="Share of a limit to use.")
     parser.add_argument("--canary", type=int, default=3)

@@ -2,7 +2,8 @@
 
 Against AWS the scan's wall time is set by round trips and the account's API rate, not
 CPU. So every list is walked by NextToken (several have no boto3 paginator), each page's
-per-item reads are handed to a bounded pool as soon as the page arrives, and every HTTP
+per-item reads are handed to its operation's own bounded pool (`lanes.py`: SES limits each
+operation on its own) as soon as the page arrives, and every HTTP
 attempt passes the `RateLimiter` attached to the client (fixed `--rate`/`--op-rate`
 caps, adaptive slow-down on 429), while botocore's retry mode absorbs throttles and
 transient faults. A resource deleted between its list and its read is skipped with a
@@ -56,6 +57,7 @@ from ..planning.snapshot import (
 from ..running.executor import Progress
 from ..state.rates import RateMemory
 from .clients import AccountBinding, AwsSettings, Clients, aws_errors, caller_identity, make_clients
+from .lanes import Lanes
 from .ratelimit import RateLimiter
 
 PAGE_SIZES = {
@@ -67,7 +69,16 @@ PAGE_SIZES = {
     "list_tenant_resources": 100,
     "list_reputation_entities": 100,
 }
-
+LISTS = 8
+"""Workers for the lists and bulk reads a scan starts at once (each walks its pages)."""
+READ_LANES = (
+    "list_email_identities",
+    "list_configuration_sets",
+    "list_dedicated_ip_pools",
+    "list_email_templates",
+    "list_tenants",
+)
+"""The lists whose items a scan reads one by one, each in a lane of its own."""
 
 DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 """Error codes of a caller who may not read something: said as 'was denied'."""
@@ -91,11 +102,11 @@ def _listed_name(item: dict[str, Any]) -> str:
 
 
 class AccountReader:
-    """One scan's state: the pool, the notes, the progress; its per-item reads are shared
+    """One scan's state: the lanes, the notes, the progress; its per-item reads are shared
     with `verification`, which reads only some items but must parse them the same way."""
 
-    def __init__(self, ses: Any, pool: ThreadPoolExecutor, progress: ScanProgress) -> None:
-        self.ses, self.executor, self.progress = ses, pool, progress
+    def __init__(self, ses: Any, lanes: Lanes, progress: ScanProgress) -> None:
+        self.ses, self.lanes, self.progress = ses, lanes, progress
         self.notes: list[str] = []
         self._lock = threading.Lock()
 
@@ -124,11 +135,12 @@ class AccountReader:
     def each(
         self, method: str, key: str, calls_per_item: int, read: Callable[[Any], Any]
     ) -> list[Future[Any]]:
-        """Start `read` for every item of a list as soon as its page arrives."""
+        """Start `read` for every item of a list as soon as its page arrives, in the list's
+        lane."""
         futures: list[Future[Any]] = []
         for items in self.pages(method, key):
             self.progress.expect(calls_per_item * len(items))
-            futures += [self.executor.submit(self.vanishing, read, item) for item in items]
+            futures += [self.lanes.submit(method, self.vanishing, read, item) for item in items]
         return futures
 
     def vanishing(self, read: Callable[[Any], Any], item: Any) -> Any:
@@ -342,7 +354,9 @@ def scan_account(
 ) -> Inventory:
     """Scan the account `settings` point at, at most at the given rates (`log_groups`: as
     `scan`), starting from the rates `memory` holds and leaving it what this scan learned."""
-    clients = make_clients(replace(settings, max_pool_connections=max(parallelism, 10)))
+    # a connection for every worker that may send at once: the lists' and each read lane's
+    connections = LISTS + len(READ_LANES) * parallelism
+    clients = make_clients(replace(settings, max_pool_connections=connections))
     binding = caller_identity(clients)
     if memory is None:
         RateLimiter(rate, op_rates).attach_all(clients)
@@ -374,8 +388,8 @@ def scan(
     def pool_arn(name: str) -> str:
         return f"arn:{partition}:ses:{binding.region}:{binding.account}:dedicated-ip-pool/{name}"
 
-    with aws_errors(), ThreadPoolExecutor(max_workers=parallelism) as pool:
-        run = AccountReader(clients.ses, pool, progress or Progress())
+    with aws_errors(), Lanes(parallelism) as lanes, ThreadPoolExecutor(LISTS) as pool:
+        run = AccountReader(clients.ses, lanes, progress or Progress())
         lists = {
             "account": pool.submit(run.account, binding),
             "identities": pool.submit(

@@ -18,11 +18,12 @@ given (a planned name now taken), its associations only for the tenants given (d
 """
 
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..aws.clients import Clients, aws_errors
+from ..aws.lanes import Lanes
 from ..aws.scanner import AccountReader, ScanProgress
 from ..planning.ownership import CONFIGURATION_SET, IDENTITY, TEMPLATE, Customer, ownership
 from ..planning.plan import Plan
@@ -103,10 +104,10 @@ def live_view(
     planned = [c for c in plan.customers if c.id in members]
     seen = plan.seen
     counted = _Counted(progress)
-    with aws_errors(), ThreadPoolExecutor(max_workers=parallelism) as pool:
-        run = AccountReader(clients.ses, pool, counted)
+    with aws_errors(), Lanes(parallelism) as lanes:
+        run = AccountReader(clients.ses, lanes, counted)
         listed = {
-            kind: pool.submit(_names, run, method, key)
+            kind: lanes.submit("lists", _names, run, method, key)
             for kind, method, key in (
                 (IDENTITY, "list_email_identities", "EmailIdentities"),
                 (CONFIGURATION_SET, "list_configuration_sets", "ConfigurationSets"),
@@ -141,36 +142,55 @@ def live_view(
         if read_all:
             wanted = {IDENTITY: set(identities), CONFIGURATION_SET: set(config_sets)}
             wanted[TEMPLATE] = set(templates)
-        read_identities = _read(
-            pool, run, run.identity, sorted(wanted[IDENTITY] & identities.keys()), identities
+        # every lane at once: the configuration sets the identities name as their default
+        # are read once the identities are, the others meanwhile
+        reading_identities = _read(
+            lanes, IDENTITY, run, run.identity, wanted[IDENTITY] & identities.keys(), identities
         )
-        defaults = {i.configuration_set for i in read_identities if i.configuration_set}
-        wanted[CONFIGURATION_SET] |= defaults
-        read_sets = _read(
-            pool,
+        reading_sets = _read(
+            lanes,
+            CONFIGURATION_SET,
             run,
             run.configuration_set,
-            sorted(wanted[CONFIGURATION_SET] & config_sets.keys()),
+            wanted[CONFIGURATION_SET] & config_sets.keys(),
             None,
         )
-        read_templates = _read(
-            pool, run, run.template, sorted(wanted[TEMPLATE] & templates.keys()), templates
+        reading_templates = _read(
+            lanes, TEMPLATE, run, run.template, wanted[TEMPLATE] & templates.keys(), templates
         )
         tagged = sorted(set(tenant_tags) & tenants.keys())
-        migrations = dict(
-            zip(
-                tagged,
-                pool.map(lambda name: run.vanishing(lambda n: _migration(run, n), name), tagged),
-                strict=True,
+        reading_tags = [
+            lanes.submit("get_tenant", run.vanishing, lambda n: _migration(run, n), name)
+            for name in tagged
+        ]
+        held_by = sorted(set(associations_of) & tenants.keys())
+        reading_held = [
+            lanes.submit(
+                "list_tenant_resources", run.vanishing, lambda n: _associations(run, n), name
             )
+            for name in held_by
+        ]
+        read_identities = _results(reading_identities)
+        defaults = {i.configuration_set for i in read_identities if i.configuration_set}
+        more_sets = _read(
+            lanes,
+            CONFIGURATION_SET,
+            run,
+            run.configuration_set,
+            (defaults - wanted[CONFIGURATION_SET]) & config_sets.keys(),
+            None,
         )
+        read_sets = sorted(_results(reading_sets) + _results(more_sets), key=lambda item: item.name)
+        read_templates = _results(reading_templates)
+        migrations = dict(zip(tagged, (f.result() for f in reading_tags), strict=True))
         for name, tags in migrations.items():
             if tags is None:  # deleted since it was listed
                 del tenants[name]
-        held_by = sorted(set(associations_of) & tenants.keys())
-        held = dict(
-            zip(held_by, pool.map(lambda name: _associations(run, name), held_by), strict=True)
-        )
+        held = {
+            name: resources
+            for name, f in zip(held_by, reading_held, strict=True)
+            if (resources := f.result()) is not None and name in tenants
+        }
     partial = Inventory(
         account=AccountInfo(plan.account, plan.region, partition_of(plan.region), 0, 0, True, True),
         identities=tuple(read_identities),
@@ -212,17 +232,21 @@ def _name_of(item: dict[str, Any]) -> str:
 
 
 def _read(
-    pool: ThreadPoolExecutor,
+    lanes: Lanes,
+    lane: str,
     run: AccountReader,
     read: Any,
-    names: list[str],
+    names: set[str],
     listed: dict[str, Any] | None,
-) -> list[Any]:
-    """`read` each name (given its listed item when the reader takes one), skipping any
-    deleted since it was listed."""
+) -> list[Future[Any]]:
+    """Start `read` of each name in `lane` (given its listed item when the reader takes one)."""
     run.progress.expect(len(names))
-    items = [listed[name] if listed is not None else name for name in names]
-    futures = [pool.submit(run.vanishing, read, item) for item in items]
+    items = [listed[name] if listed is not None else name for name in sorted(names)]
+    return [lanes.submit(lane, run.vanishing, read, item) for item in items]
+
+
+def _results(futures: list[Future[Any]]) -> list[Any]:
+    """What the reads found, skipping any resource deleted since it was listed."""
     return [r for f in futures if (r := f.result()) is not None]
 
 

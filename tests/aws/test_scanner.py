@@ -1,6 +1,7 @@
 """The scanner against the emulator's realistic account, in-process and over HTTP."""
 
 import json
+import threading
 from dataclasses import replace
 from typing import Any
 
@@ -456,3 +457,25 @@ def test_a_pattern_matches_ses_events_when_its_source_can_be_aws_ses(
     text = pattern if isinstance(pattern, str) else json.dumps(pattern)
 
     assert scanner._matches_ses(text) is matches
+
+
+def test_scan_reads_configuration_sets_while_identity_reads_wait(emulator: Any) -> None:
+    """With one worker per operation, identity reads held until a configuration set has been
+    read can only finish if each operation has workers of its own (SES limits each apart)."""
+    load(emulator, customers=4)
+    ses = emulator.client("sesv2")
+    set_read = threading.Event()
+    waited: list[bool] = []
+
+    def hold_identity(**_: Any) -> None:
+        # one wait that times out fails the test: the others need not wait as long
+        waited.append(set_read.wait(timeout=30 if all(waited) else 0))
+
+    ses.meta.events.register("before-call.sesv2.GetEmailIdentity", hold_identity)
+    ses.meta.events.register("after-call.sesv2.GetConfigurationSet", lambda **_: set_read.set())
+    clients = Clients(ses=ses, sts=emulator.client("sts"), region="us-east-1")
+
+    found = scanner.scan(clients, BINDING, parallelism=1)
+
+    assert waited and all(waited)
+    assert len(found.identities) == len(waited)

@@ -2,16 +2,18 @@
 
 import json
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from sesmigrate.aws.clients import AwsSettings
+from sesmigrate.aws.clients import AwsSettings, Clients
 from sesmigrate.cli import main
 from sesmigrate.emulator.control import TrafficSettings
 from sesmigrate.planning.build import PlanRequest, make_plan
 from sesmigrate.planning.plan import checksum_of, plan_to_json, read_plan
+from sesmigrate.running.verification import live_view
 from tests.planning.test_plan import format_1
 from tests.running.test_apply import Journey, one_line
 
@@ -218,3 +220,29 @@ def test_status_full_reports_an_existing_resource_retagged_to_an_applied_custome
     assert json.loads(capsys.readouterr().out)["drift"] == [
         f"identity/{moved} of customer {customer!r} is not in tenant {journey.tenant_of(customer)}"
     ]
+
+
+def test_cohort_configuration_sets_are_read_while_its_identity_reads_wait(
+    emulator: Any, tmp_path: Path
+) -> None:
+    """Each operation has workers of its own: an identity read held until a configuration set
+    has been read ends, even with one worker per operation."""
+    journey = Journey(emulator, tmp_path, customers=20)
+    members = journey.cohort("canary")
+    identities, config_sets = cohort_resources(journey, "canary")
+    assert identities and config_sets
+    ses = emulator.client("sesv2")
+    set_read = threading.Event()
+    waited: list[bool] = []
+
+    def hold_identity(**_: Any) -> None:
+        waited.append(set_read.wait(timeout=30 if all(waited) else 0))
+
+    ses.meta.events.register("before-call.sesv2.GetEmailIdentity", hold_identity)
+    ses.meta.events.register("after-call.sesv2.GetConfigurationSet", lambda **_: set_read.set())
+    clients = Clients(ses=ses, sts=emulator.client("sts"), region="us-east-1")
+
+    view = live_view(clients, journey.plan, members, parallelism=1)
+
+    assert len(waited) == len(identities) and all(waited)
+    assert set(view.customers) >= set(members)
