@@ -64,6 +64,8 @@ class Rates:
             return f"at an assumed {self.default:g} call/s per operation"
         if self.account is not None and not self.by_operation:
             return f"at {self.account:g} calls/s for the account ({self.source})"
+        if self.source == "learned" and self.default != DEFAULT_RATE:
+            return f"at learned rates per operation (not yet learned: {self.default:g} calls/s)"
         return f"at {self.source} rates per operation"
 
 

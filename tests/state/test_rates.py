@@ -146,7 +146,7 @@ class TestRecord:
 
 
 class TestRatesForEstimates:
-    def test_learned_limits_count_at_the_headroom_and_lower_bounds_at_least_one_a_second(
+    def test_learned_limits_count_at_the_headroom_and_lower_bounds_at_least_the_median(
         self, tmp_path: Path
     ) -> None:
         wall = Wall()
@@ -162,7 +162,38 @@ class TestRatesForEstimates:
 
         assert rates.source == "learned"
         assert rates.of("CreateTenant") == pytest.approx(8.0)
+        assert rates.of("ListTenants") == pytest.approx(8.0)
+
+    def test_an_operation_not_learned_yet_counts_at_the_median_learned_limit(
+        self, tmp_path: Path
+    ) -> None:
+        wall = Wall()
+        save(
+            tmp_path,
+            wall,
+            GetEmailIdentity=Observation(limit=10.0, at_least=10.0),
+            GetConfigurationSet=Observation(limit=12.0, at_least=12.0),
+            ListTenants=Observation(limit=40.0, at_least=40.0),
+        )
+        learned = load_rates(tmp_path, ACCOUNT, REGION, wall)
+
+        rates = rates_for(learned, headroom=0.5, rate=None, op_rates={})
+
+        assert rates.of("CreateTenantResourceAssociation") == pytest.approx(6.0)
+        assert rates.of("ListTenants") == pytest.approx(20.0)
+        assert "not yet learned: 6 calls/s" in rates.describe()
+
+    def test_lower_bounds_alone_leave_unlearned_operations_at_one_a_second(
+        self, tmp_path: Path
+    ) -> None:
+        wall = Wall()
+        save(tmp_path, wall, ListTenants=Observation(limit=None, at_least=0.4))
+        learned = load_rates(tmp_path, ACCOUNT, REGION, wall)
+
+        rates = rates_for(learned, headroom=0.8, rate=None, op_rates={})
+
         assert rates.of("ListTenants") == 1.0
+        assert rates.of("CreateTenant") == 1.0
 
     def test_given_rates_win_over_learned_ones(self, tmp_path: Path) -> None:
         wall = Wall()
