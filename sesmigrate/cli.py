@@ -28,6 +28,7 @@ from .aws.clients import AwsSettings, caller_identity, make_clients, parse_op_ra
 from .aws.scanner import scan_account
 from .errors import SesmigrateError
 from .files import read_text, write_atomically
+from .helptext import ReadableHelp
 from .planning.build import (
     PlanRequest,
     check_overwrite,
@@ -70,6 +71,8 @@ app = typer.Typer(
     help="Plan, review, apply and roll back the move of an SES account onto SES tenants.",
     add_completion=True,
     pretty_exceptions_show_locals=False,
+    cls=ReadableHelp,
+    rich_markup_mode=None,
 )
 stdout = Console(soft_wrap=True)
 stderr = Console(stderr=True, soft_wrap=True)
