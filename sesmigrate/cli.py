@@ -106,7 +106,10 @@ def _root(
         stdout.print(ctx.get_help(), markup=False, highlight=False)
 
 
-Region = Annotated[str | None, typer.Option(help="AWS region (default: profile or AWS_REGION).")]
+Region = Annotated[
+    str | None,
+    typer.Option(help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)."),
+]
 Profile = Annotated[str | None, typer.Option(help="AWS profile from ~/.aws/config.")]
 EndpointUrl = Annotated[
     str | None,
