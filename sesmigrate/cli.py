@@ -40,7 +40,7 @@ from .planning.durations import duration
 from .planning.estimates import PlanEstimate
 from .planning.ownership import ownership
 from .planning.plan import Plan, Step, plan_to_json, read_plan
-from .planning.rules import ownership_rules
+from .planning.rules import ownership_rules, scan_rules
 from .report import render
 from .report.files import write_cutover_pages
 from .report.kits import cutover_combined, iam_document
@@ -176,8 +176,8 @@ def scan(
             progress=progress,
             memory=memory,
         )
-    write_atomically(output, inventory.to_json(__version__))
-    summary = ScanSummary(inventory, ownership(inventory, rules), str(output))
+    write_atomically(output, replace(inventory, rules=scan_rules(rules)).to_json(__version__))
+    summary = ScanSummary(inventory, ownership(inventory, rules), str(output), rules)
     if format is SummaryFormat.json:
         print(summary.to_json(), end="")
     else:
@@ -272,7 +272,7 @@ def plan(
     )
     with call_progress(stderr, "Scanning SES") as progress:
         result = make_plan(request, progress)
-    target = output or default_plan_path(result.spec)
+    target = output or default_plan_path(result.spec, result.plan)
     check_overwrite(target, home.state_dir(state_dir))
     sealed = plan_to_json(result.plan)
     write_atomically(target, sealed)
