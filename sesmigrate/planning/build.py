@@ -196,7 +196,7 @@ def _make_plan(
     notes += mapping_warnings(rules, inventory)
     desired = desired_state(strategy, owners, inventory, spec)
     changes = with_monitoring(diff(inventory, desired, owners, spec), inventory, spec)
-    check_adoptions(spec, changes, inventory)
+    check_adoptions(spec, changes, inventory, request.overrides.get("adopt") or ())
     named, membership, path, kept = _membership(request, spec, inventory, owners)
     ordered = cohorts(changes.actions, owners.customers, spec.cohorts, named)
     notes += [*kept, *canary_companions(ordered, changes)]

@@ -46,7 +46,8 @@ def empty_account(inventory: Inventory, owners: Ownership, rules: OwnershipRules
     if not inventory.identities and not inventory.configuration_sets:
         return (
             f"account {account.account_id} has no identities and no configuration sets in "
-            f"{account.region}: nothing to migrate; check --region (or AWS_REGION) and --profile"
+            f"{account.region}, so there is nothing to migrate: check --region (or AWS_REGION) "
+            "and --profile"
         )
     if owners.customers:
         return None
@@ -89,10 +90,11 @@ def tier_warnings(spec: MigrationSpec, owners: Ownership, dedicated_flag: bool) 
             continue
         typo = closest(tier, known)
         said = f"{where} names tier {tier!r}, which no customer has"
+        tiers = f"the account's tiers are {_listed(known)}"
         if typo is not None:
-            errors.append(f"{said} (did you mean {typo!r}?; the account's tiers: {_listed(known)})")
+            errors.append(f"{said} (did you mean {typo!r}? {tiers})")
         else:
-            warnings.append(f"{said} (the account's tiers: {_listed(known)}): it applies to no one")
+            warnings.append(f"{said} ({tiers}): it applies to no one")
     if errors:
         raise UnmatchedNameError(errors)
     return warnings
@@ -122,8 +124,12 @@ def _hint(name: str, known: set[str]) -> str:
     return f" (did you mean {match!r}?)" if match is not None else ""
 
 
-def check_adoptions(spec: MigrationSpec, changes: Changes, inventory: Inventory) -> None:
-    """Every tenant to adopt must be one a desired tenant takes over; else say what it takes."""
+def check_adoptions(
+    spec: MigrationSpec, changes: Changes, inventory: Inventory, flagged: Iterable[str] = ()
+) -> None:
+    """Every tenant to adopt must be one a desired tenant takes over; else say what it takes.
+    `flagged` are the names given with `--adopt` (the others come from the spec's `adopt`)."""
+    flags = set(flagged)
     used = {name for name, _ in changes.tenants}
     existing = {t.name: t for t in inventory.tenants}
     unmanaged = sorted(n for n, t in existing.items() if t.migration is None)
@@ -131,15 +137,16 @@ def check_adoptions(spec: MigrationSpec, changes: Changes, inventory: Inventory)
     for name in spec.adopt:
         if name in used:
             continue
+        where = f"--adopt {name}" if name in flags else f"adopt = [{name!r}]"
         if name not in existing:
             problems.append(
-                f"--adopt {name}: the account has no tenant {name!r}"
+                f"{where}: the account has no tenant {name!r}"
                 + _hint(name, set(unmanaged))
                 + f" (unmanaged tenants: {_listed(unmanaged)})"
             )
             continue
         problems.append(
-            f"--adopt {name}: no desired tenant is named {name!r}, so adopting it would do "
+            f"{where}: no desired tenant is named {name!r}, so adopting it would do "
             f"nothing; a tenant is adopted when the tenant name template "
             f"({spec.tenant_name_template!r}) gives its name to a customer's tenant: "
             + _adoption_needs(name, spec.tenant_name_template)

@@ -97,7 +97,7 @@ class ScanSummary:
         lines = [
             f"Scanned account {data['account']} in {data['region']}; inventory written to "
             f"{data['inventory']} ({data['fingerprint'][:19]}...).",
-            *([f"Nothing to migrate: {self.empty}."] if self.empty else []),
+            *([f"Warning: {self.empty}."] if self.empty else []),
             "",
             tabulate(
                 [(kind.replace("_", " "), n) for kind, n in counts.items()],
