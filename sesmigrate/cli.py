@@ -321,6 +321,8 @@ def show(
     text = iam_document(plan) if iam else render(plan, format.value)
     if output is not None:
         write_atomically(output, text)
+        what = "the IAM policies" if iam else f"the {format.value} report"
+        _say(f"Wrote {what} ({len(text):,} characters) to {output}")
     elif format is ReportFormat.text and not iam:
         print_diff(text)
     else:
