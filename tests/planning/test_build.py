@@ -412,3 +412,25 @@ class TestNothingAcceptedSilently:
         assert canary.name == "canary" and len(canary.customers) == 2
         assert said and "also carries 23 customer(s) of later cohorts" in said[0]
         assert "the canary tries it with 2 of its 25 customers" in said[0]
+
+
+@http_only
+def test_a_new_tenant_with_the_standard_policy_gets_no_policy_line_in_the_shown_plan(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator.control.load_realistic_account(20, 3)
+    out = tmp_path / "p.plan.json"
+    where = ["--endpoint-url", emulator.endpoint_url, "--region", "us-east-1"]
+    assert main(["plan", str(PLANS / "tiered.toml"), "-o", str(out), *where]) == 0
+    plan = read_plan(out.read_text())
+    capsys.readouterr()
+
+    assert main(["show", str(out)]) == 0
+
+    shown = capsys.readouterr().out
+    strict = {t.name for t in plan.tenants if t.policy == "strict"}
+    standard = {t.name for t in plan.tenants if t.policy == "standard"}
+    assert strict and standard
+    assert "to standard" not in shown
+    assert {s.action.tenant for s in plan.steps if s.action.kind == "set_policy"} == strict
+    assert all(f"set reputation policy of {name} to strict" in shown for name in strict)
