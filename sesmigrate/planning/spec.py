@@ -3,8 +3,9 @@
 Pure: the CLI reads the file; `parse_spec` turns its text into a frozen `MigrationSpec` or
 one `SpecError` line naming the key (`plans/acme.toml: cohorts.wave_size must be an
 integer >= 1, got "ten"`), with the closest key or value it knows for a typo (`unknown key
-cohorts.canry (did you mean 'canary'?)`) or the table a misplaced key belongs in. Every flag of `sesmigrate plan` overrides its key through
-`with_overrides`, so the plan records the spec that was actually used.
+cohorts.canry (did you mean 'canary'?)`) or the table a misplaced key belongs in. Every
+flag of `sesmigrate plan` overrides its key through `with_overrides`, so the plan records
+the spec that was actually used.
 
     name = "acme-tenants"              # migration name: tags, default plan file name
     strategy = "tiered"                # isolated | tiered | shared | entry point | module:Class

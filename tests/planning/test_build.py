@@ -363,6 +363,11 @@ class TestNothingAcceptedSilently:
         assert f"Warning: {said}." in scanned.splitlines()[:2]
         assert said in planned
         assert said in read_plan((tmp_path / "p.json").read_text()).warnings
+        assert main(["scan", "-o", str(inventory), "--format", "json", *endpoint]) == 0
+        summary = json.loads(capsys.readouterr().out)
+        assert {"kind": "account", "name": "123456789012 eu-west-1", "message": said} in (
+            summary["warnings"]
+        )
 
     def test_the_default_plan_path_refuses_another_regions_plan(
         self,
