@@ -28,6 +28,7 @@ from .aws.clients import AwsSettings, caller_identity, make_clients, parse_op_ra
 from .aws.scanner import scan_account
 from .errors import SesmigrateError
 from .files import read_text, write_atomically
+from .helptext import ReadableHelp
 from .planning.build import (
     PlanRequest,
     check_overwrite,
@@ -39,7 +40,7 @@ from .planning.durations import duration
 from .planning.estimates import PlanEstimate
 from .planning.ownership import ownership
 from .planning.plan import Plan, Step, plan_to_json, read_plan
-from .planning.rules import ownership_rules
+from .planning.rules import ownership_rules, scan_rules
 from .report import render
 from .report.files import write_cutover_pages
 from .report.kits import cutover_combined, iam_document
@@ -70,6 +71,8 @@ app = typer.Typer(
     help="Plan, review, apply and roll back the move of an SES account onto SES tenants.",
     add_completion=True,
     pretty_exceptions_show_locals=False,
+    cls=ReadableHelp,
+    rich_markup_mode=None,
 )
 stdout = Console(soft_wrap=True)
 stderr = Console(stderr=True, soft_wrap=True)
@@ -103,7 +106,10 @@ def _root(
         stdout.print(ctx.get_help(), markup=False, highlight=False)
 
 
-Region = Annotated[str | None, typer.Option(help="AWS region (default: profile or AWS_REGION).")]
+Region = Annotated[
+    str | None,
+    typer.Option(help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)."),
+]
 Profile = Annotated[str | None, typer.Option(help="AWS profile from ~/.aws/config.")]
 EndpointUrl = Annotated[
     str | None,
@@ -170,8 +176,8 @@ def scan(
             progress=progress,
             memory=memory,
         )
-    write_atomically(output, inventory.to_json(__version__))
-    summary = ScanSummary(inventory, ownership(inventory, rules), str(output))
+    write_atomically(output, replace(inventory, rules=scan_rules(rules)).to_json(__version__))
+    summary = ScanSummary(inventory, ownership(inventory, rules), str(output), rules)
     if format is SummaryFormat.json:
         print(summary.to_json(), end="")
     else:
@@ -266,7 +272,7 @@ def plan(
     )
     with call_progress(stderr, "Scanning SES") as progress:
         result = make_plan(request, progress)
-    target = output or default_plan_path(result.spec)
+    target = output or default_plan_path(result.spec, result.plan)
     check_overwrite(target, home.state_dir(state_dir))
     sealed = plan_to_json(result.plan)
     write_atomically(target, sealed)
@@ -315,6 +321,8 @@ def show(
     text = iam_document(plan) if iam else render(plan, format.value)
     if output is not None:
         write_atomically(output, text)
+        what = "the IAM policies" if iam else f"the {format.value} report"
+        _say(f"Wrote {what} ({len(text):,} characters) to {output}")
     elif format is ReportFormat.text and not iam:
         print_diff(text)
     else:

@@ -10,10 +10,12 @@ DNS; a test of verification itself turns it off with `control.set_auto_verify(Fa
 import os
 import subprocess
 import sys
+import threading
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
@@ -99,6 +101,44 @@ def server() -> Iterator[RunningServer]:
     running = start_server("--auto-verify")
     yield running
     stop_server(running)
+
+
+HTML_PAGE = (
+    "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n"
+    "<body><h1>Bad Gateway</h1><p>The proxy got no answer from upstream.</p></body></html>\n"
+)
+
+
+class _HtmlPage(BaseHTTPRequestHandler):
+    """Answers every request with the server's HTTP status and `HTML_PAGE`, as a proxy or
+    a web server at the wrong endpoint would."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = HTML_PAGE.encode()
+        self.send_response(self.server.status)  # type: ignore[attr-defined]
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(params=[403, 502])
+def html_endpoint(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The URL of a loopback server that answers every call with an HTML error page."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _HtmlPage)
+    server.status = request.param  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+    thread.join()
 
 
 def client(service: str, endpoint_url: str | None = None, **config: Any) -> Any:

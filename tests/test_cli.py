@@ -285,3 +285,18 @@ def test_apply_report_counts_the_actions_an_interrupted_run_did_not_reach() -> N
     )
 
     assert (report.not_run("canary"), report.not_run("wave-1")) == (3, 7)
+
+
+@pytest.mark.parametrize("html_endpoint", [403], indirect=True)
+@pytest.mark.parametrize("command", ["scan", "unlock"])
+def test_an_endpoint_answering_html_is_one_short_error_line(
+    html_endpoint: str, command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra = ["-o", str(tmp_path / "inventory.json")] if command == "scan" else []
+
+    assert main([command, "--endpoint-url", html_endpoint, "--region", "us-east-1", *extra]) == 1
+
+    line = one_line(capsys.readouterr().err)
+    assert line.startswith("Error:") and "HTTP 403" in line
+    assert "<" not in line and len(line) < 200
+    assert not (tmp_path / "inventory.json").exists()

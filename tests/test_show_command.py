@@ -71,8 +71,11 @@ class TestShowReports:
 
         assert main(["show", str(plan_file), "--format", fmt, "-o", str(target)]) == 0
 
-        assert target.read_text(encoding="utf-8") == render(plan, fmt)
-        assert capsys.readouterr().out == ""
+        text = render(plan, fmt)
+        assert target.read_text(encoding="utf-8") == text
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert captured.err == f"Wrote the {fmt} report ({len(text):,} characters) to {target}\n"
 
     def test_show_json_report_is_machine_readable(
         self, plan_file: Path, capsys: pytest.CaptureFixture[str]
@@ -103,7 +106,10 @@ class TestShowKits:
         assert main(["show", str(plan_file), "--iam", "-o", str(target)]) == 0
 
         assert target.read_text(encoding="utf-8") == iam_document(plan)
-        assert capsys.readouterr().out == ""
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert one_line(captured.err).startswith("Wrote the IAM policies (")
+        assert captured.err.rstrip().endswith(f"to {target}")
 
     def test_show_cutover_writes_one_page_per_customer_into_the_folder(
         self, plan: Plan, plan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -2,14 +2,18 @@
 boto3 is configured.
 
 Settings come from the command line (`--profile`, `--region`, `--endpoint-url`) and the
-environment (`AWS_ENDPOINT_URL`, the usual AWS variables and files). Retries are
+environment (`AWS_ENDPOINT_URL`, the usual AWS variables and files); the region is taken
+as the AWS CLI v2 takes it: `--region`, then `AWS_REGION`, then `AWS_DEFAULT_REGION`, then
+the profile's. Retries are
 configured, not written: botocore's retry modes absorb throttling and transient faults.
 Everything a user can get wrong here (no credentials, unknown profile, no region, an
 endpoint that does not answer) becomes one `SesmigrateError` line; credentials never
 appear in a message.
 """
 
+import html
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -94,6 +98,22 @@ def endpoint_of(settings: AwsSettings) -> str | None:
     return settings.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
 
 
+REGION_VARIABLES = ("AWS_REGION", "AWS_DEFAULT_REGION")
+"""Where the AWS CLI v2 and the SDKs look for the region after the flag, in this order;
+the profile's `region` comes last (botocore alone reads only AWS_DEFAULT_REGION)."""
+
+
+def given_region(settings: AwsSettings) -> str | None:
+    """The region of `--region`, else AWS_REGION, else AWS_DEFAULT_REGION; None leaves it
+    to the profile."""
+    if settings.region:
+        return settings.region
+    for variable in REGION_VARIABLES:
+        if os.environ.get(variable, "").strip():
+            return os.environ[variable].strip()
+    return None
+
+
 def make_clients(settings: AwsSettings) -> Clients:
     """Clients for `settings`, or one clear error if they cannot be made."""
     if settings.retry_mode not in RETRY_MODES:
@@ -105,17 +125,21 @@ def make_clients(settings: AwsSettings) -> Clients:
             session = boto3.Session(
                 aws_access_key_id="emulator",
                 aws_secret_access_key="emulator",
-                region_name=settings.region,
+                region_name=given_region(settings),
             )
         else:
-            session = boto3.Session(profile_name=settings.profile, region_name=settings.region)
+            session = boto3.Session(
+                profile_name=settings.profile, region_name=given_region(settings)
+            )
     except ProfileNotFound:
         raise AwsConfigError(
             f"AWS profile {settings.profile!r} not found: check --profile and ~/.aws/config"
         ) from None
     region = session.region_name
     if not region:
-        raise AwsConfigError("no AWS region: use --region or set AWS_REGION")
+        raise AwsConfigError(
+            "no AWS region: use --region or set AWS_REGION (or the profile's region)"
+        )
     if session.get_credentials() is None:
         raise AwsConfigError(
             "no AWS credentials found: use --profile or set AWS_ACCESS_KEY_ID and "
@@ -162,12 +186,43 @@ def aws_errors() -> Iterator[None]:
             f"cannot reach {endpoint}: check --endpoint-url, AWS_ENDPOINT_URL and the network"
         ) from None
     except ClientError as exc:
-        error = exc.response.get("Error", {})
-        raise AwsCallError(
-            exc.operation_name, error.get("Code", "Unknown"), error.get("Message", "")
-        ) from None
+        raise AwsCallError(exc.operation_name, *error_parts(exc.response)) from None
     except BotoCoreError as exc:
         raise AwsConfigError(f"AWS call failed: {exc}") from None
+
+
+CHECK = "check --endpoint-url and --region"
+SHORT = 80
+"""Characters of a page's title or text kept in an error line."""
+
+
+def error_parts(response: dict[str, Any]) -> tuple[str, str]:
+    """(code, message) of a failed call's parsed response, each short and on one line.
+
+    Something that is not AWS (a proxy, a web server at the wrong endpoint) answers with an
+    HTML page, which botocore passes on as the message, or with nothing it can parse: the
+    error line then names the HTTP status and the page's title, never the page."""
+    error = response.get("Error") or {}
+    status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
+    code, message = str(error.get("Code") or ""), str(error.get("Message") or "")
+    if not code or code == "Unknown" or code.isdigit():
+        code = f"HTTP {status or code or '?'}"
+    if re.search(r"<\s*(!doctype|html|head|body|title)\b", message, re.IGNORECASE):
+        return code, f"an HTML page ({_page_title(message)}) instead of an AWS answer: {CHECK}"
+    if not message and code.startswith("HTTP "):
+        return code, f"no AWS error in the answer: {CHECK}"
+    return code, " ".join(message.split())
+
+
+def _page_title(page: str) -> str:
+    found = re.search(r"<title[^>]*>(.*?)</title>", page, re.IGNORECASE | re.DOTALL) or re.search(
+        r"<h1[^>]*>(.*?)</h1>", page, re.IGNORECASE | re.DOTALL
+    )
+    text = found.group(1) if found else page
+    words = " ".join(html.unescape(re.sub(r"<[^>]*>", " ", text)).split())
+    if not words:
+        return "untitled"
+    return repr(words if len(words) <= SHORT else words[: SHORT - 1] + "…")
 
 
 def redacted(url: str) -> str:

@@ -40,13 +40,14 @@ from ..state.membership import (
 )
 from ..state.rates import DEFAULT_HEADROOM, RateMemory
 from ..strategies import desired_state, get_strategy
+from .coverage import check_adoptions, empty_account, mapping_warnings, tier_warnings
 from .diff import Changes, diff
 from .durations import Rates
-from .graph import cohorts
+from .graph import CANARY, Cohort, cohorts
 from .monitoring import monitoring_changes
 from .ownership import Ownership, ownership
 from .plan import Plan, build_plan
-from .rules import ownership_rules
+from .rules import chosen_rules, ownership_rules, spec_gives_rules
 from .snapshot import MANAGED_TAG, Inventory, read_inventory
 from .spec import MigrationSpec, default_name, parse_spec
 
@@ -102,13 +103,36 @@ def sealed_checksum(sealed: str) -> str:
     return found.group(1)
 
 
-def load_spec(request: PlanRequest) -> MigrationSpec:
+def load_spec(request: PlanRequest) -> tuple[MigrationSpec, list[str]]:
+    """The spec with the flags applied, and what the flags dropped from it: `--strategy`
+    naming another strategy than the spec's drops the spec's options that strategy does
+    not take (`group_size` of shared under `--strategy isolated`), with a warning."""
     if request.spec_path is None:
         strategy = request.overrides.get("strategy") or "isolated"
         base = MigrationSpec(name=default_name(strategy), strategy=strategy)
-    else:
-        base = parse_spec(read_text(request.spec_path, "spec"), str(request.spec_path))
-    return base.with_overrides(**request.overrides)
+        return base.with_overrides(**request.overrides), []
+    base = parse_spec(read_text(request.spec_path, "spec"), str(request.spec_path))
+    flag = request.overrides.get("strategy")
+    notes = []
+    if flag is not None and flag != base.strategy:
+        takes = get_strategy(flag).options
+        dropped = [(k, v) for k, v in base.strategy_options if k not in takes]
+        if dropped:
+            base = replace(
+                base, strategy_options=tuple((k, v) for k, v in base.strategy_options if k in takes)
+            )
+            said = ", ".join(f"{k} = {_toml(v)}" for k, v in dropped)
+            notes.append(
+                f"--strategy {flag} replaces the spec's strategy {base.strategy!r}: its "
+                f"[strategy_options] {said} dropped ({flag} does not take them)"
+            )
+    return base.with_overrides(**request.overrides), notes
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return json.dumps(value)
 
 
 @contextmanager
@@ -139,7 +163,7 @@ def _make_plan(
     progress: ScanProgress | None,
     now: Callable[[], datetime],
 ) -> PlanResult:
-    spec = load_spec(request)
+    spec, notes = load_spec(request)
     strategy = get_strategy(spec.strategy)
     base = request.spec_path.parent if request.spec_path else Path()
     mapping = spec.ownership.mapping
@@ -153,6 +177,8 @@ def _make_plan(
     if request.inventory_path is not None:
         source = str(request.inventory_path)
         inventory = read_inventory(read_text(request.inventory_path, "inventory"), source)
+        rules, said = chosen_rules(rules, spec_gives_rules(spec.ownership), inventory, source)
+        notes += said
     else:
         watched = (spec.monitoring.log_group,) if spec.monitoring.enabled else ()
         inventory = scan_account(
@@ -164,12 +190,18 @@ def _make_plan(
             memory=memory,
         )
     owners = ownership(inventory, rules)
+    empty = empty_account(inventory, owners, rules)
+    notes += [empty] if empty else []
+    notes += tier_warnings(spec, owners, request.overrides.get("dedicated_tiers") is not None)
+    notes += mapping_warnings(rules, inventory)
     desired = desired_state(strategy, owners, inventory, spec)
     changes = with_monitoring(diff(inventory, desired, owners, spec), inventory, spec)
-    named, membership, path, notes = _membership(request, spec, inventory, owners)
+    check_adoptions(spec, changes, inventory, request.overrides.get("adopt") or ())
+    named, membership, path, kept = _membership(request, spec, inventory, owners)
+    ordered = cohorts(changes.actions, owners.customers, spec.cohorts, named)
+    notes += [*kept, *canary_companions(ordered, changes)]
     if notes:
         changes = replace(changes, warnings=(*changes.warnings, *notes))
-    ordered = cohorts(changes.actions, owners.customers, spec.cohorts, named)
     plan = build_plan(
         inventory,
         spec,
@@ -189,11 +221,16 @@ def _membership(
 ) -> tuple[Named | None, Membership | None, Path | None, list[str]]:
     """The cohorts kept from the recorded membership, what to record next, and warnings."""
     notes = []
-    canary = request.overrides.get("canary")
-    if canary is not None and canary > len(owners.customers):
+    canary = spec.cohorts.canary
+    if owners.customers and canary > len(owners.customers):
+        given = (
+            f"--canary {canary}"
+            if request.overrides.get("canary") is not None
+            else f"cohorts.canary = {canary}"
+        )
         notes.append(
-            f"--canary {canary} is more than the {len(owners.customers)} customers: the canary "
-            "holds all of them"
+            f"{given} is more than the {len(owners.customers)} customers: the canary holds "
+            "all of them and no wave follows it"
         )
     if spec.name == default_name(spec.strategy):
         notes.append(
@@ -236,8 +273,58 @@ def with_monitoring(changes: Changes, inventory: Inventory, spec: MigrationSpec)
     )
 
 
-def default_plan_path(spec: MigrationSpec) -> Path:
-    return Path("plans") / f"{spec.name}.plan.json"
+def default_plan_path(spec: MigrationSpec, plan: Plan | None = None) -> Path:
+    """`plans/NAME.plan.json`; refused when that file holds the plan of another account or
+    region, which writing there would silently replace (planning a second region)."""
+    path = Path("plans") / f"{spec.name}.plan.json"
+    if plan is None:
+        return path
+    held = _binding_of(path)
+    if held is not None and held != (plan.account, plan.region):
+        other = path.with_name(f"{spec.name}-{plan.region}.plan.json")
+        if held[0] != plan.account:
+            other = path.with_name(f"{spec.name}-{plan.account}-{plan.region}.plan.json")
+        raise SesmigrateError(
+            f"{path} holds the plan for account {held[0]} in {held[1]}, and this plan is for "
+            f"account {plan.account} in {plan.region}: write it elsewhere, e.g. -o {other}"
+        )
+    return path
+
+
+def _binding_of(path: Path) -> tuple[str, str] | None:
+    """The (account, region) a plan file is bound to, if it holds a readable one."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(document, dict):
+        return None
+    account, region = document.get("account"), document.get("region")
+    if isinstance(account, str) and isinstance(region, str):
+        return account, region
+    return None
+
+
+def canary_companions(ordered: tuple[Cohort, ...], changes: Changes) -> list[str]:
+    """Who else a canary tenant carries: a shared tenant created for the canary also holds
+    customers of later cohorts, so the canary tests it with only some of its customers."""
+    canary = next((c for c in ordered if c.name == CANARY), None)
+    if canary is None:
+        return []
+    chosen = set(canary.customers)
+    notes = []
+    for name, wanted in changes.tenants:
+        members = set(wanted.customers)
+        if len(members) < 2 or not members & chosen or members <= chosen:
+            continue
+        later = sorted(members - chosen)
+        shown = ", ".join(later[:5]) + (f" and {len(later) - 5} more" if len(later) > 5 else "")
+        notes.append(
+            f"canary tenant {name} also carries {len(later)} customer(s) of later cohorts "
+            f"({shown}): the canary tries it with {len(members & chosen)} of its "
+            f"{len(members)} customers, and the others' resources join it in their cohorts"
+        )
+    return notes
 
 
 def _rates(request: PlanRequest, inventory: Inventory, memory: RateMemory | None) -> Rates:

@@ -21,6 +21,7 @@ import unicodedata
 from functools import cache
 
 from ..errors import SesmigrateError
+from .suggest import did_you_mean
 
 TENANT_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_LENGTH = 64
@@ -46,12 +47,31 @@ def short_hash(customer_id: str, length: int = HASH_LENGTH) -> str:
     return digest[:length]
 
 
+PLACEHOLDERS = {
+    PLACEHOLDER: "the customer id, made a valid name; for a shared tenant tier-NAME or group-NAME"
+}
+"""Every placeholder a tenant-name template may use, with what it stands for."""
+
+
+def placeholders() -> str:
+    """The placeholders, said for an error message."""
+    return "; ".join(f"{name} ({meaning})" for name, meaning in PLACEHOLDERS.items())
+
+
 @cache
 def check_template(template: str) -> str:
     """A template is `{customer}` with an optional valid prefix and suffix."""
+    for found in re.findall(r"\{[^{}]*\}", template):
+        if found not in PLACEHOLDERS:
+            hint = did_you_mean(found, PLACEHOLDERS)
+            raise TenantNameError(
+                f"tenant name template {template!r} has the unknown placeholder {found}{hint}; "
+                f"the placeholders are: {placeholders()}"
+            )
     if template.count(PLACEHOLDER) != 1:
         raise TenantNameError(
-            f"tenant name template {template!r} must contain {PLACEHOLDER} exactly once"
+            f"tenant name template {template!r} must contain {PLACEHOLDER} exactly once; "
+            f"the placeholders are: {placeholders()}"
         )
     fixed = template.replace(PLACEHOLDER, "")
     if fixed and not re.fullmatch(r"[A-Za-z0-9_-]+", fixed):

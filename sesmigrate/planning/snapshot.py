@@ -192,6 +192,27 @@ class AccountInfo:
     production_access: bool
 
 
+@dataclass(frozen=True, slots=True)
+class ScanRules:
+    """The ownership rules `scan` was run with (`--mapping` rows, `--name-pattern`s, tag
+    keys), so that `plan --inventory` judges ownership as the scan's summary did. Not a
+    fact of the account: outside the fingerprint."""
+
+    mapping: tuple[tuple[str, str, str | None], ...] = ()
+    """(resource, customer, tier) rows of the mapping CSV."""
+    patterns: tuple[str, ...] = ()
+    customer_tag: str = "customer"
+    tier_tag: str = "tier"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mapping": [list(row) for row in self.mapping],
+            "patterns": list(self.patterns),
+            "customer_tag": self.customer_tag,
+            "tier_tag": self.tier_tag,
+        }
+
+
 @dataclass(frozen=True)
 class Inventory:
     account: AccountInfo
@@ -205,6 +226,8 @@ class Inventory:
     """When the scan finished (ISO 8601, UTC); explanation only, not a fact."""
     notes: tuple[str, ...] = field(default=())
     """What the scan skipped and why (e.g. a resource deleted between list and get)."""
+    rules: ScanRules | None = None
+    """The ownership rules the scan was made with; None for an inventory without them."""
 
     def arn(self, kind: str, name: str) -> str:
         """The ARN of an SES resource of this account: kind is identity, configuration-set, ..."""
@@ -244,6 +267,8 @@ class Inventory:
             "notes": sorted(self.notes),
             **self.facts(),
         }
+        if self.rules is not None:
+            document["ownership_rules"] = self.rules.to_dict()
         return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -321,6 +346,7 @@ def read_inventory(text: str, source: str = "inventory") -> Inventory:
         monitoring=reader.monitoring(document),
         scanned_at=str(document.get("scanned_at", "")),
         notes=tuple(notes),
+        rules=_scan_rules(source, document.get("ownership_rules")),
     )
     # The file's facts are canonical when sesmigrate wrote them, so hashing them as read
     # gives the fingerprint without re-encoding every item; any edit changes that hash.
@@ -333,6 +359,35 @@ def read_inventory(text: str, source: str = "inventory") -> Inventory:
         raise InventoryError(source, "its fingerprint does not match its content (edited?)")
     inventory.__dict__["_fingerprint"] = fingerprint
     return inventory
+
+
+def _scan_rules(source: str, raw: Any) -> ScanRules | None:
+    if raw is None:
+        return None
+    problem = InventoryError(
+        source,
+        "'ownership_rules' must hold 'mapping' ([resource, customer, tier] rows), "
+        "'patterns' (strings), 'customer_tag' and 'tier_tag'",
+    )
+    if not isinstance(raw, dict) or set(raw) != {"mapping", "patterns", "customer_tag", "tier_tag"}:
+        raise problem
+    rows, patterns = raw["mapping"], raw["patterns"]
+    texts = (raw["customer_tag"], raw["tier_tag"])
+    if not (
+        isinstance(rows, list)
+        and all(
+            isinstance(r, list)
+            and len(r) == 3
+            and all(isinstance(v, str) for v in r[:2])
+            and (r[2] is None or isinstance(r[2], str))
+            for r in rows
+        )
+        and isinstance(patterns, list)
+        and all(isinstance(p, str) for p in patterns)
+        and all(isinstance(t, str) and t for t in texts)
+    ):
+        raise problem
+    return ScanRules(tuple((r[0], r[1], r[2]) for r in rows), tuple(patterns), *texts)
 
 
 _FACT_KEYS = (

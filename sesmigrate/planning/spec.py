@@ -2,8 +2,10 @@
 
 Pure: the CLI reads the file; `parse_spec` turns its text into a frozen `MigrationSpec` or
 one `SpecError` line naming the key (`plans/acme.toml: cohorts.wave_size must be an
-integer >= 1, got "ten"`). Every flag of `sesmigrate plan` overrides its key through
-`with_overrides`, so the plan records the spec that was actually used.
+integer >= 1, got "ten"`), with the closest key or value it knows for a typo (`unknown key
+cohorts.canry (did you mean 'canary'?)`) or the table a misplaced key belongs in. Every
+flag of `sesmigrate plan` overrides its key through `with_overrides`, so the plan records
+the spec that was actually used.
 
     name = "acme-tenants"              # migration name: tags, default plan file name
     strategy = "tiered"                # isolated | tiered | shared | entry point | module:Class
@@ -57,6 +59,7 @@ from typing import Any
 
 from ..errors import SesmigrateError
 from .naming import PLACEHOLDER, TenantNameError, check_template
+from .suggest import did_you_mean
 
 POLICIES = ("standard", "strict", "none", "keep")
 UNOWNED_TEMPLATE_CHOICES = ("leave", "associate-all")
@@ -322,13 +325,16 @@ def _jsonable(value: Any) -> Any:
 
 
 class _Table:
-    """One TOML table being read: every key read is checked, every key left over is an error."""
+    """One TOML table being read: every key read is checked, every key left over is an error
+    that names the closest key the table knows, or the table the key belongs in."""
 
     def __init__(self, data: Any, path: str, source: str) -> None:
         self.source, self.path = source, path
         if not isinstance(data, dict):
             raise self.fail(f"{path or 'the spec'} must be a table")
         self.data: dict[str, Any] = dict(data)
+        self.known: set[str] = set()
+        self.children: dict[str, _Table] = {}
 
     def key(self, name: str) -> str:
         return f"{self.path}.{name}" if self.path else name
@@ -337,6 +343,7 @@ class _Table:
         return SpecError(self.source, problem)
 
     def take(self, name: str, kind: type | tuple[type, ...], default: Any, what: str) -> Any:
+        self.known.add(name)
         if name not in self.data:
             return default
         value = self.data.pop(name)
@@ -350,7 +357,10 @@ class _Table:
     def text(self, name: str, default: str | None, choices: tuple[str, ...] = ()) -> Any:
         value = self.take(name, str, default, "a string")
         if choices and value is not None and value not in choices:
-            raise self.fail(f"{self.key(name)} must be one of {', '.join(choices)}, got {value!r}")
+            raise self.fail(
+                f"{self.key(name)} must be one of {', '.join(choices)}, got {value!r}"
+                + did_you_mean(value, choices)
+            )
         return value
 
     def number(self, name: str, default: int, minimum: int) -> int:
@@ -366,12 +376,23 @@ class _Table:
         return tuple(value)
 
     def table(self, name: str) -> "_Table":
-        return _Table(self.data.pop(name, {}), self.key(name), self.source)
+        self.known.add(name)
+        child = _Table(self.data.pop(name, {}), self.key(name), self.source)
+        self.children[name] = child
+        return child
 
     def done(self) -> None:
         if self.data:
-            unknown = ", ".join(self.key(k) for k in sorted(self.data))
+            unknown = ", ".join(self.key(k) + self.hint(k) for k in sorted(self.data))
             raise self.fail(f"unknown key {unknown}")
+
+    def hint(self, name: str) -> str:
+        """Why `name` is unknown here: a typo of a known key, or a key of another table."""
+        typo = did_you_mean(name, self.known)
+        if typo:
+            return typo
+        homes = [c.path for c in self.children.values() if name in c.known]
+        return f" (it belongs in [{homes[0]}])" if homes else ""
 
 
 def parse_spec(text: str, source: str) -> MigrationSpec:
@@ -425,6 +446,7 @@ def spec_from_mapping(document: Mapping[str, Any], source: str) -> MigrationSpec
             if reason not in ("BOUNCE", "COMPLAINT"):
                 raise table.fail(
                     f"{table.key('reasons')} may hold BOUNCE and COMPLAINT, got {reason!r}"
+                    + did_you_mean(reason.upper(), ("BOUNCE", "COMPLAINT"))
                 )
         scope = table.text("scope", None, ("ACCOUNT", "TENANT"))
         table.done()

@@ -7,14 +7,15 @@ passed through as data; escaping is the renderer's (and the terminal's) job.
 
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tabulate import tabulate
 
+from ..planning.coverage import empty_account
 from ..planning.durations import duration
 from ..planning.estimates import plan_estimate
-from ..planning.ownership import Finding, Ownership
+from ..planning.ownership import Finding, Ownership, OwnershipRules
 from ..planning.plan import Plan
 from ..planning.snapshot import Inventory
 from .model import monitoring_view
@@ -28,10 +29,20 @@ class ScanSummary:
     ownership: Ownership
     output: str
     """Where the inventory was written."""
+    rules: OwnershipRules = field(default_factory=OwnershipRules)
+    """The ownership rules the scan was made with."""
+
+    @property
+    def empty(self) -> str | None:
+        """Why there is nothing to migrate, if there is nothing (an empty region, ...)."""
+        return empty_account(self.inventory, self.ownership, self.rules)
 
     def to_dict(self) -> dict[str, Any]:
         inventory, owners = self.inventory, self.ownership
         tiers = Counter(c.tier or "(none)" for c in owners.customers)
+        empty = self.empty
+        region = f"{inventory.account.account_id} {inventory.account.region}"
+        nothing = [{"kind": "account", "name": region, "message": empty}] if empty else []
         return {
             "format_version": SUMMARY_FORMAT_VERSION,
             "inventory": self.output,
@@ -73,7 +84,7 @@ class ScanSummary:
             },
             "conflicts": [_finding(f) for f in owners.conflicts],
             "blockers": [_finding(f) for f in owners.blockers],
-            "warnings": [_finding(f) for f in owners.warnings],
+            "warnings": nothing + [_finding(f) for f in owners.warnings],
             "notes": list(inventory.notes),
         }
 
@@ -86,6 +97,7 @@ class ScanSummary:
         lines = [
             f"Scanned account {data['account']} in {data['region']}; inventory written to "
             f"{data['inventory']} ({data['fingerprint'][:19]}...).",
+            *([f"Warning: {self.empty}."] if self.empty else []),
             "",
             tabulate(
                 [(kind.replace("_", " "), n) for kind, n in counts.items()],

@@ -33,6 +33,7 @@ from ..planning.graph import CLEANUP, dependency_graph
 from ..planning.monitoring import check_planned
 from ..planning.plan import Plan, Step, read_plan
 from ..planning.spec import spec_from_mapping
+from ..planning.suggest import did_you_mean
 from ..state import home
 from ..state.calllog import CallLog
 from ..state.history import RunRecord
@@ -271,9 +272,15 @@ def cohorts_to_apply(plan: Plan, entries: list[Entry], wanted: str | None) -> li
             raise NothingToDo("every cohort is applied")
         return pending
     if wanted is not None:
+        if wanted == CLEANUP and CLEANUP not in names:
+            raise NothingToDo(
+                "the plan removes no old associations and deletes no tenant, so there is "
+                "nothing to clean up"
+            )
         if wanted not in names:
             raise SesmigrateError(
-                f"the plan has no cohort {wanted!r}: its cohorts are {', '.join(names)}"
+                f"the plan has no cohort {wanted!r}{did_you_mean(wanted, names)}: its cohorts "
+                f"are {', '.join(names)}"
             )
         return [wanted]
     pending = [n for n in names if n != CLEANUP and status[n] != "applied"]

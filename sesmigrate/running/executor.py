@@ -31,6 +31,7 @@ from botocore.exceptions import (
 )
 
 from ..actions.tenant import Action, ActionConflict
+from ..aws.clients import error_parts
 from ..errors import SesmigrateError
 from ..state.journal import Journal
 
@@ -70,8 +71,7 @@ def is_transient(exc: BaseException) -> bool:
 
 def describe_error(exc: BaseException) -> str:
     if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        return f"{error.get('Code', 'Error')}: {error.get('Message', '')}"
+        return ": ".join(error_parts(exc.response))
     return f"{type(exc).__name__}: {exc}"
 
 

@@ -25,6 +25,7 @@ from ..aws.clients import aws_errors
 from ..errors import SesmigrateError
 from ..planning.graph import dependency_graph
 from ..planning.plan import Plan, read_plan
+from ..planning.suggest import did_you_mean
 from ..state.history import counts_by_cohort
 from ..state.journal import APPLY, DONE, ROLLBACK, Entry, SqliteJournal, StateElsewhereError
 from .apply import (
@@ -119,7 +120,8 @@ def rollback_cohorts(plan: Plan, entries: list[Entry], wanted: str | None) -> li
     if wanted is not None:
         if wanted not in names:
             raise SesmigrateError(
-                f"the plan has no cohort {wanted!r}: its cohorts are {', '.join(names)}"
+                f"the plan has no cohort {wanted!r}{did_you_mean(wanted, names)}: its cohorts "
+                f"are {', '.join(names)}"
             )
         return [wanted]
     if not touched:

@@ -10,6 +10,7 @@ import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
+from ..planning.suggest import did_you_mean
 from .base import (
     DesiredState,
     DesiredTenant,
@@ -57,10 +58,11 @@ def get_strategy(name: str) -> Strategy:
         if not hasattr(module, attribute):
             raise StrategyError(f"module {module_name!r} has no strategy {attribute!r}")
         return _instance(getattr(module, attribute), name)
+    names = {*BUILT_IN, *(entry.name for entry in entry_points(group=ENTRY_POINT_GROUP))}
     known = ", ".join(sorted(BUILT_IN))
     raise StrategyError(
-        f"unknown strategy {name!r}: use {known}, an installed '{ENTRY_POINT_GROUP}' entry "
-        "point, or a dotted path module:Class"
+        f"unknown strategy {name!r}{did_you_mean(name, names)}: use {known}, an installed "
+        f"'{ENTRY_POINT_GROUP}' entry point, or a dotted path module:Class"
     )
 
 

@@ -13,6 +13,7 @@ from ..planning.naming import tenant_name
 from ..planning.ownership import Customer, Ownership
 from ..planning.snapshot import CUSTOMER_TAG, GROUP_TAG, MANAGED_TAG, Inventory
 from ..planning.spec import MigrationSpec, Suppression
+from ..planning.suggest import did_you_mean
 
 POLICY_NAMES = ("standard", "strict", "none")
 
@@ -69,8 +70,9 @@ def check_options(strategy: Strategy, spec: MigrationSpec) -> None:
     unknown = sorted(set(dict(spec.strategy_options)) - set(strategy.options))
     if unknown:
         known = ", ".join(sorted(strategy.options)) or "none"
+        named = ", ".join(f"{u}{did_you_mean(u, strategy.options)}" for u in unknown)
         raise StrategyError(
-            f"strategy {strategy.name!r} has no option {', '.join(unknown)} (its options: {known})"
+            f"strategy {strategy.name!r} has no option {named} (its options: {known})"
         )
 
 

@@ -29,6 +29,50 @@ def test_clients_need_a_region(bare_env: None) -> None:
         make_clients(AwsSettings())
 
 
+@pytest.fixture
+def profile_in_eu_north(
+    bare_env: None, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """A default profile whose config gives the region eu-north-1, with dummy keys."""
+    config = tmp_path / "config"
+    config.write_text("[default]\nregion = eu-north-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    yield
+
+
+@pytest.mark.parametrize(
+    ("flag", "variables", "region"),
+    [
+        (
+            "ap-south-1",
+            {"AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "us-west-2"},
+            "ap-south-1",
+        ),
+        (None, {"AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "us-west-2"}, "eu-west-1"),
+        (None, {"AWS_REGION": "eu-west-1"}, "eu-west-1"),
+        (None, {"AWS_DEFAULT_REGION": "us-west-2"}, "us-west-2"),
+        (None, {"AWS_REGION": "", "AWS_DEFAULT_REGION": "us-west-2"}, "us-west-2"),
+        (None, {}, "eu-north-1"),
+    ],
+)
+def test_region_comes_from_flag_then_aws_region_then_default_region_then_profile(
+    profile_in_eu_north: None,
+    monkeypatch: pytest.MonkeyPatch,
+    flag: str | None,
+    variables: dict[str, str],
+    region: str,
+) -> None:
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+
+    clients = make_clients(AwsSettings(region=flag))
+
+    assert clients.region == region
+    assert clients.ses.meta.region_name == region
+
+
 def test_clients_need_credentials(bare_env: None) -> None:
     with pytest.raises(AwsConfigError, match="no AWS credentials found"):
         make_clients(AwsSettings(region="eu-west-1"))
@@ -92,6 +136,45 @@ def test_client_error_becomes_a_call_error_naming_operation_and_code(server) -> 
 
     with pytest.raises(AwsCallError, match="GetTenant failed: NotFoundException"), aws_errors():
         ses.get_tenant(TenantName="ghost-of-test-aws")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda clients: clients.ses.list_tenants(),
+        lambda clients: clients.ses.get_email_identity(EmailIdentity="a@example.com"),
+        caller_identity,
+    ],
+    ids=["rest-json", "rest-json-path", "query"],
+)
+def test_html_error_page_becomes_one_short_line_naming_the_status_and_title(
+    html_endpoint: str, call
+) -> None:
+    clients = make_clients(
+        AwsSettings(region="us-east-1", endpoint_url=html_endpoint, max_attempts=1)
+    )
+
+    with pytest.raises(AwsCallError) as raised, aws_errors():
+        call(clients)
+
+    message = str(raised.value)
+    assert "<" not in message and "\n" not in message and len(message) < 200
+    assert "HTTP 403" in message or "HTTP 502" in message
+    assert "check --endpoint-url and --region" in message
+
+
+def test_html_error_page_is_named_by_its_title(html_endpoint: str) -> None:
+    clients = make_clients(
+        AwsSettings(region="us-east-1", endpoint_url=html_endpoint, max_attempts=1)
+    )
+
+    with (
+        pytest.raises(
+            AwsCallError, match=r"ListTenants failed: HTTP \d+: an HTML page \('502 Bad Gateway'\)"
+        ),
+        aws_errors(),
+    ):
+        clients.ses.list_tenants()
 
 
 def test_op_rates_parse_api_operation_names() -> None:

@@ -251,3 +251,191 @@ class TestCommand:
         assert self.plan(emulator, tmp_path, "--inventory", str(broken)) == 1
 
         assert "re-run 'sesmigrate scan'" in one_line(capsys.readouterr().err)
+
+
+class TestNothingAcceptedSilently:
+    """#18: a name that matches nothing, an empty region, a flag that drops spec keys."""
+
+    pytestmark = http_only
+
+    @staticmethod
+    def where(emulator: Any) -> list[str]:
+        return ["--endpoint-url", emulator.endpoint_url, "--region", "us-east-1"]
+
+    def test_a_mistyped_tier_in_the_spec_is_one_line_with_did_you_mean_and_no_plan(
+        self, emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        emulator.control.load_realistic_account(12, 3)
+        spec = tmp_path / "typo.toml"
+        spec.write_text('strategy = "tiered"\n[reputation]\ntiers = { vipp = "strict" }\n')
+        out = tmp_path / "p.plan.json"
+
+        assert main(["plan", str(spec), "-o", str(out), *self.where(emulator)]) == 1
+
+        line = one_line(capsys.readouterr().err)
+        assert "[reputation] tiers names tier 'vipp'" in line
+        assert "(did you mean 'vip'?" in line
+        assert not out.exists()
+
+    def test_a_mistyped_dedicated_tier_flag_is_refused(
+        self, emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        emulator.control.load_realistic_account(12, 3)
+        argv = ["plan", "--strategy", "tiered", "--dedicated-tiers", "vipp"]
+
+        assert main([*argv, "-o", str(tmp_path / "p.json"), *self.where(emulator)]) == 1
+
+        assert "--dedicated-tiers names tier 'vipp'" in one_line(capsys.readouterr().err)
+
+    def test_adopting_a_tenant_no_desired_tenant_uses_says_what_it_takes(
+        self, emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        emulator.control.load_realistic_account(8, 3)
+        argv = ["plan", "--adopt", "legacy-handmade", "-o", str(tmp_path / "p.json")]
+
+        assert main([*argv, *self.where(emulator)]) == 1
+
+        line = one_line(capsys.readouterr().err)
+        assert "--adopt legacy-handmade: no desired tenant is named 'legacy-handmade'" in line
+        assert "a customer with id 'legacy-handmade'" in line
+        assert not (tmp_path / "p.json").exists()
+
+    def test_strategy_flag_drops_the_specs_options_of_another_strategy_with_a_warning(
+        self, emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        emulator.control.load_realistic_account(8, 3)
+        out = tmp_path / "p.plan.json"
+        argv = ["plan", str(PLANS / "shared.toml"), "--strategy", "isolated", "-o", str(out)]
+
+        assert main([*argv, *self.where(emulator)]) == 0
+
+        plan = read_plan(out.read_text())
+        assert plan.spec["strategy"] == "isolated"
+        assert plan.spec["strategy_options"] == {}
+        assert (
+            "--strategy isolated replaces the spec's strategy 'shared': its [strategy_options] "
+            "group_size = 25 dropped (isolated does not take them)"
+        ) in capsys.readouterr().out
+
+    def test_plan_from_an_inventory_uses_the_ownership_rules_scan_was_made_with(
+        self, emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        emulator.control.load_realistic_account(8, 3)
+        mapping = tmp_path / "owners.csv"
+        mapping.write_text("ops-alerts@example.org,ops-team,free\n")
+        inventory = tmp_path / "inventory.json"
+        scan = ["scan", "--mapping", str(mapping), "-o", str(inventory)]
+        assert main([*scan, *self.where(emulator)]) == 0
+        mapping.unlink()
+        out = tmp_path / "p.plan.json"
+
+        assert main(["plan", "--inventory", str(inventory), "-o", str(out)]) == 0
+
+        plan = read_plan(out.read_text())
+        assert "ops-team" in [c for cohort in plan.cohorts for c in cohort.customers]
+        assert (
+            f"ownership: using the rules {inventory} was scanned with (tags 'customer'/'tier', "
+            "1 mapping row(s)); the spec gives none"
+        ) in capsys.readouterr().out
+
+    def test_an_empty_region_says_so_at_scan_and_at_plan(
+        self,
+        emulator: Any,
+        tmp_path: Path,
+        capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        emulator.control.load_realistic_account(8, 3)
+        monkeypatch.setenv("AWS_REGION", "eu-west-1")
+        endpoint = ["--endpoint-url", emulator.endpoint_url]
+        inventory = tmp_path / "inventory.json"
+
+        assert main(["scan", "-o", str(inventory), *endpoint]) == 0
+        scanned = capsys.readouterr().out
+        assert main(["plan", "-o", str(tmp_path / "p.json"), *endpoint]) == 0
+        planned = capsys.readouterr().out
+
+        said = (
+            "account 123456789012 has no identities and no configuration sets in eu-west-1, "
+            "so there is nothing to migrate: check --region (or AWS_REGION) and --profile"
+        )
+        assert read_inventory(inventory.read_text()).account.region == "eu-west-1"
+        assert f"Warning: {said}." in scanned.splitlines()[:2]
+        assert said in planned
+        assert said in read_plan((tmp_path / "p.json").read_text()).warnings
+        assert main(["scan", "-o", str(inventory), "--format", "json", *endpoint]) == 0
+        summary = json.loads(capsys.readouterr().out)
+        assert {"kind": "account", "name": "123456789012 eu-west-1", "message": said} in (
+            summary["warnings"]
+        )
+
+    def test_the_default_plan_path_refuses_another_regions_plan(
+        self,
+        emulator: Any,
+        tmp_path: Path,
+        capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        emulator.control.load_realistic_account(6, 3)
+        monkeypatch.chdir(tmp_path)
+        endpoint = ["--endpoint-url", emulator.endpoint_url]
+        assert main(["plan", *endpoint, "--region", "us-east-1"]) == 0
+        first = (tmp_path / "plans" / "isolated.plan.json").read_text()
+        capsys.readouterr()
+
+        assert main(["plan", *endpoint, "--region", "eu-west-1"]) == 1
+
+        line = one_line(capsys.readouterr().err)
+        assert (
+            "plans/isolated.plan.json holds the plan for account 123456789012 in us-east-1" in line
+        )
+        assert "-o plans/isolated-eu-west-1.plan.json" in line
+        assert (tmp_path / "plans" / "isolated.plan.json").read_text() == first
+        assert main(["plan", *endpoint, "--region", "us-east-1"]) == 0
+
+    def test_a_canary_larger_than_the_customers_in_the_spec_is_a_warning(
+        self, emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        emulator.control.load_realistic_account(6, 3)
+        spec = tmp_path / "big.toml"
+        spec.write_text('name = "big"\n[cohorts]\ncanary = 500\n')
+
+        assert main(["plan", str(spec), "-o", str(tmp_path / "p.json"), *self.where(emulator)]) == 0
+
+        assert (
+            "cohorts.canary = 500 is more than the 6 customers: the canary holds all of them and "
+            "no wave follows it"
+        ) in capsys.readouterr().out
+
+    def test_a_shared_canary_tenant_says_who_else_it_carries(self, emulator: Any) -> None:
+        emulator.control.load_realistic_account(30, 3)
+
+        plan = make_plan(request(emulator, PLANS / "shared.toml")).plan
+
+        canary = plan.cohorts[0]
+        said = [w for w in plan.warnings if w.startswith("canary tenant ses-group-0001")]
+        assert canary.name == "canary" and len(canary.customers) == 2
+        assert said and "also carries 23 customer(s) of later cohorts" in said[0]
+        assert "the canary tries it with 2 of its 25 customers" in said[0]
+
+
+@http_only
+def test_a_new_tenant_with_the_standard_policy_gets_no_policy_line_in_the_shown_plan(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator.control.load_realistic_account(20, 3)
+    out = tmp_path / "p.plan.json"
+    where = ["--endpoint-url", emulator.endpoint_url, "--region", "us-east-1"]
+    assert main(["plan", str(PLANS / "tiered.toml"), "-o", str(out), *where]) == 0
+    plan = read_plan(out.read_text())
+    capsys.readouterr()
+
+    assert main(["show", str(out)]) == 0
+
+    shown = capsys.readouterr().out
+    strict = {t.name for t in plan.tenants if t.policy == "strict"}
+    standard = {t.name for t in plan.tenants if t.policy == "standard"}
+    assert strict and standard
+    assert "to standard" not in shown
+    assert {s.action.tenant for s in plan.steps if s.action.kind == "set_policy"} == strict
+    assert all(f"set reputation policy of {name} to strict" in shown for name in strict)

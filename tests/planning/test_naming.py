@@ -180,7 +180,25 @@ def test_check_template_rejects_a_template_that_cannot_give_valid_names(
     with pytest.raises(TenantNameError) as caught:
         check_template(template)
 
-    assert str(caught.value) == f"tenant name template {template!r} {words}"
+    assert str(caught.value).startswith(f"tenant name template {template!r} {words}")
+
+
+@pytest.mark.parametrize("template", ["ses-tenant", "{customer}-{customer}", "{tenant}-ses"])
+def test_template_error_lists_the_placeholders(template: str) -> None:
+    with pytest.raises(TenantNameError) as caught:
+        check_template(template)
+
+    assert str(caught.value).endswith(
+        "the placeholders are: {customer} (the customer id, made a valid name; for a shared "
+        "tenant tier-NAME or group-NAME)"
+    )
+
+
+def test_template_error_names_an_unknown_placeholder_with_the_closest_one() -> None:
+    with pytest.raises(TenantNameError) as caught:
+        check_template("ses-{custmer}")
+
+    assert "has the unknown placeholder {custmer} (did you mean '{customer}'?)" in str(caught.value)
 
 
 def test_check_template_accepts_the_longest_fixed_part_that_leaves_room() -> None:

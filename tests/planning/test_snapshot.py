@@ -22,6 +22,7 @@ from sesmigrate.planning.snapshot import (
     LogsPolicy,
     Monitoring,
     RuleTarget,
+    ScanRules,
     Tags,
     TenantResource,
     read_inventory,
@@ -193,6 +194,38 @@ class TestJsonRoundTrip:
         assert sample(monitoring=reordered).to_json("x") == sample(monitoring=MONITORING).to_json(
             "x"
         )
+
+    def test_read_inventory_keeps_the_ownership_rules_the_scan_was_made_with(self) -> None:
+        rules = ScanRules(
+            mapping=(("acme.io", "acme", "vip"), ("beta.io", "beta", None)),
+            patterns=(r"(?P<customer>[a-z]+)\.mail\.example\.com",),
+            customer_tag="owner",
+            tier_tag="plan",
+        )
+
+        read = read_inventory(sample(rules=rules).to_json("x"))
+
+        assert read.rules == rules
+        assert read.fingerprint() == sample().fingerprint()
+
+    def test_an_inventory_without_rules_reads_as_one_with_none(self) -> None:
+        assert "ownership_rules" not in sample().to_json("x")
+        assert read_inventory(sample().to_json("x")).rules is None
+
+    @pytest.mark.parametrize(
+        "rules",
+        [
+            "tags",
+            {"mapping": [], "patterns": []},
+            {"mapping": [["x"]], "patterns": [], "customer_tag": "c", "tier_tag": "t"},
+            {"mapping": [], "patterns": [1], "customer_tag": "c", "tier_tag": "t"},
+            {"mapping": [], "patterns": [], "customer_tag": "", "tier_tag": "t"},
+        ],
+    )
+    def test_malformed_ownership_rules_are_refused_in_one_line(self, rules: Any) -> None:
+        text = edited(lambda document: document.update(ownership_rules=rules))
+
+        assert "'ownership_rules' must hold 'mapping'" in refusal(text)
 
     def test_read_inventory_keeps_scanned_at_and_notes(self) -> None:
         read = read_inventory(sample(notes=("b", "a")).to_json("x"))

@@ -237,6 +237,43 @@ def test_parse_spec_names_the_key_when_a_value_is_wrong(text: str, problem: str)
     assert (error.source, error.problem) == (SOURCE, str(error).removeprefix(f"{SOURCE}: "))
 
 
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('stratgy = "tiered"', "unknown key stratgy (did you mean 'strategy'?)"),
+        ("[cohorts]\ncanry = 3", "unknown key cohorts.canry (did you mean 'canary'?)"),
+        ('[reputaton]\ndefault = "strict"', "unknown key reputaton (did you mean 'reputation'?)"),
+        ("canary = 3", "unknown key canary (it belongs in [cohorts])"),
+        (
+            '[reputation]\ndefault = "stict"',
+            "reputation.default must be one of standard, strict, none, keep, got 'stict' "
+            "(did you mean 'strict'?)",
+        ),
+        (
+            '[reputation]\ntiers = { vip = "strickt" }',
+            "got 'strickt' (did you mean 'strict'?)",
+        ),
+        (
+            'unowned_templates = "associate_all"',
+            "got 'associate_all' (did you mean 'associate-all'?)",
+        ),
+        ('[suppression.vip]\nreasons = ["bounce"]', "got 'bounce' (did you mean 'BOUNCE'?)"),
+    ],
+)
+def test_parse_spec_says_did_you_mean_for_a_mistyped_key_or_value(text: str, problem: str) -> None:
+    with pytest.raises(SpecError) as caught:
+        parse_spec(text, "plans/acme.toml")
+
+    assert problem in str(caught.value)
+
+
+def test_parse_spec_offers_no_guess_for_a_key_like_none_it_knows() -> None:
+    with pytest.raises(SpecError) as caught:
+        parse_spec('colour = "blue"', "plans/acme.toml")
+
+    assert str(caught.value) == "plans/acme.toml: unknown key colour"
+
+
 def test_parse_spec_leaves_monitoring_off_without_its_section() -> None:
     spec = parsed(FULL)
 

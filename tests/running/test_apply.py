@@ -177,6 +177,35 @@ def test_apply_without_cohort_runs_the_next_pending_one_and_then_says_nothing_to
     assert "Nothing to do: every cohort is applied" in out
 
 
+def test_apply_cleanup_of_a_plan_without_removals_exits_0_saying_there_is_nothing_to_clean_up(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journey = Journey(emulator, tmp_path, customers=6)
+    assert "cleanup" not in [c.name for c in journey.plan.cohorts]
+
+    assert journey.run("apply", "--cohort", "cleanup", "--auto-approve") == 0
+
+    out = capsys.readouterr().out
+    assert (
+        "Nothing to do: the plan removes no old associations and deletes no tenant, so there "
+        "is nothing to clean up"
+    ) in " ".join(out.split())
+    assert journey.tenants() == journey.before
+
+
+@pytest.mark.parametrize("command", ["apply", "rollback"])
+def test_a_mistyped_cohort_is_one_line_with_did_you_mean(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    journey = Journey(emulator, tmp_path, customers=6)
+
+    assert journey.run(command, "--cohort", "wave1", "--auto-approve") == 1
+
+    line = one_line(capsys.readouterr().err)
+    assert "the plan has no cohort 'wave1' (did you mean 'wave-1'?)" in line
+    assert journey.tenants() == journey.before
+
+
 def test_gate_stops_the_next_cohort_when_a_canary_tenant_has_a_high_finding(
     emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -89,6 +89,21 @@ def test_get_strategy_lists_built_ins_entry_points_and_dotted_paths_for_an_unkno
     )
 
 
+def test_get_strategy_says_did_you_mean_for_a_mistyped_name() -> None:
+    assert strategy_error("tierd").startswith(
+        "unknown strategy 'tierd' (did you mean 'tiered'?): use isolated, shared, tiered"
+    )
+
+
+def test_unknown_strategy_option_says_did_you_mean() -> None:
+    spec = MigrationSpec(name="m", strategy="shared", strategy_options=(("group_sise", 5),))
+
+    with pytest.raises(StrategyError) as caught:
+        desired_state(Shared(), *world(), spec)
+
+    assert "has no option group_sise (did you mean 'group_size'?)" in str(caught.value)
+
+
 @pytest.mark.parametrize("path", [f"{HERE}:OneTenant", f"{HERE}.OneTenant", f"{HERE}:ONE_TENANT"])
 def test_get_strategy_loads_a_strategy_by_dotted_path(path: str) -> None:
     strategy = get_strategy(path)
