@@ -26,7 +26,7 @@ from typer.exceptions import TyperException
 from . import __version__
 from .aws.clients import AwsSettings, caller_identity, make_clients, parse_op_rates, positive_rate
 from .aws.scanner import scan_account
-from .errors import SesmigrateError
+from .errors import AwsCallError, AwsConfigError, SesmigrateError
 from .files import read_text, write_atomically
 from .helptext import ReadableHelp
 from .planning.build import (
@@ -451,7 +451,10 @@ def apply(
     options = _record("apply", plan, replace(options, wait=wait), format, log_file, verbose)
     listing = stderr if format is SummaryFormat.json else stdout
 
+    confirmed: list[bool] = []
+
     def confirm(cohorts: list[str], steps: list[Step], estimate: PlanEstimate) -> None:
+        confirmed.append(True)
         irreversible = [s.action.describe() for s in steps if s.action.irreversible]
         if auto_approve and not dry_run:
             _refuse_irreversible(irreversible, allow_irreversible)
@@ -476,10 +479,25 @@ def apply(
             raise typer.Abort()
 
     stop = threading.Event()
-    with call_progress(stderr, "Applying") as progress:
-        report = run_apply(
-            options, plan, confirm, _say, progress, stop=stop, probe=probe, countdown=_countdown()
-        )
+    try:
+        with call_progress(stderr, "Applying") as progress:
+            report = run_apply(
+                options,
+                plan,
+                confirm,
+                _say,
+                progress,
+                stop=stop,
+                probe=probe,
+                countdown=_countdown(),
+            )
+    except (AwsConfigError, AwsCallError) as exc:
+        if not confirmed or dry_run:
+            raise
+        # SES stopped answering between or during cohorts (a gate, a soak's re-check): what
+        # ran is journaled, and the operator needs the way back in
+        resume = _resume("apply", plan_file, cohort, options, skip_gates=skip_gates)
+        raise SesmigrateError(f"{exc}; the journal is intact: re-run {resume} to resume") from None
     results = dict(report.cohorts)
     _recorded(
         [cohort_counts(name, result) for name, result in report.cohorts],

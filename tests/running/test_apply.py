@@ -18,6 +18,7 @@ from sesmigrate.aws.clients import AwsSettings
 from sesmigrate.cli import main
 from sesmigrate.emulator.accounts import HANDMADE_TENANT
 from sesmigrate.emulator.control import TrafficSettings
+from sesmigrate.errors import AwsConfigError
 from sesmigrate.planning.build import PlanRequest, make_plan
 from sesmigrate.planning.plan import checksum_of, plan_to_json, read_plan
 from sesmigrate.state.journal import (
@@ -775,3 +776,27 @@ class TestRollbackGuard:
         assert "inverse action(s), newest first" in out
         assert "more (" in out and "--dry-run --format json lists every one" in out
         assert "Dry run: nothing was changed." in out
+
+
+def test_ses_unreachable_at_a_later_cohorts_gate_ends_with_the_way_to_resume(
+    emulator: Any,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    journey = Journey(emulator, tmp_path)
+
+    def unreachable(ses: Any, tenants: set[str]) -> tuple[list[str], list[str]]:
+        raise AwsConfigError(f"cannot reach {journey.emulator.endpoint_url}: check the network")
+
+    monkeypatch.setattr("sesmigrate.running.apply.unhealthy_tenants", unreachable)
+
+    code = journey.run("apply", "--auto-approve", "--cohort", "all")
+
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 1
+    assert "cannot reach" in err
+    assert f"the journal is intact: re-run sesmigrate apply {journey.path} --cohort all" in err
+    monkeypatch.undo()
+    assert journey.run("apply", "--auto-approve", "--cohort", "all") == 0
+    assert set(journey.tenants()) - set(journey.before) == {t.name for t in journey.plan.tenants}
