@@ -46,7 +46,7 @@ class TestShowReports:
         assert main(["show", str(plan_file), "--format", fmt]) == 0
 
         captured = capsys.readouterr()
-        assert ANSI.sub("", captured.out) == render(plan, fmt)
+        assert ANSI.sub("", captured.out) == render(plan, fmt, source=str(plan_file))
         assert captured.err == ""
 
     def test_show_prints_the_text_report_by_default(
@@ -71,7 +71,7 @@ class TestShowReports:
 
         assert main(["show", str(plan_file), "--format", fmt, "-o", str(target)]) == 0
 
-        assert target.read_text(encoding="utf-8") == render(plan, fmt)
+        assert target.read_text(encoding="utf-8") == render(plan, fmt, source=str(plan_file))
         assert capsys.readouterr().out == ""
 
     def test_show_json_report_is_machine_readable(
@@ -80,7 +80,7 @@ class TestShowReports:
         assert main(["show", str(plan_file), "--format", "json"]) == 0
 
         document = json.loads(capsys.readouterr().out)
-        assert document["format_version"] == 3
+        assert document["format_version"] == 4
         assert [c["name"] for c in document["cohorts"]] == ["canary", "wave-1", "cleanup"]
         assert all(c["estimate"]["seconds"] > 0 for c in document["cohorts"])
 
@@ -138,7 +138,7 @@ class TestShowKits:
 
         assert main(["show", str(plan_file), "--cutover", str(folder), "--format", "markdown"]) == 0
 
-        assert capsys.readouterr().out == render(plan, "markdown")
+        assert capsys.readouterr().out == render(plan, "markdown", source=str(plan_file))
         assert len(list(folder.iterdir())) == 3
 
 

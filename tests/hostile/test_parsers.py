@@ -583,6 +583,7 @@ def hostile_outputs(
     )
     plan = read_plan(plan_to_json(make_plan(plan_request).plan))
     outputs = {fmt: render(plan, fmt) for fmt in FORMATS}
+    outputs["markdown-full"] = render(plan, "markdown", full=True)
     outputs["cutover"] = cutover_combined(plan)
     outputs["iam"] = iam_document(plan)
     return outputs
@@ -613,7 +614,7 @@ class TestHostileAccountData:
         assert "\U0001f680" in hostile_outputs["html"]
         tenants = json.loads(hostile_outputs["json"])["tenants"]
         assert any(SCRIPT in tenant["customers"] for tenant in tenants)
-        assert "line1 line2 line3" in hostile_outputs["markdown"]
+        assert "line1 line2 line3" in hostile_outputs["markdown-full"]
         assert "line1 line2 line3" in hostile_outputs["cutover"]
 
     def test_html_report_escapes_markup_from_tag_values(
@@ -622,7 +623,7 @@ class TestHostileAccountData:
         assert SCRIPT not in hostile_outputs["html"]
         assert "pro<b>" not in hostile_outputs["html"]
 
-    @pytest.mark.parametrize("fmt", ["markdown", "cutover"])
+    @pytest.mark.parametrize("fmt", ["markdown", "markdown-full", "cutover"])
     def test_markdown_escapes_markup_from_tag_values_outside_code_blocks(
         self, hostile_outputs: dict[str, str], fmt: str
     ) -> None:
@@ -630,7 +631,7 @@ class TestHostileAccountData:
 
         assert re.findall(r"(?<!\\)<(?:script|b)\b", prose) == []  # `\<` is inert
 
-    @pytest.mark.parametrize("fmt", ["text", "markdown", "cutover", "json"])
+    @pytest.mark.parametrize("fmt", ["text", "markdown", "markdown-full", "cutover", "json"])
     def test_report_keeps_a_tag_value_with_line_breaks_on_one_line(
         self, hostile_outputs: dict[str, str], fmt: str
     ) -> None:
@@ -646,6 +647,7 @@ class TestHostileAccountData:
             "json",
             "iam",
             "markdown",
+            "markdown-full",
             "html",
             "cutover",
         ],

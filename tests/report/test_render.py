@@ -102,6 +102,10 @@ class TestGoldenFiles:
         text = render(plan, fmt)
         assert text == check_golden(name, text), "SESMIGRATE_UPDATE_GOLDEN=1 rewrites it"
 
+    def test_full_markdown_matches_golden_file(self, plan: Plan) -> None:
+        text = render(plan, "markdown", full=True)
+        assert text == check_golden("plan-full.md", text), "SESMIGRATE_UPDATE_GOLDEN=1 rewrites it"
+
     @pytest.mark.parametrize("fmt", FORMATS)
     def test_render_gives_the_same_report_for_a_rebuilt_plan(self, plan: Plan, fmt: str) -> None:
         assert render(plan, fmt) == render(sealed(build_small_plan()), fmt)
@@ -153,7 +157,7 @@ class TestTextReport:
         assert "Plan: 2 tenant(s) to create, 13 action(s), 1 IRREVERSIBLE." in text
         assert "36 API calls, about 17s at an assumed 1 call/s per operation" in text
         assert "Unmanaged tenants left alone: hand-made" in text
-        assert f"  ! identity shared.example is used by {MARKDOWN} and {SCRIPT}" in text
+        assert f"  ! warning: identity shared.example is used by {MARKDOWN} and {SCRIPT}" in text
 
     def test_text_report_heads_each_cohort_in_apply_order(self, plan: Plan) -> None:
         heads = [line for line in render(plan, "text").splitlines() if line.startswith("== ")]
@@ -228,12 +232,12 @@ class TestHtmlReport:
 
 class TestMarkdownReport:
     def test_markdown_report_has_no_trailing_whitespace(self, plan: Plan) -> None:
-        lines = render(plan, "markdown").splitlines()
+        lines = render(plan, "markdown", full=True).splitlines()
 
         assert [line for line in lines if line != line.rstrip()] == []
 
     def test_markdown_report_escapes_customer_ids(self, plan: Plan) -> None:
-        markdown = render(plan, "markdown")
+        markdown = render(plan, "markdown", full=True)
 
         assert f"Customers: {MARKDOWN_ESCAPED}, {SCRIPT_ESCAPED_MD}" in markdown
         assert "Customers: Müller &amp; Söhne" in markdown
@@ -241,7 +245,7 @@ class TestMarkdownReport:
         assert MARKDOWN not in markdown
 
     def test_markdown_report_passes_through_only_its_own_html(self, plan: Plan) -> None:
-        found = html_tokens(render(plan, "markdown"))
+        found = html_tokens(render(plan, "markdown", full=True))
 
         assert sorted(set(found)) == [
             "</details>\n",
@@ -255,7 +259,7 @@ class TestMarkdownReport:
     def test_markdown_report_makes_no_link_emphasis_or_script_from_a_customer_id(
         self, plan: Plan
     ) -> None:
-        html = markdown_parser().render(render(plan, "markdown"))
+        html = markdown_parser().render(render(plan, "markdown", full=True))
 
         assert "<a " not in html
         assert "<em>" not in html
@@ -267,7 +271,7 @@ class TestMarkdownReport:
     def test_markdown_report_summary_table_has_a_row_per_cohort_of_five_cells(
         self, plan: Plan
     ) -> None:
-        html = markdown_parser().render(render(plan, "markdown"))
+        html = markdown_parser().render(render(plan, "markdown", full=True))
         table = html.split("<table>", 1)[1].split("</table>", 1)[0]
         rows = re.findall(r"<tr>(.*?)</tr>", table, re.S)
 
@@ -279,7 +283,7 @@ class TestMarkdownReport:
         ]
 
     def test_markdown_report_gives_each_cohort_a_collapsible_diff(self, plan: Plan) -> None:
-        tokens = markdown_parser().parse(render(plan, "markdown"))
+        tokens = markdown_parser().parse(render(plan, "markdown", full=True))
         diffs = [t.content for t in tokens if t.type == "fence" and t.info == "diff"]
 
         assert len(diffs) == 3
@@ -294,7 +298,7 @@ class TestMarkdownReport:
         self, plan: Plan
     ) -> None:
         identity = "dev```x@bold.example"
-        markdown = render(with_extra_attach(plan, arn("identity", identity)), "markdown")
+        markdown = render(with_extra_attach(plan, arn("identity", identity)), "markdown", full=True)
         diffs = [
             t.content
             for t in markdown_parser().parse(markdown)
@@ -393,6 +397,7 @@ def test_render_escapes_any_customer_id_and_never_raises(ids: list[str]) -> None
     plan = sealed(build_small_plan(script, markdown, muller))
 
     reports = {fmt: render(plan, fmt) for fmt in FORMATS}
+    reports["markdown"] += render(plan, "markdown", full=True)
 
     html = reports["html"]
     assert json.loads(reports["json"])["cohorts"][1]["customers"] == sorted([markdown, script])
