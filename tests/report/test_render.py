@@ -10,12 +10,15 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from sesmigrate.actions.tenant import AttachResource
+from sesmigrate.actions.tenant import AttachResource, DeleteTenant
+from sesmigrate.aws.clients import AwsSettings
+from sesmigrate.emulator.accounts import as_inventory, realistic_account
+from sesmigrate.planning.build import PlanRequest, make_plan
 from sesmigrate.planning.durations import duration
 from sesmigrate.planning.naming import tenant_name
-from sesmigrate.planning.plan import Plan, Step
+from sesmigrate.planning.plan import Plan, Step, plan_to_json, read_plan
 from sesmigrate.report import FORMATS, render
-from sesmigrate.report.render import fence, markdown_inline
+from sesmigrate.report.render import SUMMARY_LIMIT, fence, markdown_inline
 
 from .conftest import (
     FIXED_TENANTS,
@@ -415,3 +418,53 @@ def test_render_escapes_any_customer_id_and_never_raises(ids: list[str]) -> None
         token in ("</details>\n", "<sub>", "</sub>") or token.startswith("<details><summary>")
         for token in html_tokens(reports["markdown"])
     )
+
+
+@pytest.fixture(scope="module")
+def plan_of_10000(tmp_path_factory: pytest.TempPathFactory) -> Plan:
+    """A 10,000-customer plan from a synthetic inventory, as `benchmarks/bench_render` makes
+    it (isolated: a tenant per customer), read back from its file."""
+    folder = tmp_path_factory.mktemp("10k")
+    inventory = folder / "inventory.json"
+    inventory.write_text(as_inventory(realistic_account(10_000, 1)).to_json("t"))
+    spec = folder / "spec.toml"
+    spec.write_text('strategy = "isolated"\ntenant_quota = 1000000\n')
+    made = make_plan(PlanRequest(spec, {}, inventory, AwsSettings())).plan
+    return read_plan(plan_to_json(made))
+
+
+class TestMarkdownSummaryAtScale:
+    def test_markdown_summary_of_10000_customers_fits_a_pull_request_comment(
+        self, plan_of_10000: Plan
+    ) -> None:
+        summary = render(plan_of_10000, "markdown")
+
+        assert len(plan_of_10000.tenants) >= 10_000
+        assert len(summary) <= SUMMARY_LIMIT
+        assert plan_of_10000.checksum in summary
+        assert "### The canary's tenants (3)" in summary
+        assert len(render(plan_of_10000, "markdown", full=True)) > SUMMARY_LIMIT
+
+    def test_markdown_summary_still_counts_every_irreversible_action_when_they_overflow(
+        self, plan_of_10000: Plan
+    ) -> None:
+        deletes = [
+            Step(DeleteTenant(f"gone-{n:05d}"), "canary", (), "no longer wanted", ())
+            for n in range(3000)
+        ]
+        canary = plan_of_10000.cohorts[0]
+        cohorts = (
+            dataclasses.replace(
+                canary, batches=(*canary.batches, tuple(s.action.key for s in deletes))
+            ),
+            *plan_of_10000.cohorts[1:],
+        )
+        plan = dataclasses.replace(
+            plan_of_10000, steps=(*plan_of_10000.steps, *deletes), cohorts=cohorts
+        )
+
+        summary = render(plan, "markdown")
+
+        assert len(summary) <= SUMMARY_LIMIT
+        assert "### Irreversible actions (3000)" in summary
+        assert "- … and 2900 more in the full report" in summary
