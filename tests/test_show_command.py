@@ -128,7 +128,7 @@ class TestShowKits:
 
         text = target.read_text(encoding="utf-8")
         assert text == cutover_combined(plan)
-        assert "## Müller &amp; Söhne" in text
+        assert "## Customer `Müller & Söhne`" in text
         assert MULLER not in capsys.readouterr().out
 
     def test_show_cutover_with_a_format_also_prints_that_report(

@@ -19,6 +19,7 @@ from typing import Any
 from ..planning.plan import Plan
 from ..planning.snapshot import CUSTOMER_TAG, GROUP_TAG, MANAGED_TAG, partition_of
 from ..planning.spec import spec_from_mapping
+from .model import associated
 from .render import environment
 
 LIST_ACTIONS = (
@@ -175,9 +176,19 @@ def iam_document(plan: Plan) -> str:
 
 
 def cutover_pages(plan: Plan) -> dict[str, str]:
-    """One Markdown page per customer, keyed by customer id."""
+    """One Markdown page per customer, keyed by customer id: plain Markdown (account data in
+    code spans, shown as written, no HTML entities), listing everything the plan associates
+    with the customer's tenant for them, the templates `unowned_templates = "associate-all"`
+    gives every tenant included; other customers' resources on a shared tenant are theirs."""
     template = environment().get_template("cutover/customer.md.j2")
     cohort_of = {customer: c.name for c in plan.cohorts for customer in c.customers}
+    owned = {name for customer in plan.customers for name in customer.templates}
+    common = {
+        tenant.name: [
+            name for name in associated(tenant.resources)["templates"] if name not in owned
+        ]
+        for tenant in plan.tenants
+    }
     pages = {}
     for customer in plan.customers:
         if not customer.tenant:
@@ -189,6 +200,7 @@ def cutover_pages(plan: Plan) -> dict[str, str]:
             region=plan.region,
             cohort=cohort_of.get(customer.id, ""),
             sender=sender,
+            common_templates=common.get(customer.tenant, []),
         )
     return pages
 

@@ -65,6 +65,16 @@ def markdown_code(value: object, cell: bool = False) -> str:
     return f"{mark}{padded}{mark}"
 
 
+def one_line(value: object) -> str:
+    """`value` with its line breaks and runs of whitespace as one space."""
+    return str(visible(" ".join(str(value).split())))
+
+
+def python_string(value: object) -> str:
+    """`value` as a Python string literal on one line, as written (no HTML escapes)."""
+    return json.dumps(str(visible(str(value))), ensure_ascii=False)
+
+
 _INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -95,6 +105,8 @@ def environment() -> Environment:
     )
     env.filters["md"] = markdown_inline
     env.filters["code"] = markdown_code
+    env.filters["oneline"] = one_line
+    env.filters["pystr"] = python_string
     env.filters["duration"] = duration
     env.filters["settings"] = tenant_settings
     env.globals["fence"] = fence

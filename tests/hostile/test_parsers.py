@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 
 from sesmigrate.actions.kinds import KINDS
 from sesmigrate.aws.clients import AwsSettings
@@ -656,3 +657,43 @@ class TestHostileAccountData:
         self, hostile_outputs: dict[str, str], fmt: str
     ) -> None:
         assert CONTROL.findall(hostile_outputs[fmt]) == []
+
+    @pytest.mark.parametrize("fmt", ["markdown", "markdown-full", "cutover"])
+    def test_markdown_renders_no_link_html_or_emphasis_from_tag_values(
+        self, hostile_outputs: dict[str, str], fmt: str
+    ) -> None:
+        html = MarkdownIt("commonmark").enable("table").render(hostile_outputs[fmt])
+
+        assert "<script" not in html
+        assert "<b>" not in html
+        assert "<a " not in html
+        assert "<em>" not in html
+
+    def test_cutover_kit_shows_tag_values_as_written_without_html_entities(
+        self, hostile_outputs: dict[str, str]
+    ) -> None:
+        kit = hostile_outputs["cutover"]
+
+        assert f"`{SCRIPT}`" in kit
+        assert re.findall(r"&(?:[a-z]+|#[0-9]+|#x[0-9a-f]+);", kit) == []
+
+    @pytest.mark.parametrize("fmt", ["markdown", "html", "text"])
+    def test_show_of_a_hostile_customer_renders_inertly(self, tmp_path: Path, fmt: str) -> None:
+        inventory = tmp_path / "inventory.json"
+        inventory.write_text(hostile_inventory().to_json("t"), encoding="utf-8")
+        plan_file = tmp_path / "hostile.plan.json"
+        request = PlanRequest(None, {}, inventory, AwsSettings(region="us-east-1"))
+        plan_file.write_text(plan_to_json(make_plan(request).plan), encoding="utf-8")
+        out, err = io.StringIO(), io.StringIO()
+
+        with redirect_stdout(out), redirect_stderr(err):
+            status = main(["show", str(plan_file), "--customer", SCRIPT, "--format", fmt])
+
+        shown = out.getvalue()
+        assert (status, err.getvalue()) == (0, "")
+        assert CONTROL.findall(shown) == []
+        if fmt == "html":
+            assert SCRIPT not in shown
+        if fmt == "markdown":
+            assert re.findall(r"(?<!\\)<script\b", outside_code_blocks(shown)) == []
+            assert "<script" not in MarkdownIt("commonmark").render(shown)

@@ -33,7 +33,7 @@ from sesmigrate.report.kits import (
     operator_policy,
     tenant_policies,
 )
-from sesmigrate.report.render import markdown_inline
+from sesmigrate.report.render import markdown_code
 
 from .conftest import (
     LOG_GROUP,
@@ -557,10 +557,10 @@ class TestCutoverKit:
         [configuration_set] = view.configuration_sets
         page = cutover_pages(plan)[customer]
 
-        assert page.startswith(f"## {markdown_inline(customer)}\n")
+        assert page.startswith(f"## Customer {markdown_code(customer)}\n")
         assert f"SES tenant **`{view.tenant}`** in `eu-west-1`" in page
         assert f"| tenant name | `{view.tenant}` |" in page
-        assert f"| configuration set | {configuration_set} |" in page
+        assert f"| configuration set | `{configuration_set}` |" in page
         assert f"X-SES-TENANT: {view.tenant}\n" in page
         assert f"X-SES-CONFIGURATION-SET: {configuration_set}\n" in page
 
@@ -588,7 +588,7 @@ class TestCutoverKit:
 
         assert "(cohort `wave-1`)" in pages[SCRIPT]
         assert "(cohort `canary`)" in pages[MULLER]
-        assert "| template | welcome |" in pages[SCRIPT]
+        assert "| template | `welcome` |" in pages[SCRIPT]
         assert "| template |" not in pages[MULLER]
 
     @pytest.mark.parametrize("customer", [SCRIPT, MARKDOWN, MULLER])
@@ -612,8 +612,30 @@ class TestCutoverKit:
         assert combined.startswith(f"# Sending through SES tenants: migration {MIGRATION}\n\n")
         assert headings == [
             f"# Sending through SES tenants: migration {MIGRATION}",
-            *(f"## {markdown_inline(c)}" for c in sorted([SCRIPT, MARKDOWN, MULLER])),
+            *(f"## Customer {markdown_code(c)}" for c in sorted([SCRIPT, MARKDOWN, MULLER])),
         ]
+
+    def test_cutover_pages_are_plain_markdown_without_html_entities(self, plan: Plan) -> None:
+        combined = cutover_combined(plan)
+
+        assert "## Customer `Müller & Söhne`" in combined
+        assert "| sending identity | `ops@bold.example` |" in combined
+        assert re.findall(r"&(?:[a-z]+|#[0-9]+|#x[0-9a-f]+);", combined) == []
+        assert "\\u00" not in combined
+
+    def test_cutover_page_lists_the_templates_associate_all_gives_every_tenant(
+        self, plan: Plan
+    ) -> None:
+        common = arn("template", "password-reset")
+        tenants = tuple(
+            dataclasses.replace(t, resources=(*t.resources, common)) for t in plan.tenants
+        )
+        pages = cutover_pages(dataclasses.replace(plan, tenants=tenants))
+
+        row = "| template (associated with every tenant) | `password-reset` |"
+        assert all(row in page for page in pages.values())
+        assert "| template | `welcome` |" in pages[SCRIPT]
+        assert "welcome" not in pages[MULLER]  # another customer's template on no shared tenant
 
     def test_write_cutover_pages_writes_one_safe_file_per_customer(
         self, plan: Plan, tmp_path: Path
