@@ -19,8 +19,8 @@ from sesmigrate.planning.naming import tenant_name
 from sesmigrate.planning.plan import CustomerView, Plan, Step, plan_to_json
 from sesmigrate.report.files import write_cutover_pages
 from sesmigrate.report.kits import (
-    EXACT_RESOURCE_LIMIT,
     LIST_ACTIONS,
+    MANAGED_POLICY_LIMIT,
     MONITORING_LOG_GROUP_ACTIONS,
     MONITORING_LOGS_POLICY_ACTIONS,
     MONITORING_READ_ACTIONS,
@@ -31,6 +31,7 @@ from sesmigrate.report.kits import (
     cutover_pages,
     iam_document,
     operator_policy,
+    policy_size,
     tenant_policies,
 )
 from sesmigrate.report.render import markdown_code
@@ -241,17 +242,35 @@ class TestOperatorPolicy:
         assert on_tenants["Resource"] == TENANTS
         assert on_tenants["Condition"] == {"StringEquals": MIGRATION_TAG}
 
-    def test_operator_policy_names_each_resource_at_the_limit(self, plan: Plan) -> None:
-        associate = statements(operator_policy(with_attaches(plan, EXACT_RESOURCE_LIMIT)))
+    def test_operator_policy_names_each_resource_while_it_fits_a_managed_policy(
+        self, plan: Plan
+    ) -> None:
+        wide = with_attaches(plan, 60)
+        policy = operator_policy(wide)
 
-        resources = associate["AssociateTheCustomersResources"]["Resource"]
+        resources = statements(policy)["AssociateTheCustomersResources"]["Resource"]
 
-        assert len(resources) == EXACT_RESOURCE_LIMIT
+        assert len(resources) == 60
         assert not any(r.endswith("/*") for r in resources)
+        assert policy_size(policy) <= MANAGED_POLICY_LIMIT
+        assert json.loads(iam_document(wide))["operator_policy_resources"] == (
+            "names each of the 60 resource(s) the plan associates or removes"
+        )
 
-    def test_operator_policy_names_resources_by_kind_above_the_limit(self, plan: Plan) -> None:
-        associate = statements(operator_policy(with_attaches(plan, EXACT_RESOURCE_LIMIT + 1)))
+    def test_operator_policy_names_resources_by_kind_when_naming_them_would_not_fit(
+        self, plan: Plan
+    ) -> None:
+        wide = with_attaches(plan, 200)
+        policy = operator_policy(wide)
+        associate = statements(policy)
 
+        assert policy_size(policy) <= MANAGED_POLICY_LIMIT
+        assert re.fullmatch(
+            r"names the 200 resources the plan associates or removes by kind \(.*identity/\*, "
+            r".*template/\*\): naming each would take \d+ characters, over IAM's 6144 for a "
+            r"managed policy",
+            json.loads(iam_document(wide))["operator_policy_resources"],
+        )
         assert associate["AssociateTheCustomersResources"]["Resource"] == [
             "arn:aws:ses:eu-west-1:123456789012:identity/*",
             "arn:aws:ses:eu-west-1:123456789012:template/*",
@@ -533,6 +552,9 @@ class TestIamDocument:
         assert document == {
             "migration": MIGRATION,
             "operator_policy": operator_policy(plan),
+            "operator_policy_resources": (
+                "names each of the 7 resource(s) the plan associates or removes"
+            ),
             "tenant_sending_policies": tenant_policies(plan),
         }
 
