@@ -47,6 +47,7 @@ from .report.kits import cutover_combined, iam_document
 from .report.progress import call_progress
 from .report.render import visible
 from .report.summary import ScanSummary, plan_text
+from .report.views import Part, cohort_notices, plan_part
 from .running.apply import NothingToDo, RunOptions, load_plan, run_apply
 from .running.executor import RunResult
 from .running.rollback import RollbackPreview, run_rollback
@@ -277,9 +278,7 @@ def plan(
     sealed = plan_to_json(result.plan)
     write_atomically(target, sealed)
     save_membership(result, sealed)
-    stdout.print(
-        plan_text(result.plan, result.ownership, str(target)), end="", markup=False, highlight=False
-    )
+    stdout.print(plan_text(result.plan, str(target)), end="", markup=False, highlight=False)
     if detailed_exitcode and result.plan.has_changes:
         raise typer.Exit(2)
 
@@ -309,16 +308,29 @@ def show(
     cutover_file: Annotated[
         Path | None, typer.Option(help="Write every customer's cut-over page into one file.")
     ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Markdown: every action, not the summary.")
+    ] = False,
+    cohort: Annotated[str | None, typer.Option("--cohort", help="Show only this cohort.")] = None,
+    customer: Annotated[
+        str | None, typer.Option("--customer", help="Show only this customer.")
+    ] = None,
 ) -> None:
     """Render a plan as text, Markdown, HTML or JSON; no AWS access needed."""
-    plan = read_plan(read_text(plan_file, "plan"), str(plan_file))
+    part = Part(cohort, customer)
+    sealed = read_plan(read_text(plan_file, "plan"), str(plan_file))
+    plan = plan_part(sealed, part)
     if cutover is not None:
         write_cutover_pages(plan, cutover)
     if cutover_file is not None:
         write_atomically(cutover_file, cutover_combined(plan))
     if (cutover or cutover_file) and output is None and not iam and format is ReportFormat.text:
         return
-    text = iam_document(plan) if iam else render(plan, format.value)
+    text = (
+        iam_document(plan)
+        if iam
+        else render(sealed, format.value, full=full, part=part, source=str(plan_file))
+    )
     if output is not None:
         write_atomically(output, text)
         what = "the IAM policies" if iam else f"the {format.value} report"
@@ -464,6 +476,11 @@ def apply(
         listing.print(f"Cohort(s) {', '.join(cohorts)}: {len(steps)} action(s)", highlight=False)
         for step in steps:
             listing.print(Text(f"  {step.action.glyph} {step.action.describe()}"), highlight=False)
+        notices = cohort_notices(plan, cohorts)
+        if notices:
+            listing.print("Blockers, warnings and notes of the plan:", highlight=False)
+        for notice in notices:
+            listing.print(Text(f"  ! {notice.severity}: {notice.text}"), highlight=False)
         took = ", ".join(f"{c.cohort} about {duration(c.seconds)}" for c in estimate.cohorts)
         listing.print(f"Duration: {took} {estimate.rates.describe()}", highlight=False)
         if dry_run:

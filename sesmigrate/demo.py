@@ -124,7 +124,7 @@ def run_demo(
             f"3. Planned a {strategy} migration with monitoring, sealed in "
             f"{plan_file.relative_to(folder)}:"
         )
-        say(plan_text(plan, result.ownership, str(plan_file)))
+        say(plan_text(plan, str(plan_file)))
 
         for name, text in (
             ("report.md", render(plan, "markdown")),

@@ -46,7 +46,7 @@ class TestShowReports:
         assert main(["show", str(plan_file), "--format", fmt]) == 0
 
         captured = capsys.readouterr()
-        assert ANSI.sub("", captured.out) == render(plan, fmt)
+        assert ANSI.sub("", captured.out) == render(plan, fmt, source=str(plan_file))
         assert captured.err == ""
 
     def test_show_prints_the_text_report_by_default(
@@ -71,7 +71,7 @@ class TestShowReports:
 
         assert main(["show", str(plan_file), "--format", fmt, "-o", str(target)]) == 0
 
-        text = render(plan, fmt)
+        text = render(plan, fmt, source=str(plan_file))
         assert target.read_text(encoding="utf-8") == text
         captured = capsys.readouterr()
         assert captured.out == ""
@@ -83,7 +83,7 @@ class TestShowReports:
         assert main(["show", str(plan_file), "--format", "json"]) == 0
 
         document = json.loads(capsys.readouterr().out)
-        assert document["format_version"] == 3
+        assert document["format_version"] == 4
         assert [c["name"] for c in document["cohorts"]] == ["canary", "wave-1", "cleanup"]
         assert all(c["estimate"]["seconds"] > 0 for c in document["cohorts"])
 
@@ -134,7 +134,7 @@ class TestShowKits:
 
         text = target.read_text(encoding="utf-8")
         assert text == cutover_combined(plan)
-        assert "## Müller &amp; Söhne" in text
+        assert "## Customer `Müller & Söhne`" in text
         assert MULLER not in capsys.readouterr().out
 
     def test_show_cutover_with_a_format_also_prints_that_report(
@@ -144,7 +144,7 @@ class TestShowKits:
 
         assert main(["show", str(plan_file), "--cutover", str(folder), "--format", "markdown"]) == 0
 
-        assert capsys.readouterr().out == render(plan, "markdown")
+        assert capsys.readouterr().out == render(plan, "markdown", source=str(plan_file))
         assert len(list(folder.iterdir())) == 3
 
 
@@ -230,3 +230,150 @@ def test_show_needs_no_aws_credentials_or_network(
     assert captured.out == render(plan, "html") + iam_document(plan) + render(plan, "json")
     assert captured.err == ""
     assert connections == []
+
+
+@pytest.fixture(scope="module")
+def tiered_plan_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`plans/tiered.toml` (associate-all, vip suppression, monitoring) planned through the
+    CLI over a realistic 150-customer inventory with unowned and shared resources."""
+    from sesmigrate.emulator.accounts import as_inventory, realistic_account
+
+    folder = tmp_path_factory.mktemp("tiered")
+    inventory = folder / "inventory.json"
+    inventory.write_text(as_inventory(realistic_account(150, 1)).to_json("t"), encoding="utf-8")
+    target = folder / "tiered.plan.json"
+    spec = Path(__file__).parent.parent / "plans" / "tiered.toml"
+    argv = ["plan", str(spec), "--inventory", str(inventory), "-o", str(target)]
+    assert main([*argv, "--state-dir", str(folder / "state")]) == 0
+    return target
+
+
+def shown(plan_file: Path, capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    capsys.readouterr()
+    assert main(["show", str(plan_file), *args]) == 0
+    return ANSI.sub("", capsys.readouterr().out)
+
+
+class TestShowNotices:
+    def test_plan_file_seals_the_ownership_findings_plan_printed(
+        self, tiered_plan_file: Path
+    ) -> None:
+        document = json.loads(tiered_plan_file.read_text(encoding="utf-8"))
+        subjects = {n["subject"] for n in document["notices"]}
+
+        assert "identity ops-alerts@example.org" in subjects
+        assert "configuration-set free-tier-shared" in subjects
+        assert "warnings" not in document
+
+    @pytest.mark.parametrize("args", [(), ("--format", "html"), ("--format", "markdown", "--full")])
+    def test_show_lists_each_notice_with_its_consequence(
+        self, tiered_plan_file: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...]
+    ) -> None:
+        out = re.sub(r"<[^>]+>", "", shown(tiered_plan_file, capsys, *args))
+        out = out.replace("&#64;", "@").replace("&#39;", "'")
+
+        assert "ops-alerts@example.org: not migrated: it keeps sending without a tenant" in out
+        assert "free-tier-shared: shared by" in out
+        assert "associated with each of their tenants" in out
+
+    def test_show_json_lists_notices_by_severity_with_customers_of_shared_resources(
+        self, tiered_plan_file: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        report = json.loads(shown(tiered_plan_file, capsys, "--format", "json"))
+        shared = next(n for n in report["notices"] if n["kind"] == "shared configuration-set")
+
+        assert report["summary"]["notices"]["warning"] >= 4
+        assert len(shared["customers"]) > 1
+        assert [n["severity"] for n in report["notices"]] == sorted(
+            (n["severity"] for n in report["notices"]),
+            key=["blocker", "warning", "note"].index,
+        )
+
+    @pytest.mark.parametrize("fmt", ["text", "markdown", "html", "json"])
+    def test_show_never_warns_that_templates_associate_all_associates_are_rejected(
+        self, tiered_plan_file: Path, capsys: pytest.CaptureFixture[str], fmt: str
+    ) -> None:
+        out = shown(tiered_plan_file, capsys, "--format", fmt)
+        full = shown(tiered_plan_file, capsys, "--format", fmt, "--full")
+
+        assert "rejected unless" not in out + full
+        assert "associates it with every tenant" in full
+
+    def test_show_gives_every_tenant_its_policy_suppression_templates_and_monitoring(
+        self, tiered_plan_file: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        report = json.loads(shown(tiered_plan_file, capsys, "--format", "json"))
+        text = shown(tiered_plan_file, capsys)
+        vip = next(t for t in report["tenants"] if t["tier"] == "vip")
+        line = next(line for line in text.splitlines() if line.startswith(f"  {vip['name']} ("))
+
+        assert vip["suppression"] == {"reasons": ["BOUNCE", "COMPLAINT"], "scope": "TENANT"}
+        assert {"invoice-ready", "password-reset"} <= set(vip["associated"]["templates"])
+        assert all(t["monitored"] for t in report["tenants"])
+        assert "strict reputation policy; suppressing BOUNCE, COMPLAINT at TENANT scope" in line
+        assert "events monitored" in line
+        assert "invoice-ready" in line and "password-reset" in line
+
+
+class TestShowParts:
+    @pytest.mark.parametrize("fmt", ["text", "markdown", "html", "json"])
+    def test_show_cohort_shows_only_that_cohort_in_every_format(
+        self, plan_file: Path, capsys: pytest.CaptureFixture[str], fmt: str
+    ) -> None:
+        out = shown(plan_file, capsys, "--cohort", "canary", "--format", fmt, "--full")
+
+        assert "tier-free" in out
+        assert "script-alert-1-script" not in out
+        assert "old-promo" not in out.replace("tenant old-promo is managed", "")
+
+    def test_show_customer_keeps_its_tenant_its_cohort_and_its_notices(
+        self, plan_file: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        report = json.loads(shown(plan_file, capsys, "--customer", MULLER, "--format", "json"))
+        subjects = {n["subject"] for n in report["notices"]}
+
+        assert report["part"] == {"cohort": None, "customer": MULLER}
+        assert [t["name"] for t in report["tenants"]] == ["tier-free"]
+        assert [c["name"] for c in report["cohorts"]] == ["canary", "cleanup"]  # its tenant's
+        assert [c["customers"] for c in report["cohorts"]] == [[MULLER], []]
+        assert "configuration-set bold-mail" in subjects  # shared with MULLER
+        assert "identity ops@bold.example" not in subjects  # another customer's blocker
+
+    @pytest.mark.parametrize(
+        ("flag", "name", "words"),
+        [
+            ("--cohort", "wave1", "the plan has no cohort 'wave1'; did you mean 'wave-1'?"),
+            ("--customer", "Muller & Sohne", f"did you mean {MULLER!r}?"),
+        ],
+    )
+    def test_show_refuses_an_unknown_part_with_one_line_and_a_suggestion(
+        self,
+        plan_file: Path,
+        capsys: pytest.CaptureFixture[str],
+        flag: str,
+        name: str,
+        words: str,
+    ) -> None:
+        assert main(["show", str(plan_file), flag, name, "--format", "json"]) == 1
+
+        captured = capsys.readouterr()
+        assert words in one_line(captured.err)
+        assert captured.out == ""
+
+
+class TestShowMarkdownSummary:
+    def test_show_markdown_is_a_summary_pointing_at_the_full_report(
+        self, plan_file: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        summary = shown(plan_file, capsys, "--format", "markdown")
+        full = shown(plan_file, capsys, "--format", "markdown", "--full")
+
+        assert len(summary) < len(full)
+        assert "<details>" not in summary and "<details>" in full
+        assert f"`sesmigrate show {plan_file} --format markdown --full`" in summary
+        assert "### Irreversible actions (1)" in summary
+        assert "- delete tenant old-promo" in summary
+        assert "### Blockers (1)" in summary
+        assert "| warning | unowned identity | 1 |" in summary
+        assert "| tier-free | 2 | standard reputation policy;" in summary
+        assert re.search(r"Plan sha256:[0-9a-f]{64}", summary)

@@ -201,7 +201,11 @@ class CreateTenant(TenantAction):
         return f"{self.kind}:{self.tenant}"
 
     def describe(self) -> str:
-        return f"create tenant {self.tenant}"
+        if not (self.suppressed_reasons or self.suppression_scope):
+            return f"create tenant {self.tenant}"
+        reasons = ", ".join(self.suppressed_reasons) or "no reason"
+        scope = f" at {self.suppression_scope} scope" if self.suppression_scope else ""
+        return f"create tenant {self.tenant}, suppressing {reasons}{scope}"
 
     def apply(self, ses: Any, attempted_before: bool, memory: Memory | None = None) -> Outcome:
         request: dict[str, Any] = {

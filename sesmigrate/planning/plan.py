@@ -7,7 +7,9 @@ resource name the scan saw (so apply reads only what is new), cohorts with their
 and every action with its expectations -- so apply never calls a strategy or the diff again.
 Format 1 plans (without the rules and names) stay readable: apply, status and rollback of
 a plan made by an older version go on, judging ownership by the spec's mapping file and
-reading every name as new. Its
+reading every name as new. Format 2 plans (without notices and tenants' suppression) stay
+readable too: their warnings become notices of the plan, and each tenant's suppression is
+the one its spec gives its tier. Its
 JSON is canonical and sealed: a sha256 checksum over the body. `read_plan` checks the
 format, its version and the checksum *before* building anything, and refuses a plan that
 fails with one line; it needs no network, so `show` can use it.
@@ -25,13 +27,16 @@ from ..jsondoc import Fields, load
 from .diff import Changes, Expectation
 from .durations import ASSUMED, DEFAULT_RATE, Rates
 from .graph import Cohort
+from .notices import SEVERITIES, Notice, plan_notices
 from .ownership import MappingRow, Ownership, OwnershipRules, parse_pattern
 from .snapshot import Inventory, canonical_json
-from .spec import MigrationSpec, spec_from_mapping
+from .spec import MigrationSpec, Suppression, spec_from_mapping
 
 FORMAT = "sesmigrate-plan"
-FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+FORMAT_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
+"""3: `notices` (every blocker, warning and note found while planning, with its
+consequence and customers) instead of `warnings`; each tenant's `suppression`."""
 RATE_SOURCES = ("given", "learned", "assumed")
 
 
@@ -68,6 +73,8 @@ class TenantView:
     resources: tuple[str, ...]
     """ARNs of the identities, configuration sets and templates it should hold."""
     cohort: str
+    suppression: Suppression | None = None
+    """The suppression attributes the plan gives it; None leaves the account's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +123,8 @@ class Plan:
     customers: tuple[CustomerView, ...]
     unmanaged: tuple[str, ...]
     adopted: tuple[str, ...]
-    warnings: tuple[str, ...]
+    notices: tuple[Notice, ...]
+    """Blockers, warnings and notes found while planning: for reviewers only."""
     rates: Rates
     """The rates known when the plan was made: its durations are estimated at these."""
     seen: Seen | None = None
@@ -129,6 +137,11 @@ class Plan:
     @property
     def migration(self) -> str:
         return str(self.spec["name"])
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Every notice as one line."""
+        return tuple(n.text for n in self.notices)
 
     @property
     def has_changes(self) -> bool:
@@ -168,6 +181,7 @@ def build_plan(
             tier=wanted.tier,
             policy=wanted.policy,
             resources=tuple(arn for _, arn in wanted.resources),
+            suppression=wanted.suppression,
             cohort=min(
                 (customer_cohort[c] for c in wanted.customers if c in customer_cohort),
                 key=order.__getitem__,
@@ -198,7 +212,7 @@ def build_plan(
         customers=customers,
         unmanaged=changes.unmanaged,
         adopted=changes.adopted,
-        warnings=changes.warnings,
+        notices=plan_notices(owners, changes.warnings, spec),
         rates=rates,
         seen=Seen.of(inventory),
         rules=rules or OwnershipRules(),
@@ -247,6 +261,9 @@ def _body(plan: Plan) -> dict[str, Any]:
                 "policy": t.policy,
                 "resources": list(t.resources),
                 "cohort": t.cohort,
+                "suppression": None
+                if t.suppression is None
+                else {"reasons": list(t.suppression.reasons), "scope": t.suppression.scope},
             }
             for t in plan.tenants
         ],
@@ -263,7 +280,16 @@ def _body(plan: Plan) -> dict[str, Any]:
         ],
         "unmanaged_tenants": list(plan.unmanaged),
         "adopted_tenants": list(plan.adopted),
-        "warnings": list(plan.warnings),
+        "notices": [
+            {
+                "severity": n.severity,
+                "kind": n.kind,
+                "subject": n.subject,
+                "message": n.message,
+                "customers": list(n.customers),
+            }
+            for n in plan.notices
+        ],
         "rates": {
             "by_operation": dict(plan.rates.by_operation),
             "default": plan.rates.default,
@@ -336,7 +362,8 @@ def read_plan(text: str, source: str = "plan") -> Plan:
 
 def _plan_from(body: Fields, checksum: str) -> Plan:
     """Build the plan, checking every value's type and every cross-reference."""
-    spec = spec_from_mapping(body.object("spec").data, "plan.spec").to_dict()
+    parsed = spec_from_mapping(body.object("spec").data, "plan.spec")
+    spec = parsed.to_dict()
     steps = tuple(
         _step(Fields(raw, f"plan.steps[{n}]")) for n, raw in enumerate(body.list("steps"))
     )
@@ -365,7 +392,8 @@ def _plan_from(body: Fields, checksum: str) -> Plan:
         zoned = False
     if not zoned:
         raise ValueError(f"plan.created_at {created_at!r} is not an ISO 8601 time with a zone")
-    current = body.data["format_version"] >= 2
+    version = body.data["format_version"]
+    current = version >= 2
     seen = body.data.get("seen") if current else None
     rules = body.data.get("ownership_rules") if current else None
     return Plan(
@@ -377,11 +405,16 @@ def _plan_from(body: Fields, checksum: str) -> Plan:
         spec=dict(spec),
         cohorts=tuple(cohorts),
         steps=steps,
-        tenants=tuple(_tenant(Fields(t, "plan.tenants[]")) for t in body.list("tenants")),
+        tenants=tuple(
+            _tenant(Fields(t, "plan.tenants[]"), None if version >= 3 else parsed)
+            for t in body.list("tenants")
+        ),
         customers=tuple(_customer(Fields(c, "plan.customers[]")) for c in body.list("customers")),
         unmanaged=body.strs("unmanaged_tenants"),
         adopted=body.strs("adopted_tenants"),
-        warnings=body.strs("warnings"),
+        notices=_notices(body)
+        if version >= 3
+        else tuple(Notice("warning", "plan", "", w) for w in body.strs("warnings")),
         rates=_rates(body.object("rates")) if current else _format_1_rates(body),
         seen=None if seen is None else _seen(body.object("seen")),
         rules=None if rules is None else _rules(body.object("ownership_rules")),
@@ -460,17 +493,49 @@ def _step(step: Fields) -> Step:
     )
 
 
-def _tenant(tenant: Fields) -> TenantView:
+def _tenant(tenant: Fields, older: MigrationSpec | None) -> TenantView:
+    """A tenant; `older` is the spec of a plan from before format 3, whose tenants'
+    suppression is the one the spec gives their tier."""
+    tier = tenant.optional_str("tier")
+    if older is not None:
+        suppression = older.suppression_for(tier)
+    elif "suppression" not in tenant.data:
+        raise ValueError(f"{tenant.where} has no 'suppression'")
+    elif tenant.data["suppression"] is None:
+        suppression = None
+    else:
+        raw = tenant.object("suppression")
+        suppression = Suppression(raw.strs("reasons"), raw.optional_str("scope"))
     return TenantView(
         tenant.str("name"),
         tenant.str("kind"),
         tenant.str("key"),
         tenant.strs("customers"),
-        tenant.optional_str("tier"),
+        tier,
         tenant.optional_str("policy"),
         tenant.strs("resources"),
         tenant.str("cohort"),
+        suppression,
     )
+
+
+def _notices(body: Fields) -> tuple[Notice, ...]:
+    notices = []
+    for n, raw in enumerate(body.list("notices")):
+        notice = Fields(raw, f"plan.notices[{n}]")
+        severity = notice.str("severity")
+        if severity not in SEVERITIES:
+            raise ValueError(f"{notice.where}.severity must be one of {', '.join(SEVERITIES)}")
+        notices.append(
+            Notice(
+                severity,
+                notice.str("kind"),
+                notice.str("subject"),
+                notice.str("message"),
+                notice.strs("customers"),
+            )
+        )
+    return tuple(notices)
 
 
 def _customer(customer: Fields) -> CustomerView:

@@ -2,7 +2,9 @@
 
 Pure. The operator's policy allows only the SES actions this plan (and its rollback) uses:
 tenants are reachable only with this migration's tag (or by name, when adopted), new ones
-only if created with it, and associations only for the resources the plan moves. When the
+only if created with it, and associations only for the resources the plan moves, each
+named by its ARN while the policy fits IAM's 6,144 characters for a managed policy; a
+larger plan's policy names them by kind (`identity/*`, ...) and `iam_document` says so. When the
 plan's spec asks for monitoring, it also allows the EventBridge and CloudWatch Logs actions
 that scanning, applying, rolling back and `status` need for it: on this migration's rule
 and log group by ARN (tagging the rule only with the migration's tag, targeting it only at
@@ -19,6 +21,7 @@ from typing import Any
 from ..planning.plan import Plan
 from ..planning.snapshot import CUSTOMER_TAG, GROUP_TAG, MANAGED_TAG, partition_of
 from ..planning.spec import spec_from_mapping
+from .model import associated
 from .render import environment
 
 LIST_ACTIONS = (
@@ -80,23 +83,57 @@ TagResource has no tag condition: CloudWatch Logs documents no `aws:TagKeys` che
 tags CreateLogGroup sets, and a condition it ignores or refuses would break the first apply."""
 MONITORING_LOGS_POLICY_ACTIONS = ("logs:DeleteResourcePolicy", "logs:PutResourcePolicy")
 """The Logs resource policy: no resource-level permissions, so Resource "*"."""
-EXACT_RESOURCE_LIMIT = 100
-"""Above this many resources the policy names them by kind, to stay within IAM's size limit."""
+MANAGED_POLICY_LIMIT = 6_144
+"""The most characters IAM takes in a managed policy, white space not counted."""
+
+
+def policy_size(policy: dict[str, Any]) -> int:
+    """The characters IAM counts in `policy`: its JSON without white space."""
+    return len(json.dumps(policy, separators=(",", ":")))
 
 
 def operator_policy(plan: Plan) -> dict[str, Any]:
-    kinds = {step.action.kind for step in plan.steps}
-    prefix = f"arn:{partition_of(plan.region)}:ses:{plan.region}:{plan.account}"
-    arns = sorted(
+    """The operator's policy, naming each resource the plan moves while it fits
+    `MANAGED_POLICY_LIMIT`, else naming them by kind."""
+    arns = moved_resources(plan)
+    policy = _operator_policy(plan, arns)
+    if policy_size(policy) <= MANAGED_POLICY_LIMIT:
+        return policy
+    return _operator_policy(plan, _by_kind(plan, arns))
+
+
+def moved_resources(plan: Plan) -> list[str]:
+    return sorted(
         {
             getattr(step.action, "resource_arn", "")
             for step in plan.steps
             if step.action.kind in ("attach", "detach")
         }
     )
-    if len(arns) > EXACT_RESOURCE_LIMIT:
-        kinds_of = sorted({arn.removeprefix(prefix + ":").split("/", 1)[0] for arn in arns})
-        arns = [f"{prefix}:{kind}/*" for kind in kinds_of]
+
+
+def _by_kind(plan: Plan, arns: list[str]) -> list[str]:
+    prefix = f"arn:{partition_of(plan.region)}:ses:{plan.region}:{plan.account}"
+    kinds_of = sorted({arn.removeprefix(prefix + ":").split("/", 1)[0] for arn in arns})
+    return [f"{prefix}:{kind}/*" for kind in kinds_of]
+
+
+def resource_scope(plan: Plan) -> str:
+    """How the operator policy names the resources it may associate, in one sentence."""
+    arns = moved_resources(plan)
+    named = policy_size(_operator_policy(plan, arns))
+    if named <= MANAGED_POLICY_LIMIT:
+        return f"names each of the {len(arns)} resource(s) the plan associates or removes"
+    return (
+        f"names the {len(arns)} resources the plan associates or removes by kind "
+        f"({', '.join(_by_kind(plan, arns))}): naming each would take {named} characters, "
+        f"over IAM's {MANAGED_POLICY_LIMIT} for a managed policy"
+    )
+
+
+def _operator_policy(plan: Plan, arns: list[str]) -> dict[str, Any]:
+    kinds = {step.action.kind for step in plan.steps}
+    prefix = f"arn:{partition_of(plan.region)}:ses:{plan.region}:{plan.account}"
     tenant_actions = sorted({a for kind in kinds for a in TENANT_ACTIONS.get(kind, ())})
     text = (
         environment()
@@ -169,15 +206,26 @@ def iam_document(plan: Plan) -> str:
     document = {
         "migration": plan.migration,
         "operator_policy": operator_policy(plan),
+        "operator_policy_resources": resource_scope(plan),
         "tenant_sending_policies": tenant_policies(plan),
     }
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 
 def cutover_pages(plan: Plan) -> dict[str, str]:
-    """One Markdown page per customer, keyed by customer id."""
+    """One Markdown page per customer, keyed by customer id: plain Markdown (account data in
+    code spans, shown as written, no HTML entities), listing everything the plan associates
+    with the customer's tenant for them, the templates `unowned_templates = "associate-all"`
+    gives every tenant included; other customers' resources on a shared tenant are theirs."""
     template = environment().get_template("cutover/customer.md.j2")
     cohort_of = {customer: c.name for c in plan.cohorts for customer in c.customers}
+    owned = {name for customer in plan.customers for name in customer.templates}
+    common = {
+        tenant.name: [
+            name for name in associated(tenant.resources)["templates"] if name not in owned
+        ]
+        for tenant in plan.tenants
+    }
     pages = {}
     for customer in plan.customers:
         if not customer.tenant:
@@ -189,6 +237,7 @@ def cutover_pages(plan: Plan) -> dict[str, str]:
             region=plan.region,
             cohort=cohort_of.get(customer.id, ""),
             sender=sender,
+            common_templates=common.get(customer.tenant, []),
         )
     return pages
 

@@ -11,17 +11,31 @@ from typing import Any
 
 from ..actions.monitoring import MonitoringAction
 from ..planning.estimates import plan_estimate
+from ..planning.notices import SEVERITIES
 from ..planning.plan import Plan
 from ..planning.spec import spec_from_mapping
+from .views import Part
 
-REPORT_FORMAT_VERSION = 3
+REPORT_FORMAT_VERSION = 4
 """2: actions of the migration's monitoring (tenant null, new kinds) and `monitoring`.
 3: each cohort's `estimate` (seconds, busiest operation, calls per operation), the
-summary's `rates` (which, and where they come from) instead of one assumed rate."""
+summary's `rates` (which, and where they come from) instead of one assumed rate.
+4: `notices` (every blocker, warning and note sealed in the plan, with its consequence),
+the summary's `notices` counts, each tenant's `suppression`, `associated` resources by kind
+and `monitored`, and `part` (the cohort or customer a filtered view shows)."""
+
+RESOURCE_KINDS = (
+    ("identity", "identities"),
+    ("configuration-set", "configuration_sets"),
+    ("template", "templates"),
+)
+"""ARN resource type -> the key a tenant's `associated` lists it under."""
 
 
-def report_data(plan: Plan) -> dict[str, Any]:
-    """Everything a reviewer needs, in apply order."""
+def report_data(plan: Plan, part: Part | None = None) -> dict[str, Any]:
+    """Everything a reviewer needs, in apply order; `part` says which view of the plan
+    `plan` is (see `views.plan_part`)."""
+    part = part or Part()
     tenants_by_cohort: dict[str, list[str]] = defaultdict(list)
     for step in plan.steps:
         tenant = step.action.tenant_name
@@ -68,6 +82,8 @@ def report_data(plan: Plan) -> dict[str, Any]:
             }
         )
     kinds = Counter(step.action.kind for step in plan.steps)
+    monitoring = monitoring_view(plan)
+    severities = Counter(n.severity for n in plan.notices)
     return {
         "format_version": REPORT_FORMAT_VERSION,
         "migration": plan.migration,
@@ -95,7 +111,9 @@ def report_data(plan: Plan) -> dict[str, Any]:
                 "by_operation": dict(plan.rates.by_operation),
             },
             "has_changes": plan.has_changes,
+            "notices": {severity: severities[severity] for severity in SEVERITIES},
         },
+        "part": None if part.whole else {"cohort": part.cohort, "customer": part.customer},
         "cohorts": cohorts,
         "tenants": [
             {
@@ -107,14 +125,40 @@ def report_data(plan: Plan) -> dict[str, Any]:
                 "customers": list(t.customers),
                 "resources": list(t.resources),
                 "cohort": t.cohort,
+                "suppression": None
+                if t.suppression is None
+                else {"reasons": list(t.suppression.reasons), "scope": t.suppression.scope},
+                "associated": associated(t.resources),
+                "monitored": monitoring is not None,
             }
             for t in plan.tenants
         ],
-        "monitoring": monitoring_view(plan),
+        "monitoring": monitoring,
+        "notices": [
+            {
+                "severity": n.severity,
+                "kind": n.kind,
+                "subject": n.subject,
+                "message": n.message,
+                "customers": list(n.customers),
+            }
+            for n in plan.notices
+        ],
         "warnings": list(plan.warnings),
         "unmanaged_tenants": list(plan.unmanaged),
         "adopted_tenants": list(plan.adopted),
     }
+
+
+def associated(arns: tuple[str, ...]) -> dict[str, list[str]]:
+    """A tenant's resources by kind, by name: everything the plan associates with it."""
+    found: dict[str, list[str]] = {key: [] for _, key in RESOURCE_KINDS}
+    keys = dict(RESOURCE_KINDS)
+    for arn in arns:
+        kind, _, name = arn.split(":", 5)[-1].partition("/")
+        if kind in keys:
+            found[keys[kind]].append(name)
+    return {key: sorted(names) for key, names in found.items()}
 
 
 def monitoring_view(plan: Plan) -> dict[str, Any] | None:

@@ -154,8 +154,9 @@ def _names(names: list[str], shown: int = 8) -> str:
     return f"{head} and {len(names) - shown} more" if len(names) > shown else head
 
 
-def plan_text(plan: Plan, owners: Ownership, output: str) -> str:
-    """The terminal summary of a plan: per cohort what it creates, associates and sets."""
+def plan_text(plan: Plan, output: str) -> str:
+    """The terminal summary of a plan: per cohort what it creates, associates and sets, and
+    the notices sealed in it (what `show` and apply's confirmation say too)."""
     lines = [
         f"Plan for migration {plan.migration!r} ({plan.spec['strategy']}) on account "
         f"{plan.account} in {plan.region}, written to {output}.",
@@ -219,10 +220,7 @@ def plan_text(plan: Plan, owners: Ownership, output: str) -> str:
         lines.append(f"Unmanaged tenants left alone: {_names(list(plan.unmanaged))}")
     if plan.adopted:
         lines.append(f"Adopted tenants: {_names(list(plan.adopted))}")
-    notes = [*plan.warnings]
-    notes += [f"{u.kind} {u.name}: {u.consequence}" for u in owners.unowned]
-    notes += [f"{s.kind} {s.name} is shared by {len(s.customers)} customers" for s in owners.shared]
-    notes += [f"{f.kind} {f.name}: {f.message}" for f in (*owners.conflicts, *owners.blockers)]
-    if notes:
-        lines += ["", "Warnings:"] + [f"  {note}" for note in notes]
+    if plan.notices:
+        lines += ["", "Blockers, warnings and notes:"]
+        lines += [f"  {n.severity}: {n.text}" for n in plan.notices]
     return "\n".join(lines) + "\n"

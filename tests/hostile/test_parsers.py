@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 
 from sesmigrate.actions.kinds import KINDS
 from sesmigrate.aws.clients import AwsSettings
@@ -583,6 +584,7 @@ def hostile_outputs(
     )
     plan = read_plan(plan_to_json(make_plan(plan_request).plan))
     outputs = {fmt: render(plan, fmt) for fmt in FORMATS}
+    outputs["markdown-full"] = render(plan, "markdown", full=True)
     outputs["cutover"] = cutover_combined(plan)
     outputs["iam"] = iam_document(plan)
     return outputs
@@ -613,7 +615,7 @@ class TestHostileAccountData:
         assert "\U0001f680" in hostile_outputs["html"]
         tenants = json.loads(hostile_outputs["json"])["tenants"]
         assert any(SCRIPT in tenant["customers"] for tenant in tenants)
-        assert "line1 line2 line3" in hostile_outputs["markdown"]
+        assert "line1 line2 line3" in hostile_outputs["markdown-full"]
         assert "line1 line2 line3" in hostile_outputs["cutover"]
 
     def test_html_report_escapes_markup_from_tag_values(
@@ -622,7 +624,7 @@ class TestHostileAccountData:
         assert SCRIPT not in hostile_outputs["html"]
         assert "pro<b>" not in hostile_outputs["html"]
 
-    @pytest.mark.parametrize("fmt", ["markdown", "cutover"])
+    @pytest.mark.parametrize("fmt", ["markdown", "markdown-full", "cutover"])
     def test_markdown_escapes_markup_from_tag_values_outside_code_blocks(
         self, hostile_outputs: dict[str, str], fmt: str
     ) -> None:
@@ -630,7 +632,7 @@ class TestHostileAccountData:
 
         assert re.findall(r"(?<!\\)<(?:script|b)\b", prose) == []  # `\<` is inert
 
-    @pytest.mark.parametrize("fmt", ["text", "markdown", "cutover", "json"])
+    @pytest.mark.parametrize("fmt", ["text", "markdown", "markdown-full", "cutover", "json"])
     def test_report_keeps_a_tag_value_with_line_breaks_on_one_line(
         self, hostile_outputs: dict[str, str], fmt: str
     ) -> None:
@@ -646,6 +648,7 @@ class TestHostileAccountData:
             "json",
             "iam",
             "markdown",
+            "markdown-full",
             "html",
             "cutover",
         ],
@@ -654,3 +657,43 @@ class TestHostileAccountData:
         self, hostile_outputs: dict[str, str], fmt: str
     ) -> None:
         assert CONTROL.findall(hostile_outputs[fmt]) == []
+
+    @pytest.mark.parametrize("fmt", ["markdown", "markdown-full", "cutover"])
+    def test_markdown_renders_no_link_html_or_emphasis_from_tag_values(
+        self, hostile_outputs: dict[str, str], fmt: str
+    ) -> None:
+        html = MarkdownIt("commonmark").enable("table").render(hostile_outputs[fmt])
+
+        assert "<script" not in html
+        assert "<b>" not in html
+        assert "<a " not in html
+        assert "<em>" not in html
+
+    def test_cutover_kit_shows_tag_values_as_written_without_html_entities(
+        self, hostile_outputs: dict[str, str]
+    ) -> None:
+        kit = hostile_outputs["cutover"]
+
+        assert f"`{SCRIPT}`" in kit
+        assert re.findall(r"&(?:[a-z]+|#[0-9]+|#x[0-9a-f]+);", kit) == []
+
+    @pytest.mark.parametrize("fmt", ["markdown", "html", "text"])
+    def test_show_of_a_hostile_customer_renders_inertly(self, tmp_path: Path, fmt: str) -> None:
+        inventory = tmp_path / "inventory.json"
+        inventory.write_text(hostile_inventory().to_json("t"), encoding="utf-8")
+        plan_file = tmp_path / "hostile.plan.json"
+        request = PlanRequest(None, {}, inventory, AwsSettings(region="us-east-1"))
+        plan_file.write_text(plan_to_json(make_plan(request).plan), encoding="utf-8")
+        out, err = io.StringIO(), io.StringIO()
+
+        with redirect_stdout(out), redirect_stderr(err):
+            status = main(["show", str(plan_file), "--customer", SCRIPT, "--format", fmt])
+
+        shown = out.getvalue()
+        assert (status, err.getvalue()) == (0, "")
+        assert CONTROL.findall(shown) == []
+        if fmt == "html":
+            assert SCRIPT not in shown
+        if fmt == "markdown":
+            assert re.findall(r"(?<!\\)<script\b", outside_code_blocks(shown)) == []
+            assert "<script" not in MarkdownIt("commonmark").render(shown)

@@ -48,7 +48,7 @@ from sesmigrate.planning.snapshot import (
     TenantResource,
     canonical_json,
 )
-from sesmigrate.planning.spec import CohortSpec, MigrationSpec, Suppression
+from sesmigrate.planning.spec import CohortSpec, MigrationSpec, Suppression, spec_from_mapping
 from sesmigrate.strategies import DesiredState, DesiredTenant
 
 MIGRATION = "acme-move"
@@ -331,9 +331,24 @@ class TestSealing:
             read_plan(json.dumps(document))
 
 
+def format_2(document: dict) -> dict:
+    """The plan as format 2 wrote it: warnings as lines instead of notices, tenants without
+    their suppression."""
+    old = {k: v for k, v in document.items() if k != "notices"}
+    old["warnings"] = [
+        f"{n['subject']}: {n['message']}" if n["subject"] else n["message"]
+        for n in document["notices"]
+    ]
+    old["tenants"] = [
+        {k: v for k, v in t.items() if k != "suppression"} for t in document["tenants"]
+    ]
+    return {**old, "format_version": 2}
+
+
 def format_1(document: dict) -> dict:
-    """The plan as the previous version wrote it: no sealed names, no sealed rules, the
-    rates given inside a call estimate."""
+    """The plan as format 1 wrote it: no sealed names, no sealed rules, the rates given
+    inside a call estimate."""
+    document = format_2(document)
     old = {k: v for k, v in document.items() if k not in ("seen", "ownership_rules", "rates")}
     rates = document["rates"]
     estimate = {"calls": 0, "by_operation": {}, "seconds": 0.0}
@@ -362,6 +377,33 @@ class TestFormats:
         assert [p.pattern for p in read.rules.patterns] == [p.pattern for p in rules.patterns]
         assert (read.rules.customer_tag, read.rules.tier_tag) == ("owner", "plan")
 
+    def test_plan_seals_its_notices_and_each_tenants_suppression(self) -> None:
+        read = read_plan(TEXT)
+
+        assert read.notices == PLAN.notices
+        assert [n.text for n in read.notices] == [
+            "tenant tier-free has no configuration set: it cannot send until one is added",
+            "tenant old is managed by this migration but no longer wanted; it is deleted in "
+            "cleanup",
+        ]
+        assert {t.name: t.suppression for t in read.tenants} == {
+            "muller-sohne-1a2b3c": None,
+            "tier-free": Suppression(("BOUNCE",), "TENANT"),
+        }
+
+    def test_read_plan_reads_a_format_2_plans_warnings_as_notices_and_suppression_from_spec(
+        self,
+    ) -> None:
+        read = read_plan(resealed(format_2(DOCUMENT)))
+
+        assert [(n.severity, n.kind, n.text) for n in read.notices] == [
+            ("warning", "plan", n.text) for n in PLAN.notices
+        ]
+        spec = spec_from_mapping(read.spec, "spec")
+        assert [t.suppression for t in read.tenants] == [
+            spec.suppression_for(t.tier) for t in read.tenants
+        ]
+
     def test_read_plan_reads_a_format_1_plan_without_names_or_rules(self) -> None:
         read = read_plan(resealed(format_1(DOCUMENT)))
 
@@ -384,14 +426,14 @@ class TestFormats:
 
 
 class TestRefusals:
-    @pytest.mark.parametrize("version", [3, 0, "1", None])
+    @pytest.mark.parametrize("version", [4, 0, "1", None])
     def test_read_plan_refuses_another_format_version_naming_it(self, version: object) -> None:
         with pytest.raises(PlanFileError) as exc:
             read_plan(resealed(edited(format_version=version)), "old.plan.json")
 
-        assert FORMAT_VERSION == 2
+        assert FORMAT_VERSION == 3
         assert str(exc.value) == (
-            f"old.plan.json: plan format version {version!r} is not one of 1, 2; "
+            f"old.plan.json: plan format version {version!r} is not one of 1, 2, 3; "
             "re-run sesmigrate plan with this version"
         )
 
@@ -400,8 +442,8 @@ class TestRefusals:
             read_plan(resealed(edited(format_version=True)))
 
     def test_read_plan_names_the_version_before_checking_the_checksum(self) -> None:
-        with pytest.raises(PlanFileError, match="plan format version 3 is not one of"):
-            read_plan(json.dumps(edited(format_version=3)))
+        with pytest.raises(PlanFileError, match="plan format version 4 is not one of"):
+            read_plan(json.dumps(edited(format_version=4)))
 
     @pytest.mark.parametrize("text", ["", "{", "plan: yes", TEXT[:-10]])
     def test_read_plan_refuses_text_that_is_not_json(self, text: str) -> None:

@@ -27,6 +27,7 @@ from sesmigrate.planning.diff import Expectation
 from sesmigrate.planning.durations import ASSUMED
 from sesmigrate.planning.graph import Cohort
 from sesmigrate.planning.naming import tenant_name
+from sesmigrate.planning.notices import Notice
 from sesmigrate.planning.plan import (
     CustomerView,
     Plan,
@@ -36,7 +37,7 @@ from sesmigrate.planning.plan import (
     read_plan,
 )
 from sesmigrate.planning.snapshot import CUSTOMER_TAG, GROUP_TAG, MANAGED_TAG
-from sesmigrate.planning.spec import CohortSpec, MigrationSpec
+from sesmigrate.planning.spec import CohortSpec, MigrationSpec, Suppression
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE_GOLDEN = os.environ.get("SESMIGRATE_UPDATE_GOLDEN") == "1"
@@ -59,6 +60,7 @@ SPEC = MigrationSpec(
     name=MIGRATION,
     strategy="tiered",
     strategy_options=(("dedicated_tiers", ("pro",)),),
+    suppression=(("pro", Suppression(("BOUNCE", "COMPLAINT"), "TENANT")),),
     delete_orphaned_tenants=True,
     cohorts=CohortSpec(canary=1, wave_size=2),
 )
@@ -126,7 +128,7 @@ def build_small_plan(script: str = SCRIPT, markdown: str = MARKDOWN, muller: str
     ]
     wave = [
         step(
-            CreateTenant(script_tenant, script_tags),
+            CreateTenant(script_tenant, script_tags, ("BOUNCE", "COMPLAINT"), "TENANT"),
             "wave-1",
             (script,),
             f"new tenant for customer {script}",
@@ -209,6 +211,7 @@ def build_small_plan(script: str = SCRIPT, markdown: str = MARKDOWN, muller: str
                         policy="strict",
                         resources=(SCRIPT_SET, SCRIPT_DOMAIN, SCRIPT_TEMPLATE),
                         cohort="wave-1",
+                        suppression=Suppression(("BOUNCE", "COMPLAINT"), "TENANT"),
                     ),
                     TenantView(
                         name=SHARED_TENANT,
@@ -247,11 +250,43 @@ def build_small_plan(script: str = SCRIPT, markdown: str = MARKDOWN, muller: str
         ),
         unmanaged=(UNMANAGED_TENANT,),
         adopted=(),
-        warnings=(
-            f"identity shared.example is used by {markdown} and {script}: "
-            "it stays out of the tenants",
-            f"tenant {ORPHAN_TENANT} is managed by this migration but no longer wanted; "
-            "it is deleted in cleanup",
+        notices=(
+            Notice(
+                "blocker",
+                "blocker",
+                "identity ops@bold.example",
+                "names configuration set 'gone-mail', which does not exist: sends through a "
+                "tenant would fail until it is fixed",
+                (markdown,),
+            ),
+            Notice(
+                "warning",
+                "unowned identity",
+                f"identity {markdown}.example",
+                "not migrated: it keeps sending without a tenant",
+            ),
+            Notice(
+                "warning",
+                "plan",
+                "",
+                f"identity shared.example is used by {markdown} and {script}: "
+                "it stays out of the tenants",
+            ),
+            Notice(
+                "warning",
+                "plan",
+                "",
+                f"tenant {ORPHAN_TENANT} is managed by this migration but no longer wanted; "
+                "it is deleted in cleanup",
+            ),
+            Notice(
+                "note",
+                "shared configuration-set",
+                "configuration-set bold-mail",
+                "shared by 2 customers: it is associated with each of their tenants, which "
+                "share its settings",
+                tuple(sorted((markdown, muller))),
+            ),
         ),
         rates=ASSUMED,
     )

@@ -19,8 +19,8 @@ from sesmigrate.planning.naming import tenant_name
 from sesmigrate.planning.plan import CustomerView, Plan, Step, plan_to_json
 from sesmigrate.report.files import write_cutover_pages
 from sesmigrate.report.kits import (
-    EXACT_RESOURCE_LIMIT,
     LIST_ACTIONS,
+    MANAGED_POLICY_LIMIT,
     MONITORING_LOG_GROUP_ACTIONS,
     MONITORING_LOGS_POLICY_ACTIONS,
     MONITORING_READ_ACTIONS,
@@ -31,9 +31,10 @@ from sesmigrate.report.kits import (
     cutover_pages,
     iam_document,
     operator_policy,
+    policy_size,
     tenant_policies,
 )
-from sesmigrate.report.render import markdown_inline
+from sesmigrate.report.render import markdown_code
 
 from .conftest import (
     LOG_GROUP,
@@ -241,17 +242,35 @@ class TestOperatorPolicy:
         assert on_tenants["Resource"] == TENANTS
         assert on_tenants["Condition"] == {"StringEquals": MIGRATION_TAG}
 
-    def test_operator_policy_names_each_resource_at_the_limit(self, plan: Plan) -> None:
-        associate = statements(operator_policy(with_attaches(plan, EXACT_RESOURCE_LIMIT)))
+    def test_operator_policy_names_each_resource_while_it_fits_a_managed_policy(
+        self, plan: Plan
+    ) -> None:
+        wide = with_attaches(plan, 60)
+        policy = operator_policy(wide)
 
-        resources = associate["AssociateTheCustomersResources"]["Resource"]
+        resources = statements(policy)["AssociateTheCustomersResources"]["Resource"]
 
-        assert len(resources) == EXACT_RESOURCE_LIMIT
+        assert len(resources) == 60
         assert not any(r.endswith("/*") for r in resources)
+        assert policy_size(policy) <= MANAGED_POLICY_LIMIT
+        assert json.loads(iam_document(wide))["operator_policy_resources"] == (
+            "names each of the 60 resource(s) the plan associates or removes"
+        )
 
-    def test_operator_policy_names_resources_by_kind_above_the_limit(self, plan: Plan) -> None:
-        associate = statements(operator_policy(with_attaches(plan, EXACT_RESOURCE_LIMIT + 1)))
+    def test_operator_policy_names_resources_by_kind_when_naming_them_would_not_fit(
+        self, plan: Plan
+    ) -> None:
+        wide = with_attaches(plan, 200)
+        policy = operator_policy(wide)
+        associate = statements(policy)
 
+        assert policy_size(policy) <= MANAGED_POLICY_LIMIT
+        assert re.fullmatch(
+            r"names the 200 resources the plan associates or removes by kind \(.*identity/\*, "
+            r".*template/\*\): naming each would take \d+ characters, over IAM's 6144 for a "
+            r"managed policy",
+            json.loads(iam_document(wide))["operator_policy_resources"],
+        )
         assert associate["AssociateTheCustomersResources"]["Resource"] == [
             "arn:aws:ses:eu-west-1:123456789012:identity/*",
             "arn:aws:ses:eu-west-1:123456789012:template/*",
@@ -533,6 +552,9 @@ class TestIamDocument:
         assert document == {
             "migration": MIGRATION,
             "operator_policy": operator_policy(plan),
+            "operator_policy_resources": (
+                "names each of the 7 resource(s) the plan associates or removes"
+            ),
             "tenant_sending_policies": tenant_policies(plan),
         }
 
@@ -557,10 +579,10 @@ class TestCutoverKit:
         [configuration_set] = view.configuration_sets
         page = cutover_pages(plan)[customer]
 
-        assert page.startswith(f"## {markdown_inline(customer)}\n")
+        assert page.startswith(f"## Customer {markdown_code(customer)}\n")
         assert f"SES tenant **`{view.tenant}`** in `eu-west-1`" in page
         assert f"| tenant name | `{view.tenant}` |" in page
-        assert f"| configuration set | {configuration_set} |" in page
+        assert f"| configuration set | `{configuration_set}` |" in page
         assert f"X-SES-TENANT: {view.tenant}\n" in page
         assert f"X-SES-CONFIGURATION-SET: {configuration_set}\n" in page
 
@@ -588,7 +610,7 @@ class TestCutoverKit:
 
         assert "(cohort `wave-1`)" in pages[SCRIPT]
         assert "(cohort `canary`)" in pages[MULLER]
-        assert "| template | welcome |" in pages[SCRIPT]
+        assert "| template | `welcome` |" in pages[SCRIPT]
         assert "| template |" not in pages[MULLER]
 
     @pytest.mark.parametrize("customer", [SCRIPT, MARKDOWN, MULLER])
@@ -612,8 +634,30 @@ class TestCutoverKit:
         assert combined.startswith(f"# Sending through SES tenants: migration {MIGRATION}\n\n")
         assert headings == [
             f"# Sending through SES tenants: migration {MIGRATION}",
-            *(f"## {markdown_inline(c)}" for c in sorted([SCRIPT, MARKDOWN, MULLER])),
+            *(f"## Customer {markdown_code(c)}" for c in sorted([SCRIPT, MARKDOWN, MULLER])),
         ]
+
+    def test_cutover_pages_are_plain_markdown_without_html_entities(self, plan: Plan) -> None:
+        combined = cutover_combined(plan)
+
+        assert "## Customer `Müller & Söhne`" in combined
+        assert "| sending identity | `ops@bold.example` |" in combined
+        assert re.findall(r"&(?:[a-z]+|#[0-9]+|#x[0-9a-f]+);", combined) == []
+        assert "\\u00" not in combined
+
+    def test_cutover_page_lists_the_templates_associate_all_gives_every_tenant(
+        self, plan: Plan
+    ) -> None:
+        common = arn("template", "password-reset")
+        tenants = tuple(
+            dataclasses.replace(t, resources=(*t.resources, common)) for t in plan.tenants
+        )
+        pages = cutover_pages(dataclasses.replace(plan, tenants=tenants))
+
+        row = "| template (associated with every tenant) | `password-reset` |"
+        assert all(row in page for page in pages.values())
+        assert "| template | `welcome` |" in pages[SCRIPT]
+        assert "welcome" not in pages[MULLER]  # another customer's template on no shared tenant
 
     def test_write_cutover_pages_writes_one_safe_file_per_customer(
         self, plan: Plan, tmp_path: Path

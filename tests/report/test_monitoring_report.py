@@ -55,7 +55,7 @@ def visible_text(html: str) -> str:
 def test_report_says_where_tenant_events_go_and_lists_the_monitoring_actions(
     plan: Plan, fmt: str
 ) -> None:
-    text = render(plan, fmt)
+    text = render(plan, fmt, full=True)
     readable = visible_text(text) if fmt == "html" else " ".join(text.split())
     readable = readable.replace("`", "")
 

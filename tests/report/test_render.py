@@ -10,12 +10,15 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from sesmigrate.actions.tenant import AttachResource
+from sesmigrate.actions.tenant import AttachResource, DeleteTenant
+from sesmigrate.aws.clients import AwsSettings
+from sesmigrate.emulator.accounts import as_inventory, realistic_account
+from sesmigrate.planning.build import PlanRequest, make_plan
 from sesmigrate.planning.durations import duration
 from sesmigrate.planning.naming import tenant_name
-from sesmigrate.planning.plan import Plan, Step
+from sesmigrate.planning.plan import Plan, Step, plan_to_json, read_plan
 from sesmigrate.report import FORMATS, render
-from sesmigrate.report.render import fence, markdown_inline
+from sesmigrate.report.render import SUMMARY_LIMIT, fence, markdown_inline
 
 from .conftest import (
     FIXED_TENANTS,
@@ -102,6 +105,10 @@ class TestGoldenFiles:
         text = render(plan, fmt)
         assert text == check_golden(name, text), "SESMIGRATE_UPDATE_GOLDEN=1 rewrites it"
 
+    def test_full_markdown_matches_golden_file(self, plan: Plan) -> None:
+        text = render(plan, "markdown", full=True)
+        assert text == check_golden("plan-full.md", text), "SESMIGRATE_UPDATE_GOLDEN=1 rewrites it"
+
     @pytest.mark.parametrize("fmt", FORMATS)
     def test_render_gives_the_same_report_for_a_rebuilt_plan(self, plan: Plan, fmt: str) -> None:
         assert render(plan, fmt) == render(sealed(build_small_plan()), fmt)
@@ -153,7 +160,7 @@ class TestTextReport:
         assert "Plan: 2 tenant(s) to create, 13 action(s), 1 IRREVERSIBLE." in text
         assert "36 API calls, about 17s at an assumed 1 call/s per operation" in text
         assert "Unmanaged tenants left alone: hand-made" in text
-        assert f"  ! identity shared.example is used by {MARKDOWN} and {SCRIPT}" in text
+        assert f"  ! warning: identity shared.example is used by {MARKDOWN} and {SCRIPT}" in text
 
     def test_text_report_heads_each_cohort_in_apply_order(self, plan: Plan) -> None:
         heads = [line for line in render(plan, "text").splitlines() if line.startswith("== ")]
@@ -228,12 +235,12 @@ class TestHtmlReport:
 
 class TestMarkdownReport:
     def test_markdown_report_has_no_trailing_whitespace(self, plan: Plan) -> None:
-        lines = render(plan, "markdown").splitlines()
+        lines = render(plan, "markdown", full=True).splitlines()
 
         assert [line for line in lines if line != line.rstrip()] == []
 
     def test_markdown_report_escapes_customer_ids(self, plan: Plan) -> None:
-        markdown = render(plan, "markdown")
+        markdown = render(plan, "markdown", full=True)
 
         assert f"Customers: {MARKDOWN_ESCAPED}, {SCRIPT_ESCAPED_MD}" in markdown
         assert "Customers: Müller &amp; Söhne" in markdown
@@ -241,7 +248,7 @@ class TestMarkdownReport:
         assert MARKDOWN not in markdown
 
     def test_markdown_report_passes_through_only_its_own_html(self, plan: Plan) -> None:
-        found = html_tokens(render(plan, "markdown"))
+        found = html_tokens(render(plan, "markdown", full=True))
 
         assert sorted(set(found)) == [
             "</details>\n",
@@ -255,7 +262,7 @@ class TestMarkdownReport:
     def test_markdown_report_makes_no_link_emphasis_or_script_from_a_customer_id(
         self, plan: Plan
     ) -> None:
-        html = markdown_parser().render(render(plan, "markdown"))
+        html = markdown_parser().render(render(plan, "markdown", full=True))
 
         assert "<a " not in html
         assert "<em>" not in html
@@ -267,7 +274,7 @@ class TestMarkdownReport:
     def test_markdown_report_summary_table_has_a_row_per_cohort_of_five_cells(
         self, plan: Plan
     ) -> None:
-        html = markdown_parser().render(render(plan, "markdown"))
+        html = markdown_parser().render(render(plan, "markdown", full=True))
         table = html.split("<table>", 1)[1].split("</table>", 1)[0]
         rows = re.findall(r"<tr>(.*?)</tr>", table, re.S)
 
@@ -279,7 +286,7 @@ class TestMarkdownReport:
         ]
 
     def test_markdown_report_gives_each_cohort_a_collapsible_diff(self, plan: Plan) -> None:
-        tokens = markdown_parser().parse(render(plan, "markdown"))
+        tokens = markdown_parser().parse(render(plan, "markdown", full=True))
         diffs = [t.content for t in tokens if t.type == "fence" and t.info == "diff"]
 
         assert len(diffs) == 3
@@ -294,7 +301,7 @@ class TestMarkdownReport:
         self, plan: Plan
     ) -> None:
         identity = "dev```x@bold.example"
-        markdown = render(with_extra_attach(plan, arn("identity", identity)), "markdown")
+        markdown = render(with_extra_attach(plan, arn("identity", identity)), "markdown", full=True)
         diffs = [
             t.content
             for t in markdown_parser().parse(markdown)
@@ -393,6 +400,7 @@ def test_render_escapes_any_customer_id_and_never_raises(ids: list[str]) -> None
     plan = sealed(build_small_plan(script, markdown, muller))
 
     reports = {fmt: render(plan, fmt) for fmt in FORMATS}
+    reports["markdown"] += render(plan, "markdown", full=True)
 
     html = reports["html"]
     assert json.loads(reports["json"])["cohorts"][1]["customers"] == sorted([markdown, script])
@@ -410,3 +418,53 @@ def test_render_escapes_any_customer_id_and_never_raises(ids: list[str]) -> None
         token in ("</details>\n", "<sub>", "</sub>") or token.startswith("<details><summary>")
         for token in html_tokens(reports["markdown"])
     )
+
+
+@pytest.fixture(scope="module")
+def plan_of_10000(tmp_path_factory: pytest.TempPathFactory) -> Plan:
+    """A 10,000-customer plan from a synthetic inventory, as `benchmarks/bench_render` makes
+    it (isolated: a tenant per customer), read back from its file."""
+    folder = tmp_path_factory.mktemp("10k")
+    inventory = folder / "inventory.json"
+    inventory.write_text(as_inventory(realistic_account(10_000, 1)).to_json("t"))
+    spec = folder / "spec.toml"
+    spec.write_text('strategy = "isolated"\ntenant_quota = 1000000\n')
+    made = make_plan(PlanRequest(spec, {}, inventory, AwsSettings())).plan
+    return read_plan(plan_to_json(made))
+
+
+class TestMarkdownSummaryAtScale:
+    def test_markdown_summary_of_10000_customers_fits_a_pull_request_comment(
+        self, plan_of_10000: Plan
+    ) -> None:
+        summary = render(plan_of_10000, "markdown")
+
+        assert len(plan_of_10000.tenants) >= 10_000
+        assert len(summary) <= SUMMARY_LIMIT
+        assert plan_of_10000.checksum in summary
+        assert "### The canary's tenants (3)" in summary
+        assert len(render(plan_of_10000, "markdown", full=True)) > SUMMARY_LIMIT
+
+    def test_markdown_summary_still_counts_every_irreversible_action_when_they_overflow(
+        self, plan_of_10000: Plan
+    ) -> None:
+        deletes = [
+            Step(DeleteTenant(f"gone-{n:05d}"), "canary", (), "no longer wanted", ())
+            for n in range(3000)
+        ]
+        canary = plan_of_10000.cohorts[0]
+        cohorts = (
+            dataclasses.replace(
+                canary, batches=(*canary.batches, tuple(s.action.key for s in deletes))
+            ),
+            *plan_of_10000.cohorts[1:],
+        )
+        plan = dataclasses.replace(
+            plan_of_10000, steps=(*plan_of_10000.steps, *deletes), cohorts=cohorts
+        )
+
+        summary = render(plan, "markdown")
+
+        assert len(summary) <= SUMMARY_LIMIT
+        assert "### Irreversible actions (3000)" in summary
+        assert "- … and 2900 more in the full report" in summary

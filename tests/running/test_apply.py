@@ -734,6 +734,24 @@ class TestRollbackGuard:
             journey.state, journey.plan.account, journey.plan.region, journey.plan.migration
         ).exists()
 
+    def test_apply_confirmation_lists_the_plans_notices_with_their_consequence(
+        self, emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        journey = Journey(emulator, tmp_path)
+        shared = next(n for n in journey.plan.notices if n.kind == "shared configuration-set")
+        canary = set(journey.cohort("canary"))
+
+        code = journey.run("apply", "--dry-run", "--cohort", "canary")
+
+        out = capsys.readouterr().out
+        assert code == 0
+        assert "Blockers, warnings and notes of the plan:" in out
+        assert (
+            "  ! warning: identity ops-alerts@example.org: not migrated: it keeps sending "
+            "without a tenant" in out
+        )
+        assert (f"  ! note: {shared.text}" in out) == bool(canary & set(shared.customers))
+
     def test_dry_run_rollback_lists_every_inverse_as_json_and_changes_nothing(
         self, emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:

@@ -1,0 +1,98 @@
+"""The plan's notices: every ownership finding with its consequence, most serious first, and
+none that contradicts what the plan does."""
+
+from sesmigrate.planning.notices import Notice, plan_notices
+from sesmigrate.planning.ownership import (
+    UNOWNED_TEMPLATE,
+    Customer,
+    Finding,
+    Ownership,
+    SharedResource,
+    UnownedResource,
+)
+from sesmigrate.planning.spec import MigrationSpec
+
+ACME = Customer("acme", "pro", ("acme.example",), ("acme-mail",), ("acme-welcome",), ())
+BETA = Customer("beta", "free", ("beta.example",), ("shared-mail",), (), ())
+OWNERS = Ownership(
+    customers=(ACME, BETA),
+    shared=(SharedResource("configuration-set", "shared-mail", ("acme", "beta")),),
+    unowned=(
+        UnownedResource(
+            "identity", "ops@example.org", "not migrated: it keeps sending without a tenant"
+        ),
+        UnownedResource("template", "invoice", UNOWNED_TEMPLATE),
+    ),
+    conflicts=(Finding("customer", "acme", "resources are in tiers pro, free; using 'pro'"),),
+    blockers=(Finding("identity", "beta.example", "names configuration set 'gone'"),),
+    warnings=(Finding("identity", "acme.example", "is not verified for sending (PENDING)"),),
+)
+SPEC = MigrationSpec(name="m")
+
+
+def by_subject(notices: tuple[Notice, ...]) -> dict[str, Notice]:
+    return {n.subject: n for n in notices}
+
+
+class TestPlanNotices:
+    def test_plan_notices_list_blockers_then_warnings_then_notes(self) -> None:
+        notices = plan_notices(OWNERS, ("tenant x has no identity",), SPEC)
+
+        assert [n.severity for n in notices] == [
+            "blocker",
+            "warning",
+            "warning",
+            "warning",
+            "warning",
+            "warning",
+            "note",
+        ]
+        assert notices[0] == Notice(
+            "blocker",
+            "blocker",
+            "identity beta.example",
+            "names configuration set 'gone'",
+            ("beta",),
+        )
+
+    def test_plan_notices_name_the_customers_each_finding_concerns(self) -> None:
+        notices = by_subject(plan_notices(OWNERS, (), SPEC))
+
+        assert notices["configuration-set shared-mail"].customers == ("acme", "beta")
+        assert notices["customer acme"].customers == ("acme",)
+        assert notices["identity acme.example"].customers == ("acme",)
+        assert notices["identity ops@example.org"].customers == ()
+
+    def test_plan_notices_say_a_shared_resource_is_associated_with_each_tenant(self) -> None:
+        shared = by_subject(plan_notices(OWNERS, (), SPEC))["configuration-set shared-mail"]
+
+        assert (shared.severity, shared.kind) == ("note", "shared configuration-set")
+        assert shared.message == (
+            "shared by 2 customers: it is associated with each of their tenants, which share "
+            "its settings"
+        )
+
+    def test_plan_notices_keep_the_strategy_and_diff_warnings_as_plan_warnings(self) -> None:
+        notices = plan_notices(OWNERS, ("tenant x has no identity",), SPEC)
+
+        assert Notice("warning", "plan", "", "tenant x has no identity") in notices
+
+    def test_unowned_template_is_a_note_that_it_is_associated_under_associate_all(self) -> None:
+        spec = MigrationSpec(name="m", unowned_templates="associate-all")
+
+        template = by_subject(plan_notices(OWNERS, (), spec))["template invoice"]
+
+        assert template.severity == "note"
+        assert "rejected" not in template.message
+        assert "associates it with every tenant" in template.message
+
+    def test_unowned_template_warns_of_rejection_and_names_the_fix_when_left(self) -> None:
+        template = by_subject(plan_notices(OWNERS, (), SPEC))["template invoice"]
+
+        assert template.severity == "warning"
+        assert "rejected unless it is associated" in template.message
+        assert 'unowned_templates = "associate-all" would associate it' in template.message
+
+    def test_notice_text_is_subject_and_message(self) -> None:
+        assert Notice("note", "plan", "", "m").text == "m"
+        assert Notice("note", "k", "identity a", "m").text == "identity a: m"
