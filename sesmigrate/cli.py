@@ -405,7 +405,15 @@ def apply(
         bool, typer.Option(help="Do not check earlier cohorts' health first (loudly).")
     ] = False,
     probe: Annotated[
-        bool, typer.Option(help="Send one message to the SES mailbox simulator per new tenant.")
+        bool,
+        typer.Option(
+            help="After the cohort, send one message per tenant to the SES mailbox simulator "
+            "as one of its customers; re-probes a cohort with nothing left to apply."
+        ),
+    ] = False,
+    accept_failed_probe: Annotated[
+        bool,
+        typer.Option(help="Let the gate pass though an earlier cohort's last probe failed."),
     ] = False,
     wait: Annotated[
         bool,
@@ -440,7 +448,8 @@ def apply(
         dry_run=dry_run,
         headroom=headroom,
     )
-    options = _record("apply", plan, replace(options, wait=wait), format, log_file, verbose)
+    options = replace(options, wait=wait, accept_failed_probe=accept_failed_probe)
+    options = _record("apply", plan, options, format, log_file, verbose)
     listing = stderr if format is SummaryFormat.json else stdout
 
     def confirm(cohorts: list[str], steps: list[Step], estimate: PlanEstimate) -> None:
@@ -479,6 +488,8 @@ def apply(
         gate_skipped=report.gate_skipped,
         dry_run=report.dry_run,
         not_run={name: report.not_run(name) for name in report.pending},
+        probes=[result.to_dict() for result in report.probes],
+        accepted_failed_probes=[result.to_dict() for result in report.accepted_probes],
     )
     if report.dry_run:
         if format is SummaryFormat.text:
@@ -502,6 +513,8 @@ def apply(
         report.cohorts[-1][1] if report.cohorts else None,
         _resume("apply", plan_file, cohort, options, skip_gates=skip_gates),
     )
+    if report.probe_failed is not None:
+        raise report.probe_failed
     if report.soak_pending is not None:
         raise report.soak_pending
 

@@ -52,16 +52,18 @@ from ..state.journal import (
 )
 from ..state.lock import ApplyLock
 from ..state.membership import membership_path, read_membership
+from ..state.probes import ProbeResult, standing_failures
 from ..state.rates import DEFAULT_HEADROOM, RateMemory
 from .executor import Executor, RunResult
 from .gates import (
     GateFailedError,
+    ProbeGateError,
     live_tenants,
     missing_tenants,
-    probe_tenants,
     tenants_of,
     unhealthy_tenants,
 )
+from .probe import ProbeFailedError, probe_and_record, retry_command
 from .soak import SoakPendingError, WallClock, remaining, soak_of, wait_out
 from .verification import LiveView, live_view
 
@@ -107,6 +109,9 @@ class RunOptions:
     rate: float | None = None
     op_rates: dict[str, float] = field(default_factory=dict)
     skip_gates: bool = False
+    accept_failed_probe: bool = False
+    """Let the gate pass though the latest probe of an earlier cohort's tenant failed
+    (said loudly); the health check still runs."""
     dry_run: bool = False
     """Check and show what would run, then stop: nothing changes, no journal is created."""
     lock_dir: Path | None = None
@@ -262,11 +267,17 @@ def cohort_status(plan: Plan, entries: list[Entry]) -> dict[str, str]:
     return result
 
 
-def cohorts_to_apply(plan: Plan, entries: list[Entry], wanted: str | None) -> list[str]:
+def cohorts_to_apply(
+    plan: Plan, entries: list[Entry], wanted: str | None, probe: bool = False
+) -> list[str]:
+    """The cohorts to run, in order. With `probe`, `all` on a fully applied plan is every
+    cohort but cleanup: probed again, nothing applied."""
     names = [c.name for c in plan.cohorts]
     status = cohort_status(plan, entries)
     if wanted == "all":
         pending = [n for n in names if n != CLEANUP and status[n] != "applied"]
+        if not pending and probe:
+            return [n for n in names if n != CLEANUP]
         if not pending:
             raise NothingToDo("every cohort is applied")
         return pending
@@ -281,6 +292,7 @@ def cohorts_to_apply(plan: Plan, entries: list[Entry], wanted: str | None) -> li
         raise NothingToDo(
             "every cohort is applied"
             + ("; apply the cleanup cohort with --cohort cleanup" if CLEANUP in names else "")
+            + ("; probe an applied cohort again with --probe --cohort NAME" if probe else "")
         )
     return pending[:1]
 
@@ -403,6 +415,12 @@ class ApplyReport:
     pending: dict[str, int] = field(default_factory=dict)
     """The chosen cohorts, in order, with their actions still to run when the run began."""
     dry_run: bool = False
+    probes: list[ProbeResult] = field(default_factory=list)
+    """This run's probe results, in order."""
+    probe_failed: ProbeFailedError | None = None
+    """The run stopped after a cohort whose probe failed (recorded: it closes the gate)."""
+    accepted_probes: list[ProbeResult] = field(default_factory=list)
+    """Standing probe failures the gate let pass (--accept-failed-probe)."""
 
     def not_run(self, cohort: str) -> int:
         """Actions of the cohort this run did not get to: interrupted, stopped by a failure
@@ -444,10 +462,12 @@ def run_apply(
 ) -> ApplyReport:
     session = open_session(options, plan)
     try:
-        chosen = cohorts_to_apply(plan, session.journal.entries(), options.cohort)
+        chosen = cohorts_to_apply(plan, session.journal.entries(), options.cohort, probe)
+        if probe and _applied_already(plan, session.journal.entries(), chosen):
+            return probe_again(session, plan, chosen, options, say)
         session = soaked(session, options, plan, chosen[0], countdown)
         entries = session.journal.entries()
-        chosen = cohorts_to_apply(plan, entries, options.cohort)
+        chosen = cohorts_to_apply(plan, entries, options.cohort, probe)
         for note in verify(session, plan, chosen, entries):
             say(note)
         steps = [s for name in chosen for s in pending_steps(plan, name, entries)]
@@ -506,10 +526,36 @@ def run_apply(
             if todo or session.journal.cohort_finished(name) is None:
                 session.journal.finish_cohort(name)
             if probe:
-                probe_tenants(plan, session.clients.ses, name, say)
+                results, report.probe_failed = probe_and_record(
+                    plan, session.clients.ses, session.journal, [name], options.plan_path, say
+                )
+                report.probes += results
+                if report.probe_failed is not None:
+                    break
         return report
     finally:
         close_session(session, options.memory)
+
+
+def _applied_already(plan: Plan, entries: list[Entry], chosen: list[str]) -> bool:
+    status = cohort_status(plan, entries)
+    return all(status[name] == "applied" for name in chosen) and not any(
+        pending_steps(plan, name, entries) for name in chosen
+    )
+
+
+def probe_again(
+    session: Session, plan: Plan, chosen: list[str], options: RunOptions, say: Callable[[str], None]
+) -> ApplyReport:
+    """`apply --probe` of cohorts with nothing left to apply: probe their tenants again and
+    record the results; no gate, no confirmation (nothing changes but the state's record)."""
+    report = ApplyReport(dry_run=options.dry_run)
+    say(f"{', '.join(chosen)}: nothing left to apply; probing the tenants again")
+    if not options.dry_run:
+        report.probes, report.probe_failed = probe_and_record(
+            plan, session.clients.ses, session.journal, chosen, options.plan_path, say
+        )
+    return report
 
 
 def migration_tenants(journal: SqliteJournal, plan: Plan) -> set[str]:
@@ -585,4 +631,13 @@ def gate(
     report.reinstated = reinstated
     if unhealthy or missing:
         raise GateFailedError(unhealthy + [f"{name} (missing)" for name in missing])
+    if failures := standing_failures(session.journal.probes(), tenants):
+        if not options.accept_failed_probe:
+            raise ProbeGateError(failures, retry_command(options.plan_path, failures[0].cohort))
+        report.accepted_probes = failures
+        say(
+            f"WARNING: the last probe of {len(failures)} tenant(s) failed "
+            f"({', '.join(r.tenant for r in failures[:5])}); the gate lets it pass "
+            "(--accept-failed-probe)"
+        )
     say(f"Health gate passed for {len(tenants)} tenant(s) of {', '.join(before)}")
