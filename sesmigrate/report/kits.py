@@ -7,6 +7,10 @@ plan's spec asks for monitoring, it also allows the EventBridge and CloudWatch L
 that scanning, applying, rolling back and `status` need for it: on this migration's rule
 and log group by ARN (tagging the rule only with the migration's tag, targeting it only at
 the log group), and with Resource "*" only where IAM has no resource-level permission.
+The operator may also send the `apply --probe` message: `ses:SendEmail` from the plan's
+identities through its configuration sets, only naming one of the plan's tenants
+(`ses:TenantName`; above EXACT_RESOURCE_LIMIT tenants any tenant name, to stay within IAM's
+size limit) and only to the SES mailbox simulator (`ses:Recipients`).
 Each tenant also gets a sending policy restricted by the `ses:TenantName` condition key.
 The cut-over kit tells each customer's developers what changes in their sends. All of it
 is rendered from `templates/iam` and `templates/cutover`; the JSON is parsed back before it
@@ -82,6 +86,8 @@ MONITORING_LOGS_POLICY_ACTIONS = ("logs:DeleteResourcePolicy", "logs:PutResource
 """The Logs resource policy: no resource-level permissions, so Resource "*"."""
 EXACT_RESOURCE_LIMIT = 100
 """Above this many resources the policy names them by kind, to stay within IAM's size limit."""
+SIMULATOR_RECIPIENTS = ("*@simulator.amazonses.com",)
+"""Where the probe may send: the SES mailbox simulator's addresses (success@, bounce@, …)."""
 
 
 def operator_policy(plan: Plan) -> dict[str, Any]:
@@ -124,9 +130,37 @@ def operator_policy(plan: Plan) -> dict[str, Any]:
                 else []
             ),
             monitoring=monitoring_resources(plan),
+            probe=probe_permission(plan, prefix),
         )
     )
     return dict(json.loads(text))
+
+
+def probe_permission(plan: Plan, prefix: str) -> dict[str, Any] | None:
+    """What the probe's SendEmail statement names: the identities and configuration sets of
+    the plan's tenants (by kind beyond EXACT_RESOURCE_LIMIT), the tenants (any name beyond
+    it), the simulator's recipients. None for a plan without tenants."""
+    if not plan.tenants:
+        return None
+    arns = sorted(
+        {
+            arn
+            for tenant in plan.tenants
+            for arn in tenant.resources
+            if arn.removeprefix(prefix + ":").split("/", 1)[0] in ("identity", "configuration-set")
+        }
+    )
+    if len(arns) > EXACT_RESOURCE_LIMIT:
+        kinds = sorted({arn.removeprefix(prefix + ":").split("/", 1)[0] for arn in arns})
+        arns = [f"{prefix}:{kind}/*" for kind in kinds]
+    names = sorted(t.name for t in plan.tenants)
+    exact = len(names) <= EXACT_RESOURCE_LIMIT
+    return {
+        "resources": arns,
+        "tenant_operator": "StringEquals" if exact else "StringLike",
+        "tenants": names if exact else ["*"],
+        "recipients": list(SIMULATOR_RECIPIENTS),
+    }
 
 
 def monitoring_resources(plan: Plan) -> dict[str, Any] | None:

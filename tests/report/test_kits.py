@@ -117,6 +117,8 @@ def needed_actions(plan: Plan) -> set[str]:
     needed |= {a for kind in kinds for a in TENANT_ACTIONS[kind]}
     if "create_tenant" in kinds:
         needed |= {"ses:CreateTenant", "ses:TagResource"}
+    if plan.tenants:
+        needed.add("ses:SendEmail")  # apply --probe
     return needed
 
 
@@ -142,6 +144,23 @@ class TestOperatorPolicy:
         assert all(re.fullmatch(r"[A-Za-z0-9]+", s["Sid"]) for s in policy["Statement"])
         assert json.loads(json.dumps(policy)) == policy
 
+    def test_operator_policy_lets_the_probe_send_only_as_the_plans_tenants_to_the_simulator(
+        self, plan: Plan
+    ) -> None:
+        probe = statements(operator_policy(plan))["ProbeTheTenantsThroughTheMailboxSimulator"]
+
+        assert probe["Action"] == ["ses:SendEmail"]
+        assert probe["Condition"]["StringEquals"] == {
+            "ses:TenantName": sorted(t.name for t in plan.tenants)
+        }
+        assert probe["Condition"]["ForAllValues:StringLike"] == {
+            "ses:Recipients": ["*@simulator.amazonses.com"]
+        }
+        assert probe["Condition"]["Null"] == {"ses:TenantName": "false", "ses:Recipients": "false"}
+        kinds = {r.rsplit(":", 1)[-1].split("/", 1)[0] for r in resources_of(probe)}
+        assert kinds == {"identity", "configuration-set"}
+        assert set(resources_of(probe)) <= {r for t in plan.tenants for r in t.resources}
+
     def test_operator_policy_has_no_wildcard_action(self, plan: Plan) -> None:
         actions = actions_of(operator_policy(plan))
 
@@ -157,6 +176,7 @@ class TestOperatorPolicy:
             "ses:CreateTenantResourceAssociation",
             "ses:DeleteTenantResourceAssociation",
             "ses:UpdateReputationEntityPolicy",
+            "ses:SendEmail",
         }
 
     def test_operator_policy_cannot_create_tag_or_delete_when_the_plan_only_attaches(
@@ -173,6 +193,7 @@ class TestOperatorPolicy:
             "ReadResourcesAndTenants",
             "AssociateOnTenantsOfThisMigration",
             "AssociateTheCustomersResources",
+            "ProbeTheTenantsThroughTheMailboxSimulator",
         }
 
     def test_operator_policy_reads_only_within_the_account_and_region(self, plan: Plan) -> None:
@@ -548,6 +569,14 @@ class TestCutoverKit:
 
         assert set(cutover_pages(plan)) == {SCRIPT, MARKDOWN, MULLER}
         assert set(cutover_pages(widened)) == {SCRIPT, MARKDOWN, MULLER}
+
+    def test_cutover_page_says_the_probe_passes_through_the_customers_event_destinations(
+        self, plan: Plan
+    ) -> None:
+        page = " ".join(cutover_pages(plan)[MULLER].split())
+
+        assert "success@simulator.amazonses.com" in page
+        assert "through that configuration set's event destinations like your own mail" in page
 
     @pytest.mark.parametrize("customer", [SCRIPT, MARKDOWN, MULLER])
     def test_cutover_page_names_tenant_configuration_set_and_smtp_headers(
