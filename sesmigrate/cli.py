@@ -43,7 +43,7 @@ from .planning.rules import ownership_rules
 from .report import render
 from .report.files import write_cutover_pages
 from .report.kits import cutover_combined, iam_document
-from .report.progress import call_progress
+from .report.progress import Phases, call_progress
 from .report.render import visible
 from .report.summary import ScanSummary, plan_text
 from .running.apply import NothingToDo, RunOptions, load_plan, run_apply
@@ -457,8 +457,6 @@ def apply(
         if auto_approve and not dry_run:
             _refuse_irreversible(irreversible, allow_irreversible)
             return
-        if not dry_run:
-            _needs_terminal("apply")
         listing.print(f"Cohort(s) {', '.join(cohorts)}: {len(steps)} action(s)", highlight=False)
         for step in steps:
             listing.print(Text(f"  {step.action.glyph} {step.action.describe()}"), highlight=False)
@@ -476,11 +474,12 @@ def apply(
         ):
             raise typer.Abort()
 
+    if not auto_approve and not dry_run:
+        _needs_terminal("apply")  # before any long work, not after it
     stop = threading.Event()
-    with call_progress(stderr, "Applying") as progress:
-        report = run_apply(
-            options, plan, confirm, _say, progress, stop=stop, probe=probe, countdown=_countdown()
-        )
+    report = run_apply(
+        options, plan, confirm, _say, Phases(stderr), stop=stop, probe=probe, countdown=_countdown()
+    )
     results = dict(report.cohorts)
     _recorded(
         [cohort_counts(name, result) for name, result in report.cohorts],
@@ -644,8 +643,6 @@ def rollback(
         if auto_approve and not dry_run:
             _refuse_irreversible(irreversible, allow_irreversible)
             return
-        if not dry_run:
-            _needs_terminal("rollback")
         _show_undo(shown, preview)
         if dry_run:
             return
@@ -658,8 +655,9 @@ def rollback(
         ):
             raise typer.Abort()
 
-    with call_progress(stderr, "Rolling back") as progress:
-        report = run_rollback(options, plan, confirm, progress)
+    if not auto_approve and not dry_run:
+        _needs_terminal("rollback")  # before any long work, not after it
+    report = run_rollback(options, plan, confirm, Phases(stderr))
     result = report.result
     preview = report.preview.to_dict()
     _recorded(
@@ -754,7 +752,7 @@ def status(
         op_rate,
         headroom=headroom,
     )
-    report = run_status(options, plan, full)
+    report = run_status(options, plan, full, Phases(stderr))
     if format is SummaryFormat.json:
         print(json.dumps(report.to_dict(), indent=2, sort_keys=True))
     else:

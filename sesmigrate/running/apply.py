@@ -54,7 +54,7 @@ from ..state.lock import ApplyLock
 from ..state.membership import membership_path, read_membership
 from ..state.probes import ProbeResult, standing_failures
 from ..state.rates import DEFAULT_HEADROOM, RateMemory
-from .executor import Executor, RunResult
+from .executor import Executor, Progress, RunResult
 from .gates import (
     GateFailedError,
     ProbeGateError,
@@ -370,7 +370,13 @@ def _members(plan: Plan, cohorts: list[str]) -> set[str]:
     return {c for cohort in plan.cohorts if cohort.name in cohorts for c in cohort.customers}
 
 
-def verify(session: "Session", plan: Plan, cohorts: list[str], entries: list[Entry]) -> list[str]:
+def verify(
+    session: "Session",
+    plan: Plan,
+    cohorts: list[str],
+    entries: list[Entry],
+    phases: Any = None,
+) -> list[str]:
     """Read what the cohorts' pending actions depend on (see `verification`) and judge it,
     after making sure this state is the migration's: a planned tenant that exists tagged
     with the migration though no plan of this state journaled it was made elsewhere."""
@@ -383,7 +389,14 @@ def verify(session: "Session", plan: Plan, cohorts: list[str], entries: list[Ent
     }
     everything = session.journal.migration_entries()
     unknown = {t.name for t in plan.tenants} - {e.tenant for e in everything}
-    live = live_view(session.clients, plan, _members(plan, cohorts), tenant_tags=claimed | unknown)
+    with (phases or Progress()).phase(f"Checking {', '.join(cohorts)}") as progress:
+        live = live_view(
+            session.clients,
+            plan,
+            _members(plan, cohorts),
+            tenant_tags=claimed | unknown,
+            progress=progress,
+        )
     elsewhere = {
         name
         for name in unknown
@@ -468,7 +481,7 @@ def run_apply(
         session = soaked(session, options, plan, chosen[0], countdown)
         entries = session.journal.entries()
         chosen = cohorts_to_apply(plan, entries, options.cohort, probe)
-        for note in verify(session, plan, chosen, entries):
+        for note in verify(session, plan, chosen, entries, progress):
             say(note)
         steps = [s for name in chosen for s in pending_steps(plan, name, entries)]
         check_monitoring(plan, steps)
@@ -490,51 +503,68 @@ def run_apply(
                     break
                 if waited is not session:
                     session = waited
-                    for note in verify(session, plan, chosen[position:], session.journal.entries()):
+                    entries = session.journal.entries()
+                    for note in verify(session, plan, chosen[position:], entries, progress):
                         say(note)
             before = _before(plan, name)
             if before and name != CLEANUP:
-                gate(plan, session, before, options, report, say)
+                with progress.phase(f"Health gate before {name}"):
+                    gate(plan, session, before, options, report, say)
             left = sum(e.seconds for e in estimate.cohorts[position:])
             say(
                 f"Applying {name} ({position + 1} of {len(chosen)}): about "
                 f"{duration(estimate.cohorts[position].seconds)}, {duration(left)} left "
                 f"in this run {estimate.rates.describe()}"
             )
-            executor = Executor(
-                session.clients.ses,
-                session.journal,
-                APPLY,
-                options.parallelism,
-                progress=progress,
-                stop=stop or threading.Event(),
-                services=session.clients.services(),
-            )
             todo = {s.action.key for s in pending_steps(plan, name, session.journal.entries())}
-            cohort = next(c for c in plan.cohorts if c.name == name)
-            by_key = {step.action.key: step for step in plan.steps_of(name)}
-            batches = [
-                [(by_key[key].action, name) for key in batch if key in todo]
-                for batch in cohort.batches
-            ]
-            progress.expect(len(todo))
-            with aws_errors():
-                result = executor.run(batches, lambda key: graph.predecessors(key))
+            with progress.phase(f"Applying {name}") as bar:
+                result = _run_cohort(session, options, plan, name, todo, graph, bar, stop)
             report.cohorts.append((name, result))
             if not result.ok:
                 break
             if todo or session.journal.cohort_finished(name) is None:
                 session.journal.finish_cohort(name)
             if probe:
-                results, report.probe_failed = probe_and_record(
-                    plan, session.clients.ses, session.journal, [name], options.plan_path, say
-                )
+                with progress.phase(f"Probing {name}"):
+                    results, report.probe_failed = probe_and_record(
+                        plan, session.clients.ses, session.journal, [name], options.plan_path, say
+                    )
                 report.probes += results
                 if report.probe_failed is not None:
                     break
         return report
     finally:
         close_session(session, options.memory)
+
+
+def _run_cohort(
+    session: Session,
+    options: RunOptions,
+    plan: Plan,
+    name: str,
+    todo: set[str],
+    graph: Any,
+    progress: Any,
+    stop: threading.Event | None,
+) -> RunResult:
+    """The cohort's pending actions (`todo`), batch by batch, through the executor."""
+    executor = Executor(
+        session.clients.ses,
+        session.journal,
+        APPLY,
+        options.parallelism,
+        progress=progress,
+        stop=stop or threading.Event(),
+        services=session.clients.services(),
+    )
+    cohort = next(c for c in plan.cohorts if c.name == name)
+    by_key = {step.action.key: step for step in plan.steps_of(name)}
+    batches = [
+        [(by_key[key].action, name) for key in batch if key in todo] for batch in cohort.batches
+    ]
+    progress.expect(len(todo))
+    with aws_errors():
+        return executor.run(batches, lambda key: graph.predecessors(key))
 
 
 def _applied_already(plan: Plan, entries: list[Entry], chosen: list[str]) -> bool:

@@ -141,7 +141,7 @@ def test_failed_probe_closes_the_next_gate_until_a_probe_of_the_cohort_passes(
     assert canary.tenants() == after_canary
 
     ses.put_configuration_set_sending_options(ConfigurationSetName=shared, SendingEnabled=True)
-    assert canary.run("--probe", "--cohort", "canary") == 0
+    assert canary.run("--auto-approve", "--probe", "--cohort", "canary") == 0
     assert "nothing left to apply; probing the tenants again" in capsys.readouterr().err
     assert [r.outcome for r in canary.probes()] == [FAILED, PASSED]
 
