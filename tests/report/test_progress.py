@@ -36,7 +36,7 @@ def test_nothing_is_drawn_between_phases_so_a_prompt_stays_readable() -> None:
         bar.advance()
     drawn = len(out.getvalue())
 
-    console.print("Apply these changes? [y/N]: ", end="", markup=False)
+    console.print("Apply these changes? [y/N]: ", end="", markup=False, highlight=False)
 
     assert phases.drawing is None
     assert out.getvalue()[drawn:] == "Apply these changes? [y/N]: "
