@@ -11,6 +11,7 @@ import shlex
 import sys
 import threading
 from collections.abc import Callable
+from contextlib import nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -264,7 +265,8 @@ def plan(
         headroom=checked_headroom(headroom),
         reslice=reslice,
     )
-    with call_progress(stderr, "Scanning SES") as progress:
+    scanning = call_progress(stderr, "Scanning SES") if inventory is None else nullcontext()
+    with scanning as progress:  # no bar while planning from an inventory file
         result = make_plan(request, progress)
     target = output or default_plan_path(result.spec)
     check_overwrite(target, home.state_dir(state_dir))
