@@ -11,6 +11,7 @@ import shlex
 import sys
 import threading
 from collections.abc import Callable
+from contextlib import nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -44,7 +45,7 @@ from .planning.rules import ownership_rules, scan_rules
 from .report import render
 from .report.files import write_cutover_pages
 from .report.kits import cutover_combined, iam_document
-from .report.progress import call_progress
+from .report.progress import Phases, call_progress
 from .report.render import visible
 from .report.summary import ScanSummary, plan_text
 from .report.views import Part, cohort_notices, plan_part
@@ -271,7 +272,8 @@ def plan(
         headroom=checked_headroom(headroom),
         reslice=reslice,
     )
-    with call_progress(stderr, "Scanning SES") as progress:
+    scanning = call_progress(stderr, "Scanning SES") if inventory is None else nullcontext()
+    with scanning as progress:  # no bar while planning from an inventory file
         result = make_plan(request, progress)
     target = output or default_plan_path(result.spec, result.plan)
     check_overwrite(target, home.state_dir(state_dir))
@@ -425,7 +427,15 @@ def apply(
         bool, typer.Option(help="Do not check earlier cohorts' health first (loudly).")
     ] = False,
     probe: Annotated[
-        bool, typer.Option(help="Send one message to the SES mailbox simulator per new tenant.")
+        bool,
+        typer.Option(
+            help="After the cohort, send one message per tenant to the SES mailbox simulator "
+            "as one of its customers; re-probes a cohort with nothing left to apply."
+        ),
+    ] = False,
+    accept_failed_probe: Annotated[
+        bool,
+        typer.Option(help="Let the gate pass though an earlier cohort's last probe failed."),
     ] = False,
     wait: Annotated[
         bool,
@@ -460,7 +470,8 @@ def apply(
         dry_run=dry_run,
         headroom=headroom,
     )
-    options = _record("apply", plan, replace(options, wait=wait), format, log_file, verbose)
+    options = replace(options, wait=wait, accept_failed_probe=accept_failed_probe)
+    options = _record("apply", plan, options, format, log_file, verbose)
     listing = stderr if format is SummaryFormat.json else stdout
 
     confirmed: list[bool] = []
@@ -471,8 +482,6 @@ def apply(
         if auto_approve and not dry_run:
             _refuse_irreversible(irreversible, allow_irreversible)
             return
-        if not dry_run:
-            _needs_terminal("apply")
         listing.print(f"Cohort(s) {', '.join(cohorts)}: {len(steps)} action(s)", highlight=False)
         for step in steps:
             listing.print(Text(f"  {step.action.glyph} {step.action.describe()}"), highlight=False)
@@ -495,19 +504,20 @@ def apply(
         ):
             raise typer.Abort()
 
+    if not auto_approve and not dry_run:
+        _needs_terminal("apply")  # before any long work, not after it
     stop = threading.Event()
     try:
-        with call_progress(stderr, "Applying") as progress:
-            report = run_apply(
-                options,
-                plan,
-                confirm,
-                _say,
-                progress,
-                stop=stop,
-                probe=probe,
-                countdown=_countdown(),
-            )
+        report = run_apply(
+            options,
+            plan,
+            confirm,
+            _say,
+            Phases(stderr),
+            stop=stop,
+            probe=probe,
+            countdown=_countdown(),
+        )
     except (AwsConfigError, AwsCallError) as exc:
         if not confirmed or dry_run:
             raise
@@ -522,6 +532,8 @@ def apply(
         gate_skipped=report.gate_skipped,
         dry_run=report.dry_run,
         not_run={name: report.not_run(name) for name in report.pending},
+        probes=[result.to_dict() for result in report.probes],
+        accepted_failed_probes=[result.to_dict() for result in report.accepted_probes],
     )
     if report.dry_run:
         if format is SummaryFormat.text:
@@ -545,6 +557,8 @@ def apply(
         report.cohorts[-1][1] if report.cohorts else None,
         _resume("apply", plan_file, cohort, options, skip_gates=skip_gates),
     )
+    if report.probe_failed is not None:
+        raise report.probe_failed
     if report.soak_pending is not None:
         raise report.soak_pending
 
@@ -674,8 +688,6 @@ def rollback(
         if auto_approve and not dry_run:
             _refuse_irreversible(irreversible, allow_irreversible)
             return
-        if not dry_run:
-            _needs_terminal("rollback")
         _show_undo(shown, preview)
         if dry_run:
             return
@@ -688,8 +700,9 @@ def rollback(
         ):
             raise typer.Abort()
 
-    with call_progress(stderr, "Rolling back") as progress:
-        report = run_rollback(options, plan, confirm, progress)
+    if not auto_approve and not dry_run:
+        _needs_terminal("rollback")  # before any long work, not after it
+    report = run_rollback(options, plan, confirm, Phases(stderr))
     result = report.result
     preview = report.preview.to_dict()
     _recorded(
@@ -784,7 +797,7 @@ def status(
         op_rate,
         headroom=headroom,
     )
-    report = run_status(options, plan, full)
+    report = run_status(options, plan, full, Phases(stderr))
     if format is SummaryFormat.json:
         print(json.dumps(report.to_dict(), indent=2, sort_keys=True))
     else:

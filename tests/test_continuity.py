@@ -17,7 +17,8 @@ from sesmigrate.aws.clients import AwsSettings
 from sesmigrate.cli import main
 from sesmigrate.planning.build import PlanRequest, make_plan
 from sesmigrate.planning.plan import plan_to_json, read_plan
-from sesmigrate.running.gates import ProbeFailedError, probe_tenants
+from sesmigrate.running.probe import probe_cohort
+from sesmigrate.state.probes import FAILED
 
 pytestmark = pytest.mark.parametrize("emulator", ["http"], indirect=True)
 
@@ -156,7 +157,7 @@ def test_probe_sends_through_each_new_tenant_of_the_cohort(
         if c.id in read_plan(path.read_text()).cohorts[0].customers
     }
     assert all(m.recipients == ("success@simulator.amazonses.com",) for m in probes)
-    assert "Probe sent through 2 tenant(s) of canary" in capsys.readouterr().err
+    assert capsys.readouterr().err.count("passed: sent as") == 2
 
 
 def test_probe_fails_when_a_tenant_cannot_send(emulator: Any, tmp_path: Path) -> None:
@@ -184,5 +185,7 @@ def test_probe_fails_when_a_tenant_cannot_send(emulator: Any, tmp_path: Path) ->
     tenant = plan.customers[[c.id for c in plan.customers].index(plan.cohorts[0].customers[0])]
     emulator.control.set_aws_managed_status(tenant.tenant, "DISABLED", "review")
 
-    with pytest.raises(ProbeFailedError, match=f"{tenant.tenant}: SendingPausedException"):
-        probe_tenants(plan, emulator.ses, "canary", lambda text: None)
+    (result,) = probe_cohort(plan, emulator.ses, "canary")
+
+    assert (result.tenant, result.outcome) == (tenant.tenant, FAILED)
+    assert result.detail.startswith("SendingPausedException")

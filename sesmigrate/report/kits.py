@@ -9,6 +9,10 @@ plan's spec asks for monitoring, it also allows the EventBridge and CloudWatch L
 that scanning, applying, rolling back and `status` need for it: on this migration's rule
 and log group by ARN (tagging the rule only with the migration's tag, targeting it only at
 the log group), and with Resource "*" only where IAM has no resource-level permission.
+The operator may also send the `apply --probe` message: `ses:SendEmail` from the plan's
+identities through its configuration sets, only naming one of the plan's tenants
+(`ses:TenantName`; when naming them would not fit, by kind and any tenant name) and only to
+the SES mailbox simulator (`ses:Recipients`).
 Each tenant also gets a sending policy restricted by the `ses:TenantName` condition key.
 The cut-over kit tells each customer's developers what changes in their sends. All of it
 is rendered from `templates/iam` and `templates/cutover`; the JSON is parsed back before it
@@ -85,6 +89,8 @@ MONITORING_LOGS_POLICY_ACTIONS = ("logs:DeleteResourcePolicy", "logs:PutResource
 """The Logs resource policy: no resource-level permissions, so Resource "*"."""
 MANAGED_POLICY_LIMIT = 6_144
 """The most characters IAM takes in a managed policy, white space not counted."""
+SIMULATOR_RECIPIENTS = ("*@simulator.amazonses.com",)
+"""Where the probe may send: the SES mailbox simulator's addresses (success@, bounce@, …)."""
 
 
 def policy_size(policy: dict[str, Any]) -> int:
@@ -96,10 +102,10 @@ def operator_policy(plan: Plan) -> dict[str, Any]:
     """The operator's policy, naming each resource the plan moves while it fits
     `MANAGED_POLICY_LIMIT`, else naming them by kind."""
     arns = moved_resources(plan)
-    policy = _operator_policy(plan, arns)
+    policy = _operator_policy(plan, arns, exact=True)
     if policy_size(policy) <= MANAGED_POLICY_LIMIT:
         return policy
-    return _operator_policy(plan, _by_kind(plan, arns))
+    return _operator_policy(plan, _by_kind(plan, arns), exact=False)
 
 
 def moved_resources(plan: Plan) -> list[str]:
@@ -113,7 +119,7 @@ def moved_resources(plan: Plan) -> list[str]:
 
 
 def _by_kind(plan: Plan, arns: list[str]) -> list[str]:
-    prefix = f"arn:{partition_of(plan.region)}:ses:{plan.region}:{plan.account}"
+    prefix = _prefix(plan)
     kinds_of = sorted({arn.removeprefix(prefix + ":").split("/", 1)[0] for arn in arns})
     return [f"{prefix}:{kind}/*" for kind in kinds_of]
 
@@ -121,7 +127,7 @@ def _by_kind(plan: Plan, arns: list[str]) -> list[str]:
 def resource_scope(plan: Plan) -> str:
     """How the operator policy names the resources it may associate, in one sentence."""
     arns = moved_resources(plan)
-    named = policy_size(_operator_policy(plan, arns))
+    named = policy_size(_operator_policy(plan, arns, exact=True))
     if named <= MANAGED_POLICY_LIMIT:
         return f"names each of the {len(arns)} resource(s) the plan associates or removes"
     return (
@@ -131,9 +137,13 @@ def resource_scope(plan: Plan) -> str:
     )
 
 
-def _operator_policy(plan: Plan, arns: list[str]) -> dict[str, Any]:
+def _prefix(plan: Plan) -> str:
+    return f"arn:{partition_of(plan.region)}:ses:{plan.region}:{plan.account}"
+
+
+def _operator_policy(plan: Plan, arns: list[str], *, exact: bool) -> dict[str, Any]:
     kinds = {step.action.kind for step in plan.steps}
-    prefix = f"arn:{partition_of(plan.region)}:ses:{plan.region}:{plan.account}"
+    prefix = _prefix(plan)
     tenant_actions = sorted({a for kind in kinds for a in TENANT_ACTIONS.get(kind, ())})
     text = (
         environment()
@@ -161,9 +171,36 @@ def _operator_policy(plan: Plan, arns: list[str]) -> dict[str, Any]:
                 else []
             ),
             monitoring=monitoring_resources(plan),
+            probe=probe_permission(plan, exact=exact),
         )
     )
     return dict(json.loads(text))
+
+
+def probe_permission(plan: Plan, *, exact: bool) -> dict[str, Any] | None:
+    """What the probe's SendEmail statement names: the identities and configuration sets of
+    the plan's tenants and the tenants by name (by kind and any name unless `exact`), the
+    simulator's recipients. None for a plan without tenants."""
+    if not plan.tenants:
+        return None
+    prefix = _prefix(plan)
+    arns = sorted(
+        {
+            arn
+            for tenant in plan.tenants
+            for arn in tenant.resources
+            if arn.removeprefix(prefix + ":").split("/", 1)[0] in ("identity", "configuration-set")
+        }
+    )
+    if not exact:
+        arns = _by_kind(plan, arns)
+    names = sorted(t.name for t in plan.tenants)
+    return {
+        "resources": arns,
+        "tenant_operator": "StringEquals" if exact else "StringLike",
+        "tenants": names if exact else ["*"],
+        "recipients": list(SIMULATOR_RECIPIENTS),
+    }
 
 
 def monitoring_resources(plan: Plan) -> dict[str, Any] | None:

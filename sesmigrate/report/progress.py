@@ -1,8 +1,14 @@
 """Progress bars on a terminal, silence in a pipe.
 
 Long work (a scan at one call a second per operation, an apply of thousands of tenants)
-shows a rich progress bar with ETA on stderr when stderr is a terminal, and nothing when
-it is piped, so that output stays machine-friendly.
+shows a rich progress bar with counts and ETA on stderr when stderr is a terminal, and
+nothing when it is piped, so that output stays machine-friendly.
+
+A bar is drawn only while its work runs: `Phases.phase` starts one (transient) for a long
+phase -- a cohort's checks, its changes, a rollback, status's reads -- and stops it when the
+phase ends, so nothing is live on the terminal between phases. That is where a command
+prints its listing and asks: a live display would redraw over the prompt (and hold back a
+prompt that ends without a newline), so a command never prompts inside a phase.
 """
 
 import threading
@@ -17,6 +23,15 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
+)
+
+COLUMNS = (
+    TextColumn("{task.description}"),
+    BarColumn(),
+    MofNCompleteColumn(),
+    TimeElapsedColumn(),
+    TextColumn("ETA"),
+    TimeRemainingColumn(),
 )
 
 
@@ -42,16 +57,31 @@ class CallProgress:
 
 @contextmanager
 def call_progress(console: Console, description: str) -> Iterator[CallProgress]:
+    """One bar for the whole block (a scan: nothing in it asks anything)."""
     if not console.is_terminal:
         yield CallProgress(None, description)
         return
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as progress:
+    with Progress(*COLUMNS, console=console, transient=True) as progress:
         yield CallProgress(progress, description)
+
+
+class Phases:
+    """The bars of one run's long phases, each drawn only while its phase runs."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        """`console` None, or not a terminal: phases are counted by nobody, drawn nowhere."""
+        self.console = console
+        self.drawing: str | None = None
+        """The phase whose bar is live now, if any (a prompt must wait for None)."""
+
+    @contextmanager
+    def phase(self, description: str) -> Iterator[CallProgress]:
+        if self.console is None or not self.console.is_terminal:
+            yield CallProgress(None, description)
+            return
+        with Progress(*COLUMNS, console=self.console, transient=True) as progress:
+            self.drawing = description
+            try:
+                yield CallProgress(progress, description)
+            finally:
+                self.drawing = None

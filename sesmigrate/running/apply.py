@@ -53,16 +53,18 @@ from ..state.journal import (
 )
 from ..state.lock import ApplyLock
 from ..state.membership import membership_path, read_membership
+from ..state.probes import ProbeResult, standing_failures
 from ..state.rates import DEFAULT_HEADROOM, RateMemory
-from .executor import Executor, RunResult
+from .executor import Executor, Progress, RunResult
 from .gates import (
     GateFailedError,
+    ProbeGateError,
     live_tenants,
     missing_tenants,
-    probe_tenants,
     tenants_of,
     unhealthy_tenants,
 )
+from .probe import ProbeFailedError, probe_and_record, retry_command
 from .soak import SoakPendingError, WallClock, remaining, soak_of, wait_out
 from .verification import LiveView, live_view
 
@@ -108,6 +110,9 @@ class RunOptions:
     rate: float | None = None
     op_rates: dict[str, float] = field(default_factory=dict)
     skip_gates: bool = False
+    accept_failed_probe: bool = False
+    """Let the gate pass though the latest probe of an earlier cohort's tenant failed
+    (said loudly); the health check still runs."""
     dry_run: bool = False
     """Check and show what would run, then stop: nothing changes, no journal is created."""
     lock_dir: Path | None = None
@@ -263,11 +268,17 @@ def cohort_status(plan: Plan, entries: list[Entry]) -> dict[str, str]:
     return result
 
 
-def cohorts_to_apply(plan: Plan, entries: list[Entry], wanted: str | None) -> list[str]:
+def cohorts_to_apply(
+    plan: Plan, entries: list[Entry], wanted: str | None, probe: bool = False
+) -> list[str]:
+    """The cohorts to run, in order. With `probe`, `all` on a fully applied plan is every
+    cohort but cleanup: probed again, nothing applied."""
     names = [c.name for c in plan.cohorts]
     status = cohort_status(plan, entries)
     if wanted == "all":
         pending = [n for n in names if n != CLEANUP and status[n] != "applied"]
+        if not pending and probe:
+            return [n for n in names if n != CLEANUP]
         if not pending:
             raise NothingToDo("every cohort is applied")
         return pending
@@ -288,6 +299,7 @@ def cohorts_to_apply(plan: Plan, entries: list[Entry], wanted: str | None) -> li
         raise NothingToDo(
             "every cohort is applied"
             + ("; apply the cleanup cohort with --cohort cleanup" if CLEANUP in names else "")
+            + ("; probe an applied cohort again with --probe --cohort NAME" if probe else "")
         )
     return pending[:1]
 
@@ -365,7 +377,13 @@ def _members(plan: Plan, cohorts: list[str]) -> set[str]:
     return {c for cohort in plan.cohorts if cohort.name in cohorts for c in cohort.customers}
 
 
-def verify(session: "Session", plan: Plan, cohorts: list[str], entries: list[Entry]) -> list[str]:
+def verify(
+    session: "Session",
+    plan: Plan,
+    cohorts: list[str],
+    entries: list[Entry],
+    phases: Any = None,
+) -> list[str]:
     """Read what the cohorts' pending actions depend on (see `verification`) and judge it,
     after making sure this state is the migration's: a planned tenant that exists tagged
     with the migration though no plan of this state journaled it was made elsewhere."""
@@ -378,7 +396,14 @@ def verify(session: "Session", plan: Plan, cohorts: list[str], entries: list[Ent
     }
     everything = session.journal.migration_entries()
     unknown = {t.name for t in plan.tenants} - {e.tenant for e in everything}
-    live = live_view(session.clients, plan, _members(plan, cohorts), tenant_tags=claimed | unknown)
+    with (phases or Progress()).phase(f"Checking {', '.join(cohorts)}") as progress:
+        live = live_view(
+            session.clients,
+            plan,
+            _members(plan, cohorts),
+            tenant_tags=claimed | unknown,
+            progress=progress,
+        )
     elsewhere = {
         name
         for name in unknown
@@ -410,6 +435,12 @@ class ApplyReport:
     pending: dict[str, int] = field(default_factory=dict)
     """The chosen cohorts, in order, with their actions still to run when the run began."""
     dry_run: bool = False
+    probes: list[ProbeResult] = field(default_factory=list)
+    """This run's probe results, in order."""
+    probe_failed: ProbeFailedError | None = None
+    """The run stopped after a cohort whose probe failed (recorded: it closes the gate)."""
+    accepted_probes: list[ProbeResult] = field(default_factory=list)
+    """Standing probe failures the gate let pass (--accept-failed-probe)."""
 
     def not_run(self, cohort: str) -> int:
         """Actions of the cohort this run did not get to: interrupted, stopped by a failure
@@ -451,11 +482,13 @@ def run_apply(
 ) -> ApplyReport:
     session = open_session(options, plan)
     try:
-        chosen = cohorts_to_apply(plan, session.journal.entries(), options.cohort)
+        chosen = cohorts_to_apply(plan, session.journal.entries(), options.cohort, probe)
+        if probe and _applied_already(plan, session.journal.entries(), chosen):
+            return probe_again(session, plan, chosen, options, say)
         session = soaked(session, options, plan, chosen[0], countdown)
         entries = session.journal.entries()
-        chosen = cohorts_to_apply(plan, entries, options.cohort)
-        for note in verify(session, plan, chosen, entries):
+        chosen = cohorts_to_apply(plan, entries, options.cohort, probe)
+        for note in verify(session, plan, chosen, entries, progress):
             say(note)
         steps = [s for name in chosen for s in pending_steps(plan, name, entries)]
         check_monitoring(plan, steps)
@@ -477,46 +510,89 @@ def run_apply(
                     break
                 if waited is not session:
                     session = waited
-                    for note in verify(session, plan, chosen[position:], session.journal.entries()):
+                    entries = session.journal.entries()
+                    for note in verify(session, plan, chosen[position:], entries, progress):
                         say(note)
             before = _before(plan, name)
             if before and name != CLEANUP:
-                gate(plan, session, before, options, report, say)
+                with progress.phase(f"Health gate before {name}"):
+                    gate(plan, session, before, options, report, say)
             left = sum(e.seconds for e in estimate.cohorts[position:])
             say(
                 f"Applying {name} ({position + 1} of {len(chosen)}): about "
                 f"{duration(estimate.cohorts[position].seconds)}, {duration(left)} left "
                 f"in this run {estimate.rates.describe()}"
             )
-            executor = Executor(
-                session.clients.ses,
-                session.journal,
-                APPLY,
-                options.parallelism,
-                progress=progress,
-                stop=stop or threading.Event(),
-                services=session.clients.services(),
-            )
             todo = {s.action.key for s in pending_steps(plan, name, session.journal.entries())}
-            cohort = next(c for c in plan.cohorts if c.name == name)
-            by_key = {step.action.key: step for step in plan.steps_of(name)}
-            batches = [
-                [(by_key[key].action, name) for key in batch if key in todo]
-                for batch in cohort.batches
-            ]
-            progress.expect(len(todo))
-            with aws_errors():
-                result = executor.run(batches, lambda key: graph.predecessors(key))
+            with progress.phase(f"Applying {name}") as bar:
+                result = _run_cohort(session, options, plan, name, todo, graph, bar, stop)
             report.cohorts.append((name, result))
             if not result.ok:
                 break
             if todo or session.journal.cohort_finished(name) is None:
                 session.journal.finish_cohort(name)
             if probe:
-                probe_tenants(plan, session.clients.ses, name, say)
+                with progress.phase(f"Probing {name}"):
+                    results, report.probe_failed = probe_and_record(
+                        plan, session.clients.ses, session.journal, [name], options.plan_path, say
+                    )
+                report.probes += results
+                if report.probe_failed is not None:
+                    break
         return report
     finally:
         close_session(session, options.memory)
+
+
+def _run_cohort(
+    session: Session,
+    options: RunOptions,
+    plan: Plan,
+    name: str,
+    todo: set[str],
+    graph: Any,
+    progress: Any,
+    stop: threading.Event | None,
+) -> RunResult:
+    """The cohort's pending actions (`todo`), batch by batch, through the executor."""
+    executor = Executor(
+        session.clients.ses,
+        session.journal,
+        APPLY,
+        options.parallelism,
+        progress=progress,
+        stop=stop or threading.Event(),
+        services=session.clients.services(),
+    )
+    cohort = next(c for c in plan.cohorts if c.name == name)
+    by_key = {step.action.key: step for step in plan.steps_of(name)}
+    batches = [
+        [(by_key[key].action, name) for key in batch if key in todo] for batch in cohort.batches
+    ]
+    progress.expect(len(todo))
+    with aws_errors():
+        return executor.run(batches, lambda key: graph.predecessors(key))
+
+
+def _applied_already(plan: Plan, entries: list[Entry], chosen: list[str]) -> bool:
+    status = cohort_status(plan, entries)
+    return all(status[name] == "applied" for name in chosen) and not any(
+        pending_steps(plan, name, entries) for name in chosen
+    )
+
+
+def probe_again(
+    session: Session, plan: Plan, chosen: list[str], options: RunOptions, say: Callable[[str], None]
+) -> ApplyReport:
+    """`apply --probe` of cohorts with nothing left to apply: probe their tenants again and
+    record the results; no gate, no confirmation (nothing changes but the state's record)."""
+    report = ApplyReport(dry_run=options.dry_run)
+    say(f"{', '.join(chosen)}: nothing left to apply; probing the tenants again")
+    if not options.dry_run:
+        report.probes, report.probe_failed = probe_and_record(
+            plan, session.clients.ses, session.journal, chosen, options.plan_path, say
+        )
+    return report
 
 
 def migration_tenants(journal: SqliteJournal, plan: Plan) -> set[str]:
@@ -592,4 +668,13 @@ def gate(
     report.reinstated = reinstated
     if unhealthy or missing:
         raise GateFailedError(unhealthy + [f"{name} (missing)" for name in missing])
+    if failures := standing_failures(session.journal.probes(), tenants):
+        if not options.accept_failed_probe:
+            raise ProbeGateError(failures, retry_command(options.plan_path, failures[0].cohort))
+        report.accepted_probes = failures
+        say(
+            f"WARNING: the last probe of {len(failures)} tenant(s) failed "
+            f"({', '.join(r.tenant for r in failures[:5])}); the gate lets it pass "
+            "(--accept-failed-probe)"
+        )
     say(f"Health gate passed for {len(tenants)} tenant(s) of {', '.join(before)}")

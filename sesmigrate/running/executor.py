@@ -16,8 +16,9 @@ flight finish and be journaled, and returns `interrupted`.
 
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from graphlib import TopologicalSorter
 from itertools import groupby
@@ -90,13 +91,18 @@ class RunResult:
 
 
 class Progress:
-    """Progress nobody watches (a pipe, a test): the calls are counted nowhere."""
+    """Progress nobody watches (a pipe, a test): the calls are counted nowhere, and its
+    phases (see `report.progress.Phases`) are itself."""
 
     def expect(self, calls: int) -> None:
         """Nothing to show."""
 
     def advance(self, calls: int = 1) -> None:
         """Nothing to show."""
+
+    @contextmanager
+    def phase(self, description: str) -> Iterator["Progress"]:
+        yield self
 
 
 @dataclass

@@ -1,12 +1,13 @@
-"""Health between cohorts: the gate on the applied tenants' reputation, and the probe.
+"""Health between cohorts: the gate on the applied tenants' reputation, and their probes.
 
 Health is read in bulk (ListReputationEntities filtered by status and impact), not one
-call per tenant: a gate over thousands of tenants costs a few pages. The probe sends one
-message through each tenant of a cohort to the SES mailbox simulator, the one check that
-proves a sender naming the tenant gets through.
+call per tenant: a gate over thousands of tenants costs a few pages. The probe (`probe`)
+sends one message through each tenant of a cohort to the SES mailbox simulator, the one
+check that proves a sender naming the tenant gets through; its results are state, and a
+tenant whose latest probe failed keeps the gate closed until a probe passes or the operator
+accepts the failure (`--accept-failed-probe`).
 """
 
-from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -15,6 +16,7 @@ from ..aws.clients import aws_errors
 from ..errors import SesmigrateError
 from ..planning.plan import Plan
 from ..planning.snapshot import MANAGED_TAG
+from ..state.probes import ProbeResult
 
 
 class GateFailedError(SesmigrateError):
@@ -26,48 +28,14 @@ class GateFailedError(SesmigrateError):
         )
 
 
-class ProbeFailedError(SesmigrateError):
-    def __init__(self, failures: list[str]) -> None:
+class ProbeGateError(SesmigrateError):
+    def __init__(self, failures: list[ProbeResult], retry: str) -> None:
+        self.failures = failures
+        shown = "; ".join(f"{r.tenant} after {r.cohort}: {r.detail}" for r in failures[:3])
         super().__init__(
-            f"probe failed for {len(failures)} tenant(s): {'; '.join(failures[:3])}; "
-            "fix the tenant or roll the cohort back before the next one"
+            f"health gate failed, the last probe of {len(failures)} tenant(s) failed: {shown}; "
+            f"fix it and re-run {retry}, roll back, or pass --accept-failed-probe"
         )
-
-
-PROBE_RECIPIENT = "success@simulator.amazonses.com"
-
-
-def probe_tenants(plan: Plan, ses: Any, cohort: str, say: Callable[[str], None]) -> None:
-    """Send one message through each tenant of the cohort to the SES mailbox simulator."""
-    names = {t for s in plan.steps_of(cohort) if (t := s.action.tenant_name)}
-    failures = []
-    for tenant in (t for t in plan.tenants if t.name in names):
-        kinds = {
-            arn.split(":")[-1].split("/", 1)[0]: arn.split("/", 1)[1] for arn in tenant.resources
-        }
-        identity, config_set = kinds.get("identity"), kinds.get("configuration-set")
-        if identity is None or config_set is None:
-            failures.append(f"{tenant.name} has no identity or configuration set to send with")
-            continue
-        sender = identity if "@" in identity else f"sesmigrate-probe@{identity}"
-        try:
-            ses.send_email(
-                FromEmailAddress=sender,
-                Destination={"ToAddresses": [PROBE_RECIPIENT]},
-                Content={
-                    "Simple": {
-                        "Subject": {"Data": "sesmigrate probe"},
-                        "Body": {"Text": {"Data": f"Probe of tenant {tenant.name}"}},
-                    }
-                },
-                ConfigurationSetName=config_set,
-                TenantName=tenant.name,
-            )
-        except ClientError as exc:
-            failures.append(f"{tenant.name}: {exc.response.get('Error', {}).get('Code')}")
-    if failures:
-        raise ProbeFailedError(failures)
-    say(f"Probe sent through {len(names)} tenant(s) of {cohort}")
 
 
 def unhealthy_tenants(ses: Any, tenants: set[str]) -> tuple[list[str], list[str]]:

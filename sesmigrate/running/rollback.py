@@ -188,11 +188,12 @@ def run_rollback(
         kept = list(preview.kept)
         if options.dry_run:
             return RollbackReport(RunResult(), cohorts, kept, preview, dry_run=True)
-        progress.expect(sum(len(part.undo) for part in parts))
         total = RunResult()
         counts = []
-        for part in parts:
-            result = _run_part(part, session, options, progress, stop)
+        with progress.phase(f"Rolling back {', '.join(cohorts)}") as bar:
+            bar.expect(sum(len(part.undo) for part in parts))
+            results = _run_parts(parts, session, options, bar, stop)
+        for part, result in results:
             for entry in counts_by_cohort(part.plan, result, part.chosen):
                 counts.append({**entry, "name": part.name(entry["name"])})
             total.made += result.made
@@ -200,8 +201,6 @@ def run_rollback(
             total.failed += result.failed
             total.skipped += result.skipped
             total.interrupted = result.interrupted
-            if not result.ok:
-                break
         return RollbackReport(total, cohorts, kept, preview, counts=counts)
     finally:
         close_session(session, options.memory)
@@ -239,6 +238,23 @@ def _part(plan: Plan, journal: SqliteJournal, wanted: str | None, label: str) ->
             continue
         undo.append((entry, step.action))
     return _Part(plan, journal, label, chosen, undo, kept, customers)
+
+
+def _run_parts(
+    parts: list["_Part"],
+    session: Any,
+    options: RunOptions,
+    progress: Any,
+    stop: threading.Event | None,
+) -> list[tuple["_Part", RunResult]]:
+    """Each part in turn, up to the first that does not finish cleanly."""
+    results = []
+    for part in parts:
+        result = _run_part(part, session, options, progress, stop)
+        results.append((part, result))
+        if not result.ok:
+            break
+    return results
 
 
 def _run_part(

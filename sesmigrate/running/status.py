@@ -26,6 +26,7 @@ from ..state.journal import (
     legacy_journal_path,
 )
 from .apply import RunOptions, check_binding, cohort_status, journal_file
+from .executor import Progress
 from .gates import live_tenants, tenants_of, unhealthy_tenants
 from .tenant_events import TenantEvent, read_latest
 from .verification import live_view
@@ -62,7 +63,9 @@ class StatusReport:
         }
 
 
-def run_status(options: RunOptions, plan: Plan, full: bool = False) -> StatusReport:
+def run_status(
+    options: RunOptions, plan: Plan, full: bool = False, phases: Any = None
+) -> StatusReport:
     """Progress from the journal; health and drift from the live account (read-only)."""
     entries: list[Entry] = []
     everything: list[Entry] = []
@@ -78,7 +81,8 @@ def run_status(options: RunOptions, plan: Plan, full: bool = False) -> StatusRep
     limiter = options.memory.limiter(binding, options.rate, options.op_rates)
     limiter.attach_all(clients)
     try:
-        return _status(plan, clients, entries, everything, full, options.state_dir)
+        with (phases or Progress()).phase("Reading status") as progress:
+            return _status(plan, clients, entries, everything, full, options.state_dir, progress)
     finally:
         options.memory.remember(binding, limiter)
 
@@ -90,6 +94,7 @@ def _status(
     everything: list[Entry],
     full: bool,
     state_dir: Path,
+    progress: Any = None,
 ) -> StatusReport:
     """`everything` holds the rows of every plan of the migration: the tenants its other
     plans applied are shown too, and a planned tenant tagged with the migration that no
@@ -103,7 +108,13 @@ def _status(
     members = {c for cohort in plan.cohorts if cohort.name in started for c in cohort.customers}
     homes = {c.tenant for c in plan.customers if c.id in members}
     live = live_view(
-        clients, plan, members, tenant_tags=unknown, associations_of=homes, read_all=full
+        clients,
+        plan,
+        members,
+        tenant_tags=unknown,
+        associations_of=homes,
+        read_all=full,
+        progress=progress,
     )
     elsewhere = {
         name for name in unknown if (t := live.tenants.get(name)) and t.migration == plan.migration

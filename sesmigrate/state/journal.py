@@ -16,7 +16,8 @@ each plan's sealed document so an earlier plan can be rolled back without its fi
 action key and direction); `for_plan` opens a sibling view on the same connection.
 Journals of versions before this one (a file per plan under `journals/`) are imported into
 the migration's database on first use (`import_legacy`), and a file given with `--journal`
-in the old layout is upgraded in place.
+in the old layout is upgraded in place. The same database keeps the results of the
+migration's probes (`record_probe`, `probes`; see `state.probes`).
 
 `Journal` is the interface the executor uses; `SqliteJournal` is the local backend. A
 shared backend (S3 with conditional writes, DynamoDB) implements the same methods.
@@ -33,6 +34,8 @@ from typing import Any, Protocol
 from ..actions.tenant import CreateTenant, Known, Memory, Outcome, TenantAction
 from ..errors import SesmigrateError
 from ..planning.snapshot import MANAGED_TAG
+from .probes import SCHEMA as PROBES_SCHEMA
+from .probes import ProbeResult
 
 APPLY, ROLLBACK = "apply", "rollback"
 INTENT, DONE, FAILED, UNDONE = "intent", "done", "failed", "undone"
@@ -105,7 +108,8 @@ class Journal(Protocol):
 
 
 FORMAT = "2"
-_SCHEMA = """
+_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS plans (
     checksum TEXT PRIMARY KEY,
@@ -136,6 +140,8 @@ CREATE TABLE IF NOT EXISTS cohorts (
     PRIMARY KEY (plan, name)
 );
 """
+    + PROBES_SCHEMA
+)
 _COLUMNS = "seq, key, direction, cohort, state, made, previous, noted, error, tenant_arn, plan"
 
 
@@ -441,6 +447,32 @@ class SqliteJournal:
         """When any cohort of any plan of the migration last finished applying."""
         (recorded,) = self._execute("SELECT MAX(finished) FROM cohorts").fetchone()
         return None if recorded is None else float(recorded)
+
+    def record_probe(self, result: ProbeResult) -> None:
+        """Keep a probe's result, now, as this plan's (the gate reads it; see `probes`)."""
+        self._write(
+            "INSERT INTO probes (plan, cohort, tenant, outcome, detail, customer, sender, "
+            "configuration_set, at) VALUES (?,?,?,?,?,?,?,?,?)",
+            (
+                self.plan,
+                result.cohort,
+                result.tenant,
+                result.outcome,
+                result.detail,
+                result.customer,
+                result.sender,
+                result.configuration_set,
+                self._base.clock(),
+            ),
+        )
+
+    def probes(self) -> list[ProbeResult]:
+        """Every plan's probe results, oldest first: what the migration's gates stand on."""
+        rows = self._execute(
+            "SELECT cohort, tenant, outcome, detail, customer, sender, configuration_set, "
+            "plan, at FROM probes ORDER BY seq"
+        ).fetchall()
+        return [ProbeResult(*row) for row in rows]
 
     def close(self) -> None:
         with self._base.lock:

@@ -118,6 +118,8 @@ def needed_actions(plan: Plan) -> set[str]:
     needed |= {a for kind in kinds for a in TENANT_ACTIONS[kind]}
     if "create_tenant" in kinds:
         needed |= {"ses:CreateTenant", "ses:TagResource"}
+    if plan.tenants:
+        needed.add("ses:SendEmail")  # apply --probe
     return needed
 
 
@@ -143,6 +145,23 @@ class TestOperatorPolicy:
         assert all(re.fullmatch(r"[A-Za-z0-9]+", s["Sid"]) for s in policy["Statement"])
         assert json.loads(json.dumps(policy)) == policy
 
+    def test_operator_policy_lets_the_probe_send_only_as_the_plans_tenants_to_the_simulator(
+        self, plan: Plan
+    ) -> None:
+        probe = statements(operator_policy(plan))["ProbeTheTenantsThroughTheMailboxSimulator"]
+
+        assert probe["Action"] == ["ses:SendEmail"]
+        assert probe["Condition"]["StringEquals"] == {
+            "ses:TenantName": sorted(t.name for t in plan.tenants)
+        }
+        assert probe["Condition"]["ForAllValues:StringLike"] == {
+            "ses:Recipients": ["*@simulator.amazonses.com"]
+        }
+        assert probe["Condition"]["Null"] == {"ses:TenantName": "false", "ses:Recipients": "false"}
+        kinds = {r.rsplit(":", 1)[-1].split("/", 1)[0] for r in resources_of(probe)}
+        assert kinds == {"identity", "configuration-set"}
+        assert set(resources_of(probe)) <= {r for t in plan.tenants for r in t.resources}
+
     def test_operator_policy_has_no_wildcard_action(self, plan: Plan) -> None:
         actions = actions_of(operator_policy(plan))
 
@@ -158,6 +177,7 @@ class TestOperatorPolicy:
             "ses:CreateTenantResourceAssociation",
             "ses:DeleteTenantResourceAssociation",
             "ses:UpdateReputationEntityPolicy",
+            "ses:SendEmail",
         }
 
     def test_operator_policy_cannot_create_tag_or_delete_when_the_plan_only_attaches(
@@ -174,6 +194,7 @@ class TestOperatorPolicy:
             "ReadResourcesAndTenants",
             "AssociateOnTenantsOfThisMigration",
             "AssociateTheCustomersResources",
+            "ProbeTheTenantsThroughTheMailboxSimulator",
         }
 
     def test_operator_policy_reads_only_within_the_account_and_region(self, plan: Plan) -> None:
@@ -275,6 +296,35 @@ class TestOperatorPolicy:
             "arn:aws:ses:eu-west-1:123456789012:identity/*",
             "arn:aws:ses:eu-west-1:123456789012:template/*",
         ]
+
+    def test_operator_policy_lets_the_probe_send_by_kind_when_naming_tenants_would_not_fit(
+        self, plan: Plan
+    ) -> None:
+        model = plan.tenants[0]
+        tenants = tuple(
+            dataclasses.replace(
+                model,
+                name=f"customer-{n:04d}",
+                resources=(
+                    arn("identity", f"c{n:04d}.example"),
+                    arn("configuration-set", f"cs{n}"),
+                ),
+            )
+            for n in range(400)
+        )
+        policy = operator_policy(dataclasses.replace(plan, tenants=tenants))
+        probe = statements(policy)["ProbeTheTenantsThroughTheMailboxSimulator"]
+
+        assert policy_size(policy) <= MANAGED_POLICY_LIMIT
+        assert probe["Condition"]["StringLike"] == {"ses:TenantName": ["*"]}
+        assert "StringEquals" not in probe["Condition"]
+        assert sorted(resources_of(probe)) == [
+            "arn:aws:ses:eu-west-1:123456789012:configuration-set/*",
+            "arn:aws:ses:eu-west-1:123456789012:identity/*",
+        ]
+        assert probe["Condition"]["ForAllValues:StringLike"] == {
+            "ses:Recipients": ["*@simulator.amazonses.com"]
+        }
 
     def test_operator_policy_uses_reputation_policies_only_when_it_sets_them(
         self, plan: Plan
@@ -570,6 +620,14 @@ class TestCutoverKit:
 
         assert set(cutover_pages(plan)) == {SCRIPT, MARKDOWN, MULLER}
         assert set(cutover_pages(widened)) == {SCRIPT, MARKDOWN, MULLER}
+
+    def test_cutover_page_says_the_probe_passes_through_the_customers_event_destinations(
+        self, plan: Plan
+    ) -> None:
+        page = " ".join(cutover_pages(plan)[MULLER].split())
+
+        assert "success@simulator.amazonses.com" in page
+        assert "through that configuration set's event destinations like your own mail" in page
 
     @pytest.mark.parametrize("customer", [SCRIPT, MARKDOWN, MULLER])
     def test_cutover_page_names_tenant_configuration_set_and_smtp_headers(

@@ -399,11 +399,11 @@ class TestRefusals:
         assert journey.run("apply", "--auto-approve") == 0
         applied = journey.tenants()
 
+        capsys.readouterr()
+
         assert journey.run("rollback") == 1
 
-        err = capsys.readouterr().err
-        assert "must switch back to sending without a tenant first" in err
-        assert "no terminal" in err
+        assert "no terminal" in one_line(capsys.readouterr().err)
         assert journey.tenants() == applied
 
 

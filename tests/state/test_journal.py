@@ -23,6 +23,8 @@ from sesmigrate.state.journal import (
     migration_id,
     migration_journal_path,
 )
+from sesmigrate.state.probes import FAILED as PROBE_FAILED
+from sesmigrate.state.probes import PASSED, ProbeResult
 
 CHECKSUM = "sha256:" + "a1" * 32
 OTHER_CHECKSUM = "sha256:" + "b2" * 32
@@ -453,6 +455,64 @@ class TestFile:
         SqliteJournal(path, CHECKSUM).close()
 
         assert path.is_file()
+
+
+class TestProbes:
+    """The probes' results are the migration's state, beside its entries."""
+
+    FAILURE = ProbeResult("canary", "tier-free", PROBE_FAILED, "SendingPausedException", "a")
+    SUCCESS = ProbeResult("canary", "tier-free", PASSED, "message m-1", "a", "x@a.example", "cs")
+
+    def test_probe_results_are_kept_oldest_first_with_their_plan_and_time(
+        self, journal: SqliteJournal
+    ) -> None:
+        journal.record_probe(self.FAILURE)
+        journal.for_plan(OTHER_CHECKSUM).record_probe(self.SUCCESS)
+
+        kept = journal.probes()
+
+        assert [(r.outcome, r.plan, r.at) for r in kept] == [
+            (PROBE_FAILED, CHECKSUM, 1001.0),
+            (PASSED, OTHER_CHECKSUM, 1002.0),
+        ]
+        assert [r.to_dict() for r in kept] == [self.FAILURE.to_dict(), self.SUCCESS.to_dict()]
+
+    def test_probe_results_survive_reopening_the_file(self, path: Path) -> None:
+        first = SqliteJournal(path, CHECKSUM)
+        first.record_probe(self.FAILURE)
+        first.close()
+
+        again = SqliteJournal(path, CHECKSUM)
+        try:
+            assert [r.detail for r in again.probes()] == ["SendingPausedException"]
+        finally:
+            again.close()
+
+    def test_a_journal_made_before_probes_were_kept_opens_and_takes_them(self, path: Path) -> None:
+        made = SqliteJournal(path, CHECKSUM)
+        made.intent(CREATE, APPLY, "canary")
+        made.close()
+        with sqlite3.connect(path) as db:
+            db.execute("DROP TABLE probes")  # as the previous version left the file
+        db.close()
+
+        journal = SqliteJournal(path, CHECKSUM)
+        try:
+            assert journal.probes() == []
+            assert [e.key for e in journal.entries()] == [CREATE]
+            journal.record_probe(self.SUCCESS)
+            assert [r.outcome for r in journal.probes()] == [PASSED]
+        finally:
+            journal.close()
+
+    def test_a_one_plan_journal_of_an_earlier_version_has_no_probes(self, path: Path) -> None:
+        old_layout_journal(path)
+
+        journal = SqliteJournal(path, CHECKSUM)
+        try:
+            assert journal.probes() == []
+        finally:
+            journal.close()
 
 
 class TestMigration:
