@@ -514,9 +514,9 @@ def run_apply(
                     for note in verify(session, plan, chosen[position:], entries, progress):
                         say(note)
             before = _before(plan, name)
-            if before and name != CLEANUP:
+            if before:
                 with progress.phase(f"Health gate before {name}"):
-                    gate(plan, session, before, options, report, say)
+                    gate(plan, session, name, before, options, report, say)
             left = sum(e.seconds for e in estimate.cohorts[position:])
             say(
                 f"Applying {name} ({position + 1} of {len(chosen)}): about "
@@ -602,7 +602,9 @@ def migration_tenants(journal: SqliteJournal, plan: Plan) -> set[str]:
 
 
 def _before(plan: Plan, name: str) -> list[str]:
-    """The cohorts before `name` that gate it (the cleanup cohort gates nothing)."""
+    """The cohorts before `name` that gate it. For cleanup that is every other cohort: its
+    removals break what they make (make before break), and a deleted tenant's associations
+    go with it whichever cohort replaces them. The cleanup cohort gates nothing."""
     order = [c.name for c in plan.cohorts]
     return [n for n in order[: order.index(name)] if n != CLEANUP]
 
@@ -610,7 +612,7 @@ def _before(plan: Plan, name: str) -> list[str]:
 def soak_left(options: RunOptions, plan: Plan, session: Session, cohort: str) -> float:
     """Seconds of the soak before `cohort` still to run, by the journal's finish times."""
     before = _before(plan, cohort)
-    if options.skip_gates or cohort == CLEANUP or not before:
+    if options.skip_gates or not before:
         return 0.0
     finished = [t for name in before if (t := session.journal.cohort_finished(name)) is not None]
     if (latest := session.journal.last_finished()) is not None:
@@ -640,6 +642,7 @@ def soaked(
 def gate(
     plan: Plan,
     session: Session,
+    cohort: str,
     before: list[str],
     options: RunOptions,
     report: ApplyReport,
@@ -658,7 +661,12 @@ def gate(
     if pending:
         raise GateFailedError(
             [f"cohort {name} is {status[name]}" for name in pending],
-            what="earlier cohort(s) not applied: apply the cohorts in order",
+            what=(
+                "cleanup removes what the other cohorts replace, so it runs only after them "
+                "(make before break)"
+                if cohort == CLEANUP
+                else "earlier cohort(s) not applied: apply the cohorts in order"
+            ),
         )
     done = {e.key for e in entries if e.direction == APPLY and e.state == DONE}
     tenants = live_tenants(plan, done) & tenants_of(plan, before)

@@ -609,6 +609,55 @@ def test_a_later_cohort_is_refused_while_an_earlier_one_is_pending(
     assert journey.tenants() == journey.before
 
 
+def test_cleanup_runs_only_after_the_cohorts_that_replace_what_it_removes_and_is_gated(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journey = Journey(emulator, tmp_path)
+    assert journey.run("apply", "--auto-approve", "--cohort", "all") == 0
+    spec = tmp_path / "tiered.toml"
+    spec.write_text(
+        f'name = "{journey.plan.migration}"\nstrategy = "tiered"\ndelete_orphaned_tenants = true\n'
+    )
+    replan = make_plan(
+        PlanRequest(
+            spec,
+            {"canary": 2, "wave_size": 5},
+            None,
+            AwsSettings(region="us-east-1", endpoint_url=emulator.endpoint_url),
+        )
+    ).plan
+    assert any(s.action.kind == "delete_tenant" for s in replan.steps_of("cleanup"))
+    journey.path.write_text(plan_to_json(replan))
+    isolated = journey.tenants()
+    capsys.readouterr()
+    cleanup = ("apply", "--auto-approve", "--allow-irreversible", "--cohort", "cleanup")
+
+    assert journey.run(*cleanup) == 1
+    message = one_line(capsys.readouterr().err)
+    assert "cleanup removes what the other cohorts replace" in message
+    assert "make before break" in message
+    assert "cohort canary is pending" in message
+    assert journey.tenants() == isolated
+
+    assert journey.run("apply", "--auto-approve", "--cohort", "all") == 0
+    sick = replan.tenants[0].name
+    emulator.control.set_aws_managed_status(sick, "DISABLED")
+    capsys.readouterr()
+    assert journey.run(*cleanup) == 1
+    assert f"health gate failed, 1 tenant(s) unhealthy: {sick}" in one_line(capsys.readouterr().err)
+    emulator.control.set_aws_managed_status(sick, "ENABLED")
+    assert journey.run(*cleanup) == 0
+    output = capsys.readouterr()
+    assert "Health gate passed" in output.out + output.err
+    tenants = journey.tenants()
+    assert not set(isolated) - set(tenants) - {c.tenant for c in journey.plan.customers}
+    for customer in replan.customers:
+        held = tenants[customer.tenant][1]
+        assert {arn for arn in held if "identity/" in arn} >= {
+            f"{ARN}:identity/{name}" for name in customer.identities
+        }
+
+
 @pytest.mark.parametrize("state", ["failed", "intent"])
 def test_rollback_never_deletes_a_tenant_an_interrupted_creation_did_not_make(
     emulator: Any, tmp_path: Path, state: str
