@@ -39,6 +39,7 @@ from .planning.build import (
 )
 from .planning.durations import duration
 from .planning.estimates import PlanEstimate
+from .planning.notices import Notice
 from .planning.ownership import ownership
 from .planning.plan import Plan, Step, plan_to_json, read_plan
 from .planning.rules import ownership_rules, scan_rules
@@ -482,14 +483,8 @@ def apply(
         if auto_approve and not dry_run:
             _refuse_irreversible(irreversible, allow_irreversible)
             return
-        listing.print(f"Cohort(s) {', '.join(cohorts)}: {len(steps)} action(s)", highlight=False)
-        for step in steps:
-            listing.print(Text(f"  {step.action.glyph} {step.action.describe()}"), highlight=False)
-        notices = cohort_notices(plan, cohorts)
-        if notices:
-            listing.print("Blockers, warnings and notes of the plan:", highlight=False)
-        for notice in notices:
-            listing.print(Text(f"  ! {notice.severity}: {notice.text}"), highlight=False)
+        _show_steps(listing, cohorts, steps, plan_file)
+        _show_notices(listing, cohort_notices(plan, cohorts), plan_file, cohorts)
         took = ", ".join(f"{c.cohort} about {duration(c.seconds)}" for c in estimate.cohorts)
         listing.print(f"Duration: {took} {estimate.rates.describe()}", highlight=False)
         if dry_run:
@@ -734,8 +729,59 @@ def rollback(
     _fail_on(result, _resume("rollback", plan_file, cohort, options))
 
 
-SHOWN_INVERSES = 50
-"""Beyond this many, the rollback's preview summarises; --format json lists them all."""
+SHOWN = 50
+"""Beyond this many actions (or notices) a confirmation summarises the rest by kind: a wave
+of a large account has thousands, which would scroll the prompt's context away. Irreversible
+actions are always listed; `show` (or rollback's --dry-run --format json) lists every one."""
+
+
+def _show_steps(console: Console, cohorts: list[str], steps: list[Step], plan_file: Path) -> None:
+    console.print(f"Cohort(s) {', '.join(cohorts)}: {len(steps)} action(s)", highlight=False)
+    reversible = 0
+    rest: dict[str, int] = {}
+    for step in steps:
+        if not step.action.irreversible and reversible >= SHOWN:
+            kind = step.action.kind.replace("_", " ")
+            rest[kind] = rest.get(kind, 0) + 1
+            continue
+        reversible += not step.action.irreversible
+        console.print(Text(f"  {step.action.glyph} {step.action.describe()}"), highlight=False)
+    if rest:
+        counts = ", ".join(f"{n:,} {kind}" for kind, n in sorted(rest.items()))
+        console.print(
+            Text(
+                f"  … and {sum(rest.values()):,} more ({counts}), none irreversible; "
+                f"{_show_command(plan_file, cohorts)} lists every one"
+            ),
+            highlight=False,
+        )
+
+
+def _show_command(plan_file: Path, cohorts: list[str]) -> str:
+    cohort = cohorts[0] if len(cohorts) == 1 else "NAME"
+    return f"sesmigrate show {plan_file} --cohort {cohort}"
+
+
+def _show_notices(
+    console: Console, notices: tuple[Notice, ...], plan_file: Path, cohorts: list[str]
+) -> None:
+    if not notices:
+        return
+    console.print("Blockers, warnings and notes of the plan:", highlight=False)
+    for notice in notices[:SHOWN]:
+        console.print(Text(f"  ! {notice.severity}: {notice.text}"), highlight=False)
+    if len(notices) > SHOWN:
+        rest: dict[str, int] = {}
+        for notice in notices[SHOWN:]:
+            rest[notice.severity] = rest.get(notice.severity, 0) + 1
+        counts = ", ".join(f"{n:,} {severity}(s)" for severity, n in rest.items())
+        console.print(
+            Text(
+                f"  … and {len(notices) - SHOWN:,} more ({counts}); "
+                f"{_show_command(plan_file, cohorts)} lists every one"
+            ),
+            highlight=False,
+        )
 
 
 def _show_undo(console: Console, preview: RollbackPreview) -> None:
@@ -745,10 +791,10 @@ def _show_undo(console: Console, preview: RollbackPreview) -> None:
         + (f"; {len(preview.kept)} kept for later cohorts" if preview.kept else ""),
         highlight=False,
     )
-    for item in undo[:SHOWN_INVERSES]:
+    for item in undo[:SHOWN]:
         console.print(Text(f"  {item.inverse.glyph} {item.describe()}"), highlight=False)
-    if len(undo) > SHOWN_INVERSES:
-        rest = undo[SHOWN_INVERSES:]
+    if len(undo) > SHOWN:
+        rest = undo[SHOWN:]
         irreversible = sum(1 for u in rest if u.inverse.irreversible)
         console.print(
             f"  … and {len(rest)} more ({irreversible} irreversible); "

@@ -834,7 +834,7 @@ class TestRollbackGuard:
     ) -> None:
         journey = Journey(emulator, tmp_path)
         assert journey.run("apply", "--auto-approve") == 0
-        monkeypatch.setattr(cli, "SHOWN_INVERSES", 2)
+        monkeypatch.setattr(cli, "SHOWN", 2)
         capsys.readouterr()
 
         assert journey.run("rollback", "--dry-run") == 0
