@@ -131,7 +131,9 @@ class TestAdoptions:
     def test_a_tenant_a_desired_tenant_takes_over_passes(self) -> None:
         given = spec(adopt=("acme",))
 
-        check_adoptions(given, self.changes("acme"), self.account(self.tenant("acme")))
+        assert (
+            check_adoptions(given, self.changes("acme"), self.account(self.tenant("acme"))) is None
+        )
 
     def test_a_tenant_the_account_lacks_is_an_error_with_did_you_mean(self) -> None:
         account = self.account(self.tenant("legacy-handmade"))
