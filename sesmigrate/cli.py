@@ -10,6 +10,7 @@ import json
 import shlex
 import sys
 import threading
+from collections import Counter
 from collections.abc import Callable
 from contextlib import nullcontext
 from contextvars import ContextVar
@@ -737,15 +738,12 @@ actions are always listed; `show` (or rollback's --dry-run --format json) lists 
 
 def _show_steps(console: Console, cohorts: list[str], steps: list[Step], plan_file: Path) -> None:
     console.print(f"Cohort(s) {', '.join(cohorts)}: {len(steps)} action(s)", highlight=False)
-    reversible = 0
-    rest: dict[str, int] = {}
+    reversible = [s for s in steps if not s.action.irreversible]
+    hidden = {s.action.key for s in reversible[SHOWN:]}
     for step in steps:
-        if not step.action.irreversible and reversible >= SHOWN:
-            kind = step.action.kind.replace("_", " ")
-            rest[kind] = rest.get(kind, 0) + 1
-            continue
-        reversible += not step.action.irreversible
-        console.print(Text(f"  {step.action.glyph} {step.action.describe()}"), highlight=False)
+        if step.action.key not in hidden:
+            console.print(Text(f"  {step.action.glyph} {step.action.describe()}"), highlight=False)
+    rest = Counter(s.action.kind.replace("_", " ") for s in reversible[SHOWN:])
     if rest:
         counts = ", ".join(f"{n:,} {kind}" for kind, n in sorted(rest.items()))
         console.print(
@@ -771,9 +769,7 @@ def _show_notices(
     for notice in notices[:SHOWN]:
         console.print(Text(f"  ! {notice.severity}: {notice.text}"), highlight=False)
     if len(notices) > SHOWN:
-        rest: dict[str, int] = {}
-        for notice in notices[SHOWN:]:
-            rest[notice.severity] = rest.get(notice.severity, 0) + 1
+        rest = Counter(notice.severity for notice in notices[SHOWN:])
         counts = ", ".join(f"{n:,} {severity}(s)" for severity, n in rest.items())
         console.print(
             Text(

@@ -9,6 +9,7 @@ an unowned template is associated with every tenant, and its notice says so.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from .ownership import IDENTITY, POOL, TEMPLATE, Ownership
 from .spec import MigrationSpec
@@ -37,6 +38,16 @@ class Notice:
     @property
     def text(self) -> str:
         return f"{self.subject}: {self.message}" if self.subject else self.message
+
+    def to_dict(self) -> dict[str, Any]:
+        """Its JSON form, as the plan file seals it and the JSON report gives it."""
+        return {
+            "severity": self.severity,
+            "kind": self.kind,
+            "subject": self.subject,
+            "message": self.message,
+            "customers": list(self.customers),
+        }
 
 
 def plan_notices(

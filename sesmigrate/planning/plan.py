@@ -280,16 +280,7 @@ def _body(plan: Plan) -> dict[str, Any]:
         ],
         "unmanaged_tenants": list(plan.unmanaged),
         "adopted_tenants": list(plan.adopted),
-        "notices": [
-            {
-                "severity": n.severity,
-                "kind": n.kind,
-                "subject": n.subject,
-                "message": n.message,
-                "customers": list(n.customers),
-            }
-            for n in plan.notices
-        ],
+        "notices": [n.to_dict() for n in plan.notices],
         "rates": {
             "by_operation": dict(plan.rates.by_operation),
             "default": plan.rates.default,

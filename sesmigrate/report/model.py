@@ -134,16 +134,7 @@ def report_data(plan: Plan, part: Part | None = None) -> dict[str, Any]:
             for t in plan.tenants
         ],
         "monitoring": monitoring,
-        "notices": [
-            {
-                "severity": n.severity,
-                "kind": n.kind,
-                "subject": n.subject,
-                "message": n.message,
-                "customers": list(n.customers),
-            }
-            for n in plan.notices
-        ],
+        "notices": [n.to_dict() for n in plan.notices],
         "warnings": list(plan.warnings),
         "unmanaged_tenants": list(plan.unmanaged),
         "adopted_tenants": list(plan.adopted),
