@@ -825,6 +825,26 @@ class TestRollbackGuard:
         assert journey.tenants() == applied
         assert done_count(journal) == rows
 
+    def test_apply_confirmation_summarises_reversible_actions_beyond_its_limit(
+        self,
+        emulator: Any,
+        tmp_path: Path,
+        capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        journey = Journey(emulator, tmp_path)
+        monkeypatch.setattr(cli, "SHOWN", 2)
+        steps = journey.plan.steps_of("canary")
+
+        assert journey.run("apply", "--dry-run", "--cohort", "canary") == 0
+
+        out = capsys.readouterr().out
+        listed = [line for line in out.splitlines() if line.startswith(("  +", "  ~", "  -"))]
+        assert len(listed) == 2
+        assert f"… and {len(steps) - 2} more (" in out
+        assert "none irreversible" in out
+        assert f"sesmigrate show {journey.path} --cohort canary lists every one" in out
+
     def test_rollback_preview_summarises_beyond_its_limit(
         self,
         emulator: Any,
