@@ -205,3 +205,24 @@ def count_calls(ses: Any) -> Counter[str]:
         f"before-call.{ses.meta.service_model.service_id.hyphenize()}.*", count
     )
     return calls
+
+
+def lose_answers(client: Any, operation: str, times: int = 1) -> list[int]:
+    """Make the first `times` answers of `operation` that report success get lost after the
+    service acted on them, as a 5xx after the commit or a dropped connection would: botocore
+    retries the call, and the retry meets the effect its lost attempt made. Returns the list
+    of attempt numbers lost, for the test to count."""
+    lost: list[int] = []
+
+    def lose(response: Any, attempts: int, **kwargs: Any) -> int | None:
+        if response is None or len(lost) >= times:
+            return None
+        http, _ = response
+        if http.status_code >= 300:
+            return None
+        lost.append(attempts)
+        return 0
+
+    service = client.meta.service_model.service_id.hyphenize()
+    client.meta.events.register_first(f"needs-retry.{service}.{operation}", lose)
+    return lost

@@ -1,8 +1,9 @@
 """The monitoring action kinds: a log group, its resource policy, a rule and its target.
 
 They follow the tenant actions' contract (`actions.tenant`): idempotent, journaled, each with its
-inverse. A creation that finds its effect already there counts as *made* only if our
-journal holds an earlier attempt; otherwise it is *found* and rollback leaves it alone. A
+inverse. A creation that finds its effect already there counts as *made* if our
+journal holds an earlier attempt or botocore retried our call (`tenant.retried`); otherwise
+it is *found* and rollback leaves it alone. A
 put (policy, rule, target) reads what it replaces, notes it in the journal before writing,
 and its inverse restores exactly that, or removes the thing when there was none. The
 previous value is JSON: `null` for "there was none".
@@ -19,7 +20,7 @@ from typing import Any, ClassVar
 from botocore.exceptions import ClientError
 
 from ..planning.snapshot import canonical_json
-from .tenant import Action, ActionConflict, Memory, Outcome
+from .tenant import Action, ActionConflict, Memory, Outcome, retried
 
 NOTHING = "null"
 """The noted previous value of something that did not exist."""
@@ -71,8 +72,8 @@ class CreateLogGroup(MonitoringAction):
             logs.create_log_group(
                 logGroupName=self.log_group, **({"tags": dict(self.tags)} if self.tags else {})
             )
-        except logs.exceptions.ResourceAlreadyExistsException:
-            return Outcome(made=attempted_before)
+        except logs.exceptions.ResourceAlreadyExistsException as exc:
+            return Outcome(made=attempted_before or retried(exc))
         return Outcome(made=True)
 
     def is_ours(self, logs: Any) -> bool:
@@ -100,8 +101,8 @@ class _Removal(MonitoringAction, ABC):
     def apply(self, client: Any, attempted_before: bool, memory: Memory | None = None) -> Outcome:
         try:
             removed = self.remove(client)
-        except client.exceptions.ResourceNotFoundException:
-            removed = False
+        except client.exceptions.ResourceNotFoundException as exc:
+            removed = retried(exc)
         return Outcome(made=removed or attempted_before)
 
     def inverse(self, outcome: Outcome) -> Action | None:

@@ -3,8 +3,9 @@
 An action is a frozen value in the plan. The plan holds only actions whose effect was
 absent at scan time, so when `apply` finds the effect already there, two cases remain and
 the journal tells them apart (DESIGN, "Idempotence"): an intent journaled by an earlier,
-interrupted attempt means the effect is ours (*made*, undone by rollback); no earlier
-intent means someone else made it (*found*, left alone by rollback). A change of policy,
+interrupted attempt, or an earlier HTTP attempt of this very call (`retried`: its answer
+may have been lost after SES acted), means the effect is ours (*made*, undone by rollback);
+neither means someone else made it (*found*, left alone by rollback). A change of policy,
 status or suppression attributes returns the value it read just before the change, and its
 inverse restores exactly that value; on a tenant this plan created (`Known`, from the
 journal) that value is the creation default, so nothing is read, and the ARN CreateTenant
@@ -78,6 +79,19 @@ class Outcome:
 
 CREATION_POLICY = "standard"
 """The reputation policy SES gives every new tenant (SES developer guide, tenants)."""
+
+
+def retried(exc: BaseException) -> bool:
+    """Made means made: an answer that came after botocore retried our own call.
+
+    An earlier attempt may have reached SES and acted, its answer lost (a 5xx after the
+    commit, a dropped connection, a read timeout). So AlreadyExists (NotFound for a removal)
+    after a retry proves nothing against us: the effect counts as *made*, and rollback
+    undoes it. Only a first attempt's AlreadyExists (no intent of ours in the journal either)
+    shows that someone else made it.
+    """
+    response = getattr(exc, "response", None) or {}
+    return int(response.get("ResponseMetadata", {}).get("RetryAttempts", 0) or 0) > 0
 
 
 def _tenant_arn(ses: Any, tenant: str, known: Known) -> str:
@@ -219,7 +233,7 @@ class CreateTenant(TenantAction):
             }
         try:
             created = ses.create_tenant(**request)
-        except ses.exceptions.AlreadyExistsException:
+        except ses.exceptions.AlreadyExistsException as exc:
             existing = ses.get_tenant(TenantName=self.tenant)["Tenant"]
             theirs = {t["Key"]: t["Value"] for t in existing.get("Tags", [])}
             ours = dict(self.tags)
@@ -229,7 +243,9 @@ class CreateTenant(TenantAction):
                     f"({ours.get(MANAGED_TAG)!r}) tenant for it; adopt it with --adopt "
                     f"{self.tenant} or re-run sesmigrate plan"
                 ) from None
-            return Outcome(made=attempted_before, tenant_arn=existing.get("TenantArn"))
+            return Outcome(
+                made=attempted_before or retried(exc), tenant_arn=existing.get("TenantArn")
+            )
         return Outcome(made=True, tenant_arn=created.get("TenantArn"))
 
     def is_ours(self, client: Any) -> bool:
@@ -261,8 +277,8 @@ class DeleteTenant(TenantAction):
     def apply(self, ses: Any, attempted_before: bool, memory: Memory | None = None) -> Outcome:
         try:
             ses.delete_tenant(TenantName=self.tenant)
-        except ses.exceptions.NotFoundException:
-            return Outcome(made=attempted_before)
+        except ses.exceptions.NotFoundException as exc:
+            return Outcome(made=attempted_before or retried(exc))
         return Outcome(made=True)
 
     def inverse(self, outcome: Outcome) -> Action | None:
@@ -288,8 +304,8 @@ class AttachResource(TenantAction):
             ses.create_tenant_resource_association(
                 TenantName=self.tenant, ResourceArn=self.resource_arn
             )
-        except ses.exceptions.AlreadyExistsException:
-            return Outcome(made=attempted_before)
+        except ses.exceptions.AlreadyExistsException as exc:
+            return Outcome(made=attempted_before or retried(exc))
         return Outcome(made=True)
 
     def inverse(self, outcome: Outcome) -> Action | None:
@@ -317,8 +333,8 @@ class DetachResource(TenantAction):
             ses.delete_tenant_resource_association(
                 TenantName=self.tenant, ResourceArn=self.resource_arn
             )
-        except ses.exceptions.NotFoundException:
-            return Outcome(made=attempted_before)
+        except ses.exceptions.NotFoundException as exc:
+            return Outcome(made=attempted_before or retried(exc))
         return Outcome(made=True)
 
     def inverse(self, outcome: Outcome) -> Action | None:

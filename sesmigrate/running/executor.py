@@ -31,7 +31,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from ..actions.tenant import Action, ActionConflict
+from ..actions.tenant import Action, ActionConflict, retried
 from ..aws.clients import error_parts
 from ..errors import SesmigrateError
 from ..state.journal import Journal
@@ -249,8 +249,9 @@ class Executor:
         try:
             outcome = action.apply(self.client_for(action), attempted, memory)
         except ClientError as exc:
-            if is_throttling(exc) and not attempted and memory.recalled is None:
-                # SES refused this first attempt before acting: it never was an attempt
+            if is_throttling(exc) and not (attempted or retried(exc)) and memory.recalled is None:
+                # SES refused the only attempt before acting: it never was an attempt. After
+                # a retry an earlier attempt may have acted, its answer lost: the intent stays.
                 self.journal.retract(action.key, self.direction)
             raise
         self.journal.done(action.key, self.direction, outcome)

@@ -36,6 +36,7 @@ from sesmigrate.planning.monitoring import desired_monitoring, monitoring_change
 from sesmigrate.planning.snapshot import MANAGED_TAG, AccountInfo, Inventory, canonical_json
 from sesmigrate.planning.spec import CohortSpec, MigrationSpec, MonitoringSpec
 from sesmigrate.running.executor import is_transient
+from tests.conftest import lose_answers
 
 MIGRATION = "acme-move"
 SPEC = MigrationSpec(
@@ -163,6 +164,17 @@ class TestCreateLogGroup:
         assert outcome.made is attempted_before
         assert group_names(logs) == [WANT.log_group]
 
+    def test_apply_counts_as_made_when_botocore_retried_past_its_lost_answer(
+        self, logs: Any
+    ) -> None:
+        lost = lose_answers(logs, "CreateLogGroup")
+
+        outcome = self.ACTION.apply(logs, attempted_before=False)
+
+        assert lost == [1]
+        assert outcome == Outcome(made=True)
+        assert self.ACTION.inverse(outcome) == DeleteLogGroup(WANT.log_group)
+
     def test_is_ours_after_our_creation(self, logs: Any) -> None:
         self.ACTION.apply(logs, attempted_before=False)
 
@@ -206,6 +218,18 @@ class TestDeleteLogGroup:
         outcome = DeleteLogGroup(WANT.log_group).apply(logs, attempted_before=attempted_before)
 
         assert outcome == Outcome(made=attempted_before)
+
+    def test_apply_counts_as_made_when_botocore_retried_past_its_lost_answer(
+        self, logs: Any
+    ) -> None:
+        logs.create_log_group(logGroupName=WANT.log_group)
+        lost = lose_answers(logs, "DeleteLogGroup")
+
+        outcome = DeleteLogGroup(WANT.log_group).apply(logs, attempted_before=False)
+
+        assert lost == [1]
+        assert outcome == Outcome(made=True)
+        assert group_names(logs) == []
 
 
 class TestPutLogsPolicy:

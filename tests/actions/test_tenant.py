@@ -40,7 +40,7 @@ from sesmigrate.planning.ownership import Customer, Ownership
 from sesmigrate.planning.snapshot import CUSTOMER_TAG, MANAGED_TAG
 from sesmigrate.planning.spec import CohortSpec, MigrationSpec, Suppression
 from sesmigrate.strategies import desired_state, get_strategy
-from tests.conftest import count_calls
+from tests.conftest import count_calls, lose_answers
 
 ARN = "arn:aws:ses:us-east-1:123456789012"
 LOG_GROUP_ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/ses/tenants"
@@ -120,6 +120,17 @@ class TestCreateTenant:
         assert again == Outcome(made=True, tenant_arn=tenant_arn(ses))
         assert self.ACTION.inverse(again) == DeleteTenant("acme")
 
+    def test_create_tenant_counts_as_made_when_botocore_retried_past_its_lost_answer(
+        self, ses: Any
+    ) -> None:
+        lost = lose_answers(ses, "CreateTenant")
+
+        outcome = self.ACTION.apply(ses, attempted_before=False)
+
+        assert lost == [1]
+        assert outcome == Outcome(made=True, tenant_arn=tenant_arn(ses))
+        assert self.ACTION.inverse(outcome) == DeleteTenant("acme")
+
     def test_create_tenant_counts_as_found_when_someone_else_made_it(self, ses: Any) -> None:
         self.ACTION.apply(ses, attempted_before=False)
 
@@ -190,6 +201,17 @@ class TestDeleteTenant:
 
         assert outcome == Outcome(made=attempted_before)
 
+    def test_delete_tenant_counts_as_made_when_botocore_retried_past_its_lost_answer(
+        self, ses: Any
+    ) -> None:
+        make_tenant(ses)
+        lost = lose_answers(ses, "DeleteTenant")
+
+        outcome = DeleteTenant("acme").apply(ses, attempted_before=False)
+
+        assert lost == [1]
+        assert outcome == Outcome(made=True)
+
     def test_only_deleting_a_tenant_or_a_log_group_is_irreversible(self) -> None:
         assert [kind for kind, cls in sorted(KINDS.items()) if cls.irreversible] == [
             "delete_log_group",
@@ -226,6 +248,21 @@ class TestAssociations:
         assert (action.inverse(outcome) is not None) is attempted_before
         assert resources_of(ses) == [identity]
 
+    def test_attach_resource_counts_as_made_when_botocore_retried_past_its_lost_answer(
+        self, ses: Any
+    ) -> None:
+        identity = make_identity(ses)
+        make_tenant(ses)
+        action = AttachResource("acme", identity, "EMAIL_IDENTITY")
+        lost = lose_answers(ses, "CreateTenantResourceAssociation")
+
+        outcome = action.apply(ses, attempted_before=False)
+
+        assert lost == [1]
+        assert outcome == Outcome(made=True)
+        assert undo(action, outcome, ses) == Outcome(made=True)
+        assert resources_of(ses) == []
+
     def test_detach_resource_removes_only_that_pair_and_is_undone_by_attach(self, ses: Any) -> None:
         identity = make_identity(ses)
         other = make_identity(ses, "beta.example.com")
@@ -254,6 +291,22 @@ class TestAssociations:
 
         assert outcome == Outcome(made=attempted_before)
         assert (action.inverse(outcome) is not None) is attempted_before
+
+    def test_detach_resource_in_cleanup_counts_as_made_when_its_answer_was_lost(
+        self, ses: Any
+    ) -> None:
+        identity = make_identity(ses)
+        make_tenant(ses)
+        ses.create_tenant_resource_association(TenantName="acme", ResourceArn=identity)
+        action = DetachResource("acme", identity, "EMAIL_IDENTITY")
+        lost = lose_answers(ses, "DeleteTenantResourceAssociation")
+
+        outcome = action.apply(ses, attempted_before=False)
+
+        assert lost == [1]
+        assert outcome == Outcome(made=True)
+        undo(action, outcome, ses)
+        assert resources_of(ses) == [identity]
 
 
 class TestReputationPolicy:

@@ -33,7 +33,7 @@ from sesmigrate.emulator.control import TrafficSettings
 from sesmigrate.planning.snapshot import CUSTOMER_TAG, MANAGED_TAG
 from sesmigrate.running.executor import Executor, Progress, RunResult, describe_error, is_transient
 from sesmigrate.state.journal import APPLY, DONE, FAILED, SqliteJournal
-from tests.conftest import Emulator, count_calls
+from tests.conftest import Emulator, count_calls, lose_answers
 
 ARN = "arn:aws:ses:us-east-1:123456789012"
 CHECKSUM = "sha256:" + "c3" * 32
@@ -648,6 +648,38 @@ class TestTransientFaults:
         assert journal.retried == [action.key]
         assert result.found == [action.key]
         assert done == {action.key: (DONE, False)}
+
+    def test_executor_keeps_the_intent_when_a_throttled_retry_followed_a_lost_answer(
+        self, emulator: Emulator, tmp_path: Path
+    ) -> None:
+        (identity,) = identities(emulator.ses, 1)
+        emulator.ses.create_tenant(TenantName="acme")
+        rate = (("CreateTenantResourceAssociation", 0.001),)
+        emulator.control.set_traffic(TrafficSettings(op_rates=rate))
+        # the first attempt takes the bucket's one token and lands, its answer is lost; the
+        # retry is throttled: the last answer says 429, yet the association is ours
+        one_retry = emulator.client("sesv2", retries={"total_max_attempts": 2})
+        lost = lose_answers(one_retry, "CreateTenantResourceAssociation")
+        journal = CountingJournal(
+            tmp_path / "journal.sqlite",
+            CHECKSUM,
+            on_retry=lambda key: emulator.control.set_traffic(TrafficSettings()),
+        )
+        action = AttachResource("acme", identity, "EMAIL_IDENTITY")
+
+        try:
+            result = Executor(one_retry, journal, APPLY, parallelism=1).run(
+                one_batch([action]), no_dependencies
+            )
+            done = states(journal)
+        finally:
+            journal.close()
+            emulator.control.set_traffic(TrafficSettings())
+
+        assert lost == [1]
+        assert journal.retried == [action.key]
+        assert result.made == [action.key]
+        assert done == {action.key: (DONE, True)}
 
 
 class TestStop:
