@@ -61,6 +61,7 @@ from .gates import (
     ProbeGateError,
     live_tenants,
     missing_tenants,
+    reinstated_allowed,
     tenants_of,
     unhealthy_tenants,
 )
@@ -674,6 +675,9 @@ def gate(
     unhealthy, reinstated = unhealthy_tenants(session.clients.ses, tenants)
     missing = missing_tenants(session.clients.ses, tenants)
     report.reinstated = reinstated
+    if reinstated and not reinstated_allowed(plan.spec):
+        unhealthy = sorted(unhealthy + [f"{name} (reinstated)" for name in reinstated])
+        report.reinstated = []
     if unhealthy or missing:
         raise GateFailedError(unhealthy + [f"{name} (missing)" for name in missing])
     if failures := standing_failures(session.journal.probes(), tenants):

@@ -63,6 +63,13 @@ def unhealthy_tenants(ses: Any, tenants: set[str]) -> tuple[list[str], list[str]
     return unhealthy, sorted(reinstated & tenants)
 
 
+def reinstated_allowed(spec: dict[str, object]) -> bool:
+    """Whether the plan's spec lets a REINSTATED tenant (a HIGH finding the customer chose to
+    override) pass the gate: `[gates] allow_reinstated`, true unless set false."""
+    gates = spec.get("gates", {})
+    return not isinstance(gates, dict) or gates.get("allow_reinstated", True) is not False
+
+
 def tenants_of(plan: Plan, cohorts: list[str]) -> set[str]:
     return {t for s in plan.steps if s.cohort in cohorts and (t := s.action.tenant_name)}
 

@@ -44,13 +44,24 @@ def one_line(text: str) -> str:
 class Journey:
     """One migration of the realistic account: a plan file, a state dir, the CLI to drive."""
 
-    def __init__(self, emulator: Any, tmp_path: Path, customers: int = 12, **overrides: Any):
+    def __init__(
+        self,
+        emulator: Any,
+        tmp_path: Path,
+        customers: int = 12,
+        spec: str | None = None,
+        **overrides: Any,
+    ):
         emulator.control.load_realistic_account(customers, 5)
         self.emulator, self.ses = emulator, emulator.ses
         self.state = tmp_path / "state"
         self.before = self.tenants()
+        spec_path = None
+        if spec is not None:
+            spec_path = tmp_path / "migration.toml"
+            spec_path.write_text(spec)
         request = PlanRequest(
-            spec_path=None,
+            spec_path=spec_path,
             overrides={"strategy": "isolated", "canary": 2, "wave_size": 5, **overrides},
             inventory_path=None,
             aws=AwsSettings(region="us-east-1", endpoint_url=emulator.endpoint_url),
@@ -251,6 +262,28 @@ def test_reinstated_tenant_passes_the_gate_and_is_reported(
     assert journey.run("apply", "--auto-approve") == 0
 
     assert f"Reinstated tenants (passed the gate): {tenant}" in capsys.readouterr().out
+
+
+def test_reinstated_tenant_fails_the_gate_when_the_spec_disallows_it(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = 'name = "strict-gates"\n\n[gates]\nallow_reinstated = false\n'
+    journey = Journey(emulator, tmp_path, spec=spec)
+    assert journey.run("apply", "--auto-approve") == 0
+    tenant = journey.tenant_of(journey.cohort("canary")[0])
+    emulator.control.raise_finding(tenant, "HIGH")
+    arn = journey.ses.get_tenant(TenantName=tenant)["Tenant"]["TenantArn"]
+    journey.ses.update_reputation_entity_customer_managed_status(
+        ReputationEntityType="RESOURCE", ReputationEntityReference=arn, SendingStatus="REINSTATED"
+    )
+    before = journey.tenants()
+    capsys.readouterr()
+
+    assert journey.run("apply", "--auto-approve") == 1
+
+    line = one_line(capsys.readouterr().err)
+    assert f"health gate failed, 1 tenant(s) unhealthy: {tenant} (reinstated)" in line
+    assert journey.tenants() == before
 
 
 class TestRefusals:
