@@ -1,7 +1,8 @@
 """`apply` of a sealed plan, and the checks every operation on the live account shares.
 
 Before anything changes: the plan's checksum and version (read_plan), its account and
-region against the caller's (STS), the apply lock, and staleness -- the live account must
+region against the caller's (STS) and the apply lock; before each cohort runs (a run of
+several cohorts lasts hours), staleness -- the live account must
 still meet the expectations of the actions to run (the plan's own journaled effects
 excepted, so the canary does not make the waves stale), and every customer of the cohort
 must still have exactly the resources the plan saw. That check reads what the cohort
@@ -489,7 +490,11 @@ def run_apply(
         session = soaked(session, options, plan, chosen[0], countdown)
         entries = session.journal.entries()
         chosen = cohorts_to_apply(plan, entries, options.cohort, probe)
-        for note in verify(session, plan, chosen, entries, progress):
+        # Each cohort is checked just before it runs (hours may pass between cohorts of one
+        # run); a dry run checks them all now, since nothing runs after it.
+        for note in verify(
+            session, plan, chosen if options.dry_run else chosen[:1], entries, progress
+        ):
             say(note)
         steps = [s for name in chosen for s in pending_steps(plan, name, entries)]
         check_monitoring(plan, steps)
@@ -509,11 +514,9 @@ def run_apply(
                 except SoakPendingError as stopped:
                     report.soak_pending = stopped
                     break
-                if waited is not session:
-                    session = waited
-                    entries = session.journal.entries()
-                    for note in verify(session, plan, chosen[position:], entries, progress):
-                        say(note)
+                session = waited
+                for note in verify(session, plan, [name], session.journal.entries(), progress):
+                    say(note)
             before = _before(plan, name)
             if before:
                 with progress.phase(f"Health gate before {name}"):

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,8 @@ from sesmigrate.emulator.control import TrafficSettings
 from sesmigrate.errors import AwsConfigError
 from sesmigrate.planning.build import PlanRequest, make_plan
 from sesmigrate.planning.plan import checksum_of, plan_to_json, read_plan
+from sesmigrate.running.apply import RunOptions, StalePlanError, run_apply
+from sesmigrate.running.executor import Progress
 from sesmigrate.state.journal import (
     APPLY,
     SqliteJournal,
@@ -39,6 +43,22 @@ def one_line(text: str) -> str:
     lines = [line for line in text.splitlines() if line.strip()]
     assert len(lines) == 1, f"expected one line, got {text!r}"
     return lines[0]
+
+
+class OnPhase(Progress):
+    """Progress that runs `then` as the run enters the phase named `when` (an event, not a
+    time), and records every phase entered."""
+
+    def __init__(self, when: str, then: Callable[[], None]) -> None:
+        self.when, self.then = when, then
+        self.entered: list[str] = []
+
+    @contextmanager
+    def phase(self, description: str) -> Iterator[Progress]:
+        self.entered.append(description)
+        if description == self.when:
+            self.then()
+        yield self
 
 
 class Journey:
@@ -341,6 +361,37 @@ class TestRefusals:
         assert "late-onboarding.example.com" in message
         assert "re-run sesmigrate plan" in message
         assert journey.tenants() == journey.before
+
+    def test_apply_all_checks_each_cohort_for_staleness_just_before_it_runs(
+        self, emulator: Any, tmp_path: Path
+    ) -> None:
+        journey = Journey(emulator, tmp_path)
+        late = journey.cohort("wave-1")[0]
+
+        def onboard() -> None:
+            journey.ses.create_email_identity(
+                EmailIdentity="late-onboarding.example.com",
+                Tags=[{"Key": "customer", "Value": late}],
+            )
+
+        options = RunOptions(
+            plan_path=journey.path,
+            aws=AwsSettings(region="us-east-1", endpoint_url=emulator.endpoint_url),
+            cohort="all",
+            state_dir=journey.state,
+        )
+        said: list[str] = []
+        # the customer onboards after the canary ran, while the run checks wave-1
+        progress = OnPhase("Checking wave-1", onboard)
+
+        with pytest.raises(StalePlanError, match=r"late-onboarding\.example\.com"):
+            run_apply(options, journey.plan, lambda *shown: None, said.append, progress)
+
+        assert progress.entered == ["Checking canary", "Applying canary", "Checking wave-1"]
+        canary = {journey.tenant_of(c) for c in journey.cohort("canary")}
+        wave = {journey.tenant_of(c) for c in journey.cohort("wave-1")}
+        assert set(journey.tenants()) == set(journey.before) | canary
+        assert not wave & set(journey.tenants())
 
     def test_unrelated_changes_do_not_make_the_plan_stale(
         self, emulator: Any, tmp_path: Path
