@@ -274,11 +274,13 @@ def plan(
         headroom=checked_headroom(headroom),
         reslice=reslice,
     )
+    if output is not None:  # refused before a scan that can take hours, not after
+        check_overwrite(output, request.state_dir)
     scanning = call_progress(stderr, "Scanning SES") if inventory is None else nullcontext()
     with scanning as progress:  # no bar while planning from an inventory file
         result = make_plan(request, progress)
     target = output or default_plan_path(result.spec, result.plan)
-    check_overwrite(target, home.state_dir(state_dir))
+    check_overwrite(target, request.state_dir)
     sealed = plan_to_json(result.plan)
     write_atomically(target, sealed)
     save_membership(result, sealed)

@@ -8,6 +8,7 @@ one line and changes nothing.
 import gc
 import json
 import re
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -20,6 +21,7 @@ from ..aws.clients import AccountBinding, AwsSettings
 from ..aws.scanner import ScanProgress, scan_account
 from ..errors import SesmigrateError
 from ..files import read_text
+from ..state.applied import applied_journals
 from ..state.journal import (
     Entry,
     SqliteJournal,
@@ -335,11 +337,13 @@ def _rates(request: PlanRequest, inventory: Inventory, memory: RateMemory | None
     return memory.rates(binding, request.rate, request.op_rates or {})
 
 
-def check_overwrite(target: Path, state_dir: Path) -> None:
+def check_overwrite(target: Path, state_dir: Path, lock_folder: Path | None = None) -> None:
     """Refuse to replace a plan that an apply has started: its journal would lose its plan.
 
     The file's recorded checksum names the journal, so a plan this version cannot read (one
-    from another version, a damaged one) is protected as well."""
+    from another version, a damaged one) is protected as well. The journal is looked for in
+    `state_dir` and wherever the machine's record of applies (`state.applied`, in
+    `lock_folder`, default the machine's) says the plan was applied into."""
     if not target.exists():
         return
     try:
@@ -349,7 +353,7 @@ def check_overwrite(target: Path, state_dir: Path) -> None:
     checksum = document.get("checksum") if isinstance(document, dict) else None
     if not isinstance(checksum, str) or not re.fullmatch(r"sha256:[0-9a-f]{64}", checksum):
         return
-    journal = _started(state_dir, document, checksum)
+    journal = _started(state_dir, document, checksum) or _applied_elsewhere(lock_folder, checksum)
     if journal is not None:
         raise SesmigrateError(
             f"{target} has a journal ({journal}): an apply started from it; write the new plan "
@@ -368,11 +372,29 @@ def _started(state_dir: Path, document: dict[str, Any], checksum: str) -> Path |
     except (KeyError, TypeError):
         return None
     path = migration_journal_path(state_dir, account, region, name)
-    if not path.exists():
-        return None
-    journal = SqliteJournal(path, checksum)
+    return path if path.exists() and _has_entries(path, checksum) else None
+
+
+def _applied_elsewhere(lock_folder: Path | None, checksum: str) -> Path | None:
+    """A journal outside the state directory (--journal, another state directory) holding
+    apply entries of the plan `checksum`, if this machine applied it into one."""
+    return next(
+        (p for p in applied_journals(lock_folder, checksum) if _has_entries(p, checksum)),
+        None,
+    )
+
+
+def _has_entries(path: Path, checksum: str) -> bool:
+    """Whether `path` holds apply entries of the plan; a journal that cannot be read is
+    taken to hold some, so its plan stays protected until someone looks."""
     try:
-        return path if journal.entries() else None
+        journal = SqliteJournal(path, checksum)
+    except sqlite3.DatabaseError:
+        return True
+    try:
+        return bool(journal.entries())
+    except sqlite3.DatabaseError:
+        return True
     finally:
         journal.close()
 

@@ -36,6 +36,7 @@ from ..planning.plan import Plan, Step, read_plan
 from ..planning.spec import spec_from_mapping
 from ..planning.suggest import did_you_mean
 from ..state import home
+from ..state.applied import note_applied
 from ..state.calllog import CallLog
 from ..state.history import RunRecord
 from ..state.home import OLD_STATE_DIR
@@ -210,6 +211,7 @@ def open_journal(options: RunOptions, plan: Plan) -> SqliteJournal:
             journal.for_plan(checksum).import_legacy(old)
             old.replace(old.with_name(old.name + ".imported"))
         journal.register(read_text(options.plan_path, "plan"), str(options.plan_path))
+        note_applied(options.lock_dir, plan.checksum, path)
     except BaseException:
         journal.close()
         raise

@@ -616,6 +616,49 @@ def test_plan_refuses_to_overwrite_a_plan_that_has_a_journal(
     assert journey.path.read_text() == sealed
 
 
+def test_plan_refuses_to_overwrite_a_plan_applied_into_a_journal_named_with_journal(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journey = Journey(emulator, tmp_path)
+    elsewhere = tmp_path / "elsewhere" / "my.journal"
+    elsewhere.parent.mkdir()
+    assert journey.run("apply", "--auto-approve", "--journal", str(elsewhere)) == 0
+    sealed = journey.path.read_text()
+    capsys.readouterr()
+
+    code = replan_over(journey, emulator)
+
+    assert code == 1
+    assert str(elsewhere) in one_line(capsys.readouterr().err)
+    assert journey.path.read_text() == sealed
+
+
+def test_plan_refuses_to_overwrite_a_plan_applied_from_another_state_directory(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journey = Journey(emulator, tmp_path)
+    journey.state = tmp_path / "other-state"
+    assert journey.run("apply", "--auto-approve") == 0
+    sealed = journey.path.read_text()
+    capsys.readouterr()
+    journey.state = tmp_path / "state"
+
+    code = replan_over(journey, emulator)
+
+    assert code == 1
+    assert "other-state" in one_line(capsys.readouterr().err)
+    assert journey.path.read_text() == sealed
+
+
+def test_plan_overwrites_a_plan_whose_only_apply_was_a_dry_run(
+    emulator: Any, tmp_path: Path
+) -> None:
+    journey = Journey(emulator, tmp_path)
+    assert journey.run("apply", "--dry-run", "--journal", str(tmp_path / "j.db")) == 0
+
+    assert replan_over(journey, emulator) == 0
+
+
 def test_plan_refuses_to_overwrite_a_plan_it_cannot_read_that_has_a_journal(
     emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
