@@ -637,6 +637,14 @@ def rollback(
     ] = None,
     auto_approve: Annotated[bool, typer.Option(help="Roll back without asking.")] = False,
     allow_irreversible: AllowIrreversible = False,
+    delete_foreign_associations: Annotated[
+        bool,
+        typer.Option(
+            help="Delete a tenant the migration created even though it holds associations "
+            "sesmigrate did not make (they are removed with it); without it such a tenant "
+            "is named and left in place."
+        ),
+    ] = False,
     dry_run: DryRun = False,
     parallelism: Annotated[int, typer.Option(min=1, max=64, help="Concurrent actions.")] = 10,
     format: ResultFormat = SummaryFormat.text,
@@ -667,6 +675,7 @@ def rollback(
         dry_run=dry_run,
         headroom=headroom,
     )
+    options = replace(options, delete_foreign_associations=delete_foreign_associations)
     options = _record("rollback", plan, options, format, log_file, verbose)
     shown = stderr if format is SummaryFormat.json else stdout
 

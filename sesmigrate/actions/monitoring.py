@@ -76,7 +76,7 @@ class CreateLogGroup(MonitoringAction):
             return Outcome(made=attempted_before or retried(exc))
         return Outcome(made=True)
 
-    def is_ours(self, logs: Any) -> bool:
+    def is_ours(self, logs: Any, since: float | None = None) -> bool:
         """Whether an interrupted creation's log group exists with every tag we would set."""
         try:
             tags = logs.list_tags_for_resource(resourceArn=self.arn).get("tags", {})

@@ -58,6 +58,9 @@ class Memory:
     """Journal `value` before the write."""
     known: Known = Known()
     """What the journal knows of the action's tenant."""
+    since: float | None = None
+    """When our first attempt's intent was journaled (wall time): what SES dates before it
+    is not ours. None: unknown, so an effect found after an attempt of ours counts as ours."""
 
     def previous(self, attempted_before: bool, current: str | None) -> str | None:
         """The value to restore: the one noted by our earlier attempt, else what is there now."""
@@ -76,6 +79,11 @@ class Outcome:
     tenant_arn: str | None = None
     """The tenant's ARN, from CreateTenant's answer: journaled so later actions need no read."""
 
+
+CLOCK_SKEW_S = 1.0
+"""How far this machine's clock may run ahead of SES's when an association's date is
+compared with our intent's: an association made by hand less than this before our first
+attempt counts as ours."""
 
 CREATION_POLICY = "standard"
 """The reputation policy SES gives every new tenant (SES developer guide, tenants)."""
@@ -170,8 +178,9 @@ class Action(ABC):
     def inverse(self, outcome: Outcome) -> "Action | None":
         """The action that undoes `outcome`, or None if there is nothing of ours to undo."""
 
-    def is_ours(self, client: Any) -> bool:
-        """After an interrupted attempt (intent journaled, no outcome): is the effect ours?
+    def is_ours(self, client: Any, since: float | None = None) -> bool:
+        """After an interrupted attempt (intent journaled at `since`, no outcome): is the
+        effect ours?
 
         A change notes what it replaces before writing, so its noted value answers that;
         only a creation, which notes nothing, has to look at what it would have made.
@@ -248,7 +257,7 @@ class CreateTenant(TenantAction):
             )
         return Outcome(made=True, tenant_arn=created.get("TenantArn"))
 
-    def is_ours(self, client: Any) -> bool:
+    def is_ours(self, client: Any, since: float | None = None) -> bool:
         """Whether the tenant exists with every tag we would have set."""
         ses = client
         try:
@@ -259,7 +268,9 @@ class CreateTenant(TenantAction):
         return all(present.get(key) == value for key, value in self.tags)
 
     def inverse(self, outcome: Outcome) -> Action | None:
-        return DeleteTenant(self.tenant) if outcome.made else None
+        if not outcome.made:
+            return None
+        return DeleteCreatedTenant(self.tenant, migration=dict(self.tags).get(MANAGED_TAG, ""))
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +297,52 @@ class DeleteTenant(TenantAction):
 
 
 @dataclass(frozen=True, slots=True)
+class DeleteCreatedTenant(DeleteTenant):
+    """Rollback's deletion of a tenant the migration created, while it is still the
+    migration's: a tenant someone took over (its migration tag changed or removed) is left
+    in place, and one holding associations sesmigrate did not make (`ours`: those its
+    journal made, whose own inverses may have failed) is deleted only when `foreign_allowed`
+    (`rollback --delete-foreign-associations`), since deleting the tenant removes them."""
+
+    migration: str = ""
+    ours: frozenset[str] = frozenset()
+    foreign_allowed: bool = False
+
+    operations: ClassVar[tuple[str, ...]] = ("GetTenant", "ListTenantResources", "DeleteTenant")
+
+    def make_key(self) -> str:
+        return f"{self.kind}:{self.tenant}"
+
+    def apply(self, ses: Any, attempted_before: bool, memory: Memory | None = None) -> Outcome:
+        try:
+            tenant = ses.get_tenant(TenantName=self.tenant)["Tenant"]
+        except ses.exceptions.NotFoundException as exc:
+            return Outcome(made=attempted_before or retried(exc))
+        tag = {t["Key"]: t["Value"] for t in tenant.get("Tags", [])}.get(MANAGED_TAG)
+        if tag != self.migration:
+            now = f"tagged {MANAGED_TAG}={tag}" if tag else f"no longer tagged {MANAGED_TAG}"
+            raise ActionConflict(
+                f"tenant {self.tenant} is {now}, not {self.migration!r}: it is no longer "
+                "this migration's, so it is left in place; delete it by hand, or restore "
+                "the tag and roll back again"
+            )
+        foreign = sorted(self._held(ses) - self.ours)
+        if foreign and not self.foreign_allowed:
+            shown = ", ".join(arn.rsplit(":", 1)[-1] for arn in foreign[:5])
+            more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+            raise ActionConflict(
+                f"tenant {self.tenant} holds {len(foreign)} association(s) sesmigrate did not "
+                f"make ({shown}{more}): deleting it would remove them, so it is left in place; "
+                "remove them by hand, or roll back again with --delete-foreign-associations"
+            )
+        return DeleteTenant.apply(self, ses, attempted_before, memory)
+
+    def _held(self, ses: Any) -> set[str]:
+        pages = ses.get_paginator("list_tenant_resources").paginate(TenantName=self.tenant)
+        return {r["ResourceArn"] for page in pages for r in page.get("TenantResources", [])}
+
+
+@dataclass(frozen=True, slots=True)
 class AttachResource(TenantAction):
     """Associate one resource with one tenant; undone by removing exactly that pair."""
 
@@ -305,8 +362,28 @@ class AttachResource(TenantAction):
                 TenantName=self.tenant, ResourceArn=self.resource_arn
             )
         except ses.exceptions.AlreadyExistsException as exc:
-            return Outcome(made=attempted_before or retried(exc))
+            since = memory.since if memory else None
+            made = (attempted_before or retried(exc)) and self.is_ours(ses, since)
+            return Outcome(made=made)
         return Outcome(made=True)
+
+    def is_ours(self, client: Any, since: float | None = None) -> bool:
+        """Whether the association exists and SES dates it no earlier than our first intent:
+        one made by hand before we tried is someone else's, kill or lost answer or not.
+        Without `since` an association found after our attempt counts as ours."""
+        associated = self._associated(client)
+        if associated is None or since is None:
+            return associated is not None
+        return associated.timestamp() >= since - CLOCK_SKEW_S
+
+    def _associated(self, ses: Any) -> Any:
+        """When SES made the association (a datetime), or None if there is none."""
+        pages = ses.get_paginator("list_resource_tenants").paginate(ResourceArn=self.resource_arn)
+        for page in pages:
+            for held in page.get("ResourceTenants", []):
+                if held.get("TenantName") == self.tenant:
+                    return held.get("AssociatedTimestamp")
+        return None
 
     def inverse(self, outcome: Outcome) -> Action | None:
         if not outcome.made:

@@ -44,6 +44,7 @@ READ_ACTIONS = (
     "ses:GetEmailTemplate",
     "ses:GetReputationEntity",
     "ses:GetTenant",
+    "ses:ListResourceTenants",
     "ses:ListTagsForResource",
     "ses:ListTenantResources",
 )

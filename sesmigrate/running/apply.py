@@ -118,6 +118,9 @@ class RunOptions:
     (said loudly); the health check still runs."""
     dry_run: bool = False
     """Check and show what would run, then stop: nothing changes, no journal is created."""
+    delete_foreign_associations: bool = False
+    """Rollback: delete a tenant the migration created though it holds associations that
+    sesmigrate did not make (they go with it)."""
     lock_dir: Path | None = None
     """Where the account's lock lives; None is the machine's (`lock.lock_dir`), whatever the
     state directory: only the demo, whose emulated account is its own, keeps it elsewhere."""

@@ -20,7 +20,14 @@ from typing import Any
 import networkx as nx
 
 from ..actions.monitoring import MonitoringAction
-from ..actions.tenant import Action, Known, Memory, Outcome
+from ..actions.tenant import (
+    Action,
+    AttachResource,
+    DeleteCreatedTenant,
+    Known,
+    Memory,
+    Outcome,
+)
 from ..aws.clients import aws_errors
 from ..errors import SesmigrateError
 from ..planning.graph import dependency_graph
@@ -276,7 +283,7 @@ def _run_part(
     )
     with aws_errors():
         return executor.run(
-            _reverse_batches(part.plan, part.undo),
+            _reverse_batches(part.plan, part.undo, options.delete_foreign_associations),
             lambda key: (),
             after=lambda key: _successors(graph, key),
         )
@@ -385,7 +392,9 @@ def _planned(batches: list[list[tuple[Any, str]]]) -> list[Undo]:
     return planned
 
 
-def _reverse_batches(plan: Plan, undo: list[tuple[Entry, Action]]) -> list[list[tuple[Any, str]]]:
+def _reverse_batches(
+    plan: Plan, undo: list[tuple[Entry, Action]], foreign_allowed: bool = False
+) -> list[list[tuple[Any, str]]]:
     """Inverses grouped by the batch their actions ran in, latest cohort and batch first.
 
     The executor undoes the cohorts one after another in this order; within a cohort an
@@ -399,9 +408,16 @@ def _reverse_batches(plan: Plan, undo: list[tuple[Entry, Action]]) -> list[list[
         for b, batch in enumerate(cohort.batches)
         for key in batch
     }
+    ours: dict[str, set[str]] = {}  # an association only found, or not dated ours, is not
+    for entry, action in undo:
+        if isinstance(action, AttachResource) and entry.state == DONE and entry.made:
+            ours.setdefault(action.tenant, set()).add(action.resource_arn)
     groups: dict[tuple[int, int], list[tuple[Any, str]]] = {}
     for entry, action in undo:
-        groups.setdefault(position[entry.key], []).append((_Inverse(action, entry), entry.cohort))
+        inverse = _Inverse(
+            action, entry, frozenset(ours.get(action.tenant_name or "", ())), foreign_allowed
+        )
+        groups.setdefault(position[entry.key], []).append((inverse, entry.cohort))
     return [groups[place] for place in sorted(groups, reverse=True)]
 
 
@@ -419,6 +435,10 @@ class _Inverse:
 
     action: Action
     entry: Entry
+    ours: frozenset[str] = frozenset()
+    """The associations of the action's tenant that this rollback undoes: made by us."""
+    foreign_allowed: bool = False
+    """Delete a created tenant though it holds associations we did not make."""
 
     @property
     def key(self) -> str:
@@ -434,7 +454,7 @@ class _Inverse:
 
     def apply(self, ses: Any, attempted_before: bool, memory: Memory | None = None) -> Outcome:
         if self.entry.state != DONE:
-            if not self.action.is_ours(ses):
+            if not self.action.is_ours(ses, self.entry.started):
                 return Outcome(made=False)
             outcome = Outcome(made=True, previous=self.entry.noted)
         else:
@@ -442,6 +462,8 @@ class _Inverse:
         inverse = self.action.inverse(outcome)
         if inverse is None:
             return Outcome(made=False)
+        if isinstance(inverse, DeleteCreatedTenant):
+            inverse = replace(inverse, ours=self.ours, foreign_allowed=self.foreign_allowed)
         # the tenant's ARN still holds; its settings are ours now, not the creation defaults
         arn = memory.known.tenant_arn if memory else None
         return inverse.apply(ses, attempted_before, Memory(known=Known(tenant_arn=arn)))

@@ -75,6 +75,8 @@ class Entry:
     tenant_arn: str | None = None
     plan: str = ""
     """The checksum of the plan whose run wrote the row."""
+    started: float | None = None
+    """When the first attempt's intent was written (wall time, as SES dates its records)."""
 
     @property
     def tenant(self) -> str | None:
@@ -142,7 +144,9 @@ CREATE TABLE IF NOT EXISTS cohorts (
 """
     + PROBES_SCHEMA
 )
-_COLUMNS = "seq, key, direction, cohort, state, made, previous, noted, error, tenant_arn, plan"
+_COLUMNS = (
+    "seq, key, direction, cohort, state, made, previous, noted, error, tenant_arn, plan, started"
+)
 
 
 class _Database:
@@ -293,10 +297,10 @@ class SqliteJournal:
 
     def memory(self, key: str, direction: str) -> Memory:
         row = self._execute(
-            "SELECT noted FROM entries WHERE plan=? AND key=? AND direction=?",
+            "SELECT noted, started FROM entries WHERE plan=? AND key=? AND direction=?",
             (self.plan, key, direction),
         ).fetchone()
-        recalled = row[0] if row else None
+        recalled, since = row if row else (None, None)
 
         def note(value: str) -> None:
             self._write(
@@ -304,7 +308,7 @@ class SqliteJournal:
                 (value, self.plan, key, direction),
             )
 
-        return Memory(recalled=recalled, note=note)
+        return Memory(recalled=recalled, note=note, since=since)
 
     def known(self, tenant: str) -> Known:
         """What this plan's CreateTenant journaled of `tenant`: its ARN, and whether it made it.
@@ -480,8 +484,10 @@ class SqliteJournal:
 
 
 def _entry(row: Any) -> Entry:
-    seq, key, direction, cohort, state, made, previous, noted, error, arn, plan = row
-    return Entry(seq, key, direction, cohort, state, bool(made), previous, noted, error, arn, plan)
+    seq, key, direction, cohort, state, made, previous, noted, error, arn, plan, started = row
+    return Entry(
+        seq, key, direction, cohort, state, bool(made), previous, noted, error, arn, plan, started
+    )
 
 
 def applied_tenants(entries: Iterable[Entry]) -> set[str]:

@@ -1,6 +1,7 @@
 """Each action kind applied through boto3 against the emulator (in-process and over HTTP)."""
 
 import json
+import time
 from collections import Counter
 from typing import Any
 
@@ -22,6 +23,7 @@ from sesmigrate.actions.tenant import (
     ActionConflict,
     AttachResource,
     CreateTenant,
+    DeleteCreatedTenant,
     DeleteTenant,
     DetachResource,
     Known,
@@ -107,7 +109,7 @@ class TestCreateTenant:
     def test_create_tenant_is_undone_by_delete_tenant(self, ses: Any) -> None:
         outcome = self.ACTION.apply(ses, attempted_before=False)
 
-        assert self.ACTION.inverse(outcome) == DeleteTenant("acme")
+        assert self.ACTION.inverse(outcome) == DeleteCreatedTenant("acme", migration=MIGRATION)
         assert undo(self.ACTION, outcome, ses) == Outcome(made=True)
         with pytest.raises(ses.exceptions.NotFoundException):
             ses.get_tenant(TenantName="acme")
@@ -118,7 +120,7 @@ class TestCreateTenant:
         again = self.ACTION.apply(ses, attempted_before=True)
 
         assert again == Outcome(made=True, tenant_arn=tenant_arn(ses))
-        assert self.ACTION.inverse(again) == DeleteTenant("acme")
+        assert self.ACTION.inverse(again) == DeleteCreatedTenant("acme", migration=MIGRATION)
 
     def test_create_tenant_counts_as_made_when_botocore_retried_past_its_lost_answer(
         self, ses: Any
@@ -129,7 +131,7 @@ class TestCreateTenant:
 
         assert lost == [1]
         assert outcome == Outcome(made=True, tenant_arn=tenant_arn(ses))
-        assert self.ACTION.inverse(outcome) == DeleteTenant("acme")
+        assert self.ACTION.inverse(outcome) == DeleteCreatedTenant("acme", migration=MIGRATION)
 
     def test_create_tenant_counts_as_found_when_someone_else_made_it(self, ses: Any) -> None:
         self.ACTION.apply(ses, attempted_before=False)
@@ -212,6 +214,62 @@ class TestDeleteTenant:
         assert lost == [1]
         assert outcome == Outcome(made=True)
 
+    def test_deleting_a_created_tenant_leaves_one_whose_migration_tag_is_gone(
+        self, ses: Any
+    ) -> None:
+        make_tenant(ses, Tags=[{"Key": "owner", "Value": "team-b"}])
+
+        with pytest.raises(ActionConflict, match=f"acme is no longer tagged {MANAGED_TAG}"):
+            DeleteCreatedTenant("acme", migration=MIGRATION).apply(ses, attempted_before=False)
+
+        assert ses.get_tenant(TenantName="acme")["Tenant"]["TenantName"] == "acme"
+
+    def test_deleting_a_created_tenant_leaves_one_tagged_with_another_migration(
+        self, ses: Any
+    ) -> None:
+        make_tenant(ses, Tags=[{"Key": MANAGED_TAG, "Value": "other-move"}])
+
+        with pytest.raises(ActionConflict, match=f"tagged {MANAGED_TAG}=other-move"):
+            DeleteCreatedTenant("acme", migration=MIGRATION).apply(ses, attempted_before=False)
+
+        assert ses.get_tenant(TenantName="acme")["Tenant"]["TenantName"] == "acme"
+
+    def test_deleting_a_created_tenant_names_associations_we_did_not_make_and_keeps_them(
+        self, ses: Any
+    ) -> None:
+        ours, theirs = make_identity(ses, "ours.example.com"), make_identity(ses)
+        make_tenant(ses, Tags=[{"Key": MANAGED_TAG, "Value": MIGRATION}])
+        for arn in (ours, theirs):
+            ses.create_tenant_resource_association(TenantName="acme", ResourceArn=arn)
+        action = DeleteCreatedTenant("acme", migration=MIGRATION, ours=frozenset({ours}))
+
+        with pytest.raises(
+            ActionConflict, match=r"1 association\(s\) .*\(identity/acme.example.com\)"
+        ):
+            action.apply(ses, attempted_before=False)
+
+        assert sorted(resources_of(ses)) == sorted([ours, theirs])
+
+    def test_deleting_a_created_tenant_with_foreign_associations_when_allowed(
+        self, ses: Any
+    ) -> None:
+        theirs = make_identity(ses)
+        make_tenant(ses, Tags=[{"Key": MANAGED_TAG, "Value": MIGRATION}])
+        ses.create_tenant_resource_association(TenantName="acme", ResourceArn=theirs)
+        action = DeleteCreatedTenant("acme", migration=MIGRATION, foreign_allowed=True)
+
+        assert action.apply(ses, attempted_before=False) == Outcome(made=True)
+
+        assert ses.list_resource_tenants(ResourceArn=theirs)["ResourceTenants"] == []
+
+    @pytest.mark.parametrize("attempted_before", [True, False])
+    def test_deleting_a_created_tenant_already_gone_counts_as_made_only_after_our_attempt(
+        self, ses: Any, attempted_before: bool
+    ) -> None:
+        action = DeleteCreatedTenant("acme", migration=MIGRATION)
+
+        assert action.apply(ses, attempted_before) == Outcome(made=attempted_before)
+
     def test_only_deleting_a_tenant_or_a_log_group_is_irreversible(self) -> None:
         assert [kind for kind, cls in sorted(KINDS.items()) if cls.irreversible] == [
             "delete_log_group",
@@ -262,6 +320,47 @@ class TestAssociations:
         assert outcome == Outcome(made=True)
         assert undo(action, outcome, ses) == Outcome(made=True)
         assert resources_of(ses) == []
+
+    def test_attach_resource_found_after_our_attempt_is_not_made_when_dated_before_our_intent(
+        self, ses: Any
+    ) -> None:
+        identity = make_identity(ses)
+        make_tenant(ses)
+        ses.create_tenant_resource_association(TenantName="acme", ResourceArn=identity)
+        action = AttachResource("acme", identity, "EMAIL_IDENTITY")
+        later = time.time() + 3600  # our intent, an hour after the hand-made association
+
+        outcome = action.apply(ses, attempted_before=True, memory=Memory(since=later))
+
+        assert outcome == Outcome(made=False)
+        assert action.inverse(outcome) is None
+
+    def test_attach_resource_found_after_a_retry_counts_as_made_when_dated_after_our_intent(
+        self, ses: Any
+    ) -> None:
+        identity = make_identity(ses)
+        make_tenant(ses)
+        action = AttachResource("acme", identity, "EMAIL_IDENTITY")
+        earlier = time.time() - 3600
+        lose_answers(ses, "CreateTenantResourceAssociation")
+
+        outcome = action.apply(ses, attempted_before=False, memory=Memory(since=earlier))
+
+        assert outcome == Outcome(made=True)
+
+    def test_attach_resource_is_ours_only_if_it_exists_and_is_dated_after_our_intent(
+        self, ses: Any
+    ) -> None:
+        identity = make_identity(ses)
+        make_tenant(ses)
+        action = AttachResource("acme", identity, "EMAIL_IDENTITY")
+        assert action.is_ours(ses, since=time.time() - 3600) is False
+
+        ses.create_tenant_resource_association(TenantName="acme", ResourceArn=identity)
+
+        assert action.is_ours(ses, since=time.time() - 3600) is True
+        assert action.is_ours(ses, since=time.time() + 3600) is False
+        assert action.is_ours(ses) is True
 
     def test_detach_resource_removes_only_that_pair_and_is_undone_by_attach(self, ses: Any) -> None:
         identity = make_identity(ses)

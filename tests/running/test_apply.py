@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from sesmigrate import cli
+from sesmigrate.actions.tenant import AttachResource
 from sesmigrate.aws.clients import AwsSettings
 from sesmigrate.cli import main
 from sesmigrate.emulator.accounts import HANDMADE_TENANT
@@ -23,6 +24,7 @@ from sesmigrate.emulator.control import TrafficSettings
 from sesmigrate.errors import AwsConfigError
 from sesmigrate.planning.build import PlanRequest, make_plan
 from sesmigrate.planning.plan import checksum_of, plan_to_json, read_plan
+from sesmigrate.planning.snapshot import MANAGED_TAG
 from sesmigrate.running.apply import RunOptions, StalePlanError, run_apply
 from sesmigrate.running.executor import Progress
 from sesmigrate.state.journal import (
@@ -809,6 +811,80 @@ def test_rollback_never_deletes_a_tenant_an_interrupted_creation_did_not_make(
     )
 
     assert taken in journey.tenants()
+
+
+ROLL_BACK_CANARY = ("rollback", "--cohort", "canary", "--auto-approve", "--allow-irreversible")
+
+
+def test_rollback_names_and_keeps_a_migration_tenant_holding_an_association_made_by_hand(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journey = Journey(emulator, tmp_path)
+    assert journey.run("apply", "--auto-approve") == 0
+    canary = journey.cohort("canary")
+    held, other = journey.tenant_of(canary[0]), journey.tenant_of(canary[1])
+    journey.ses.create_email_identity(EmailIdentity="by-hand.example.com")
+    by_hand = f"{ARN}:identity/by-hand.example.com"
+    journey.ses.create_tenant_resource_association(TenantName=held, ResourceArn=by_hand)
+    capsys.readouterr()
+
+    assert journey.run(*ROLL_BACK_CANARY) == 1
+
+    err = capsys.readouterr().err
+    assert f"tenant {held} holds 1 association(s) sesmigrate did not make" in err
+    assert "by-hand.example.com" in err
+    tenants = journey.tenants()
+    assert tenants[held][1] == {by_hand}  # ours detached, the hand-made one kept
+    assert other not in tenants
+
+    assert journey.run(*ROLL_BACK_CANARY, "--delete-foreign-associations") == 0
+    assert journey.tenants() == journey.before
+
+
+def test_rollback_leaves_a_tenant_whose_migration_tag_was_removed_and_names_it(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journey = Journey(emulator, tmp_path)
+    assert journey.run("apply", "--auto-approve") == 0
+    canary = journey.cohort("canary")
+    taken, other = journey.tenant_of(canary[0]), journey.tenant_of(canary[1])
+    arn = journey.ses.get_tenant(TenantName=taken)["Tenant"]["TenantArn"]
+    journey.ses.untag_resource(ResourceArn=arn, TagKeys=[MANAGED_TAG])
+    journey.ses.tag_resource(ResourceArn=arn, Tags=[{"Key": "owner", "Value": "team-b"}])
+    capsys.readouterr()
+
+    assert journey.run(*ROLL_BACK_CANARY) == 1
+
+    assert f"tenant {taken} is no longer tagged {MANAGED_TAG}" in capsys.readouterr().err
+    tenants = journey.tenants()
+    assert taken in tenants and other not in tenants
+
+
+def test_rollback_keeps_an_association_made_by_hand_before_an_interrupted_attach(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journey = Journey(emulator, tmp_path)
+    assert journey.run("apply", "--auto-approve") == 0
+    attach = next(
+        s.action
+        for s in journey.plan.steps
+        if s.cohort == "canary" and isinstance(s.action, AttachResource)
+    )
+    path = migration_journal_path(
+        journey.state, journey.plan.account, journey.plan.region, journey.plan.migration
+    )
+    with sqlite3.connect(path) as db:  # our intent an hour after the association: its maker's
+        db.execute(
+            "UPDATE entries SET state='intent', made=0, started=started+3600 WHERE key=?",
+            (attach.key,),
+        )
+    db.close()
+    capsys.readouterr()
+
+    assert journey.run(*ROLL_BACK_CANARY) == 1
+
+    assert "1 association(s) sesmigrate did not make" in capsys.readouterr().err
+    assert journey.tenants()[attach.tenant][1] == {attach.resource_arn}
 
 
 def test_unlock_clears_a_stale_record_and_refuses_a_live_holder(
