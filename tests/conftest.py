@@ -69,6 +69,14 @@ def _own_lock_dir(
     monkeypatch.setenv("SESMIGRATE_LOCK_DIR", str(tmp_path_factory.mktemp("locks")))
 
 
+@pytest.fixture(autouse=True)
+def _local_timeouts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Timeouts for an emulator on this machine: a resume after a kill waits out the killed
+    run's calls still in flight, up to its connect and read timeouts. Subprocesses inherit."""
+    monkeypatch.setenv("SESMIGRATE_CONNECT_TIMEOUT", "2")
+    monkeypatch.setenv("SESMIGRATE_READ_TIMEOUT", "10")
+
+
 @dataclass
 class RunningServer:
     url: str

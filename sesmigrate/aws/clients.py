@@ -16,7 +16,7 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -37,6 +37,10 @@ from ..errors import AwsCallError, AwsConfigError, UsageError
 RETRY_MODES = ("standard", "adaptive", "legacy")
 
 
+CONNECT_TIMEOUT_VARIABLE = "SESMIGRATE_CONNECT_TIMEOUT"
+READ_TIMEOUT_VARIABLE = "SESMIGRATE_READ_TIMEOUT"
+
+
 @dataclass(frozen=True, slots=True)
 class AwsSettings:
     """Where and as whom to talk to AWS."""
@@ -55,6 +59,33 @@ class AwsSettings:
     """HTTP connections per client: an upper bound on concurrent calls."""
     emulator_credentials: bool = False
     """Sign with fixed dummy credentials: the embedded emulator accepts any, AWS none."""
+    connect_timeout: float = field(
+        default_factory=lambda: seconds_from_env(CONNECT_TIMEOUT_VARIABLE, 10.0)
+    )
+    read_timeout: float = field(
+        default_factory=lambda: seconds_from_env(READ_TIMEOUT_VARIABLE, 30.0)
+    )
+    """Seconds one attempt waits to connect, then for its answer; together they bound how
+    long a request of a stopped run may stay in flight (`running.inflight`)."""
+
+    @property
+    def in_flight_s(self) -> float:
+        """How long after it was sent a request is still waited on by its sender."""
+        return self.connect_timeout + self.read_timeout
+
+
+def seconds_from_env(variable: str, default: float) -> float:
+    """A positive number of seconds from the environment, else `default`; one line if bad."""
+    given = os.environ.get(variable, "").strip()
+    if not given:
+        return default
+    try:
+        seconds = float(given)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds < 3600:
+        raise AwsConfigError(f"{variable}={given!r}: give seconds between 0 and 3600")
+    return seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +179,8 @@ def make_clients(settings: AwsSettings) -> Clients:
     config = Config(
         retries={"mode": settings.retry_mode, "total_max_attempts": settings.max_attempts},
         max_pool_connections=settings.max_pool_connections,
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
     )
     endpoint = endpoint_of(settings)
     return Clients(

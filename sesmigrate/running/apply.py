@@ -11,6 +11,7 @@ cohort is said, not refused: that cohort's own check decides. Each refusal is on
 says what to do. Between cohorts the health gate reads the applied tenants' reputation in bulk.
 """
 
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -67,6 +68,7 @@ from .gates import (
     tenants_of,
     unhealthy_tenants,
 )
+from .inflight import Heartbeat, in_flight_until
 from .probe import ProbeFailedError, probe_and_record, retry_command
 from .soak import SoakPendingError, WallClock, remaining, soak_of, wait_out
 from .verification import LiveView, live_view
@@ -167,7 +169,7 @@ def load_plan(path: Path) -> Plan:
     return read_plan(read_text(path, "plan"), str(path))
 
 
-def open_session(options: RunOptions, plan: Plan) -> Session:
+def open_session(options: RunOptions, plan: Plan, progress: Any = None) -> Session:
     settings = replace(options.aws, max_pool_connections=max(options.parallelism, 10))
     clients = make_clients(settings)
     if options.call_log is not None:
@@ -181,10 +183,25 @@ def open_session(options: RunOptions, plan: Plan) -> Session:
     lock.__enter__()
     try:
         journal = open_journal(options, plan)
+        if not options.dry_run:
+            settle(journal, options, progress or Progress())
+            Heartbeat(journal, options.clock.now, options.aws.in_flight_s).attach_all(clients)
     except BaseException:
         lock.__exit__()
         raise
     return Session(plan, clients, journal, lock, binding, limiter)
+
+
+def settle(journal: SqliteJournal, options: RunOptions, progress: Any) -> None:
+    """Wait out the requests a stopped run may still have in flight (see `inflight`)."""
+    until = in_flight_until(journal)
+    left = until - options.clock.now() if until is not None else 0.0
+    if left <= 0:
+        return
+    with progress.phase(
+        f"Waiting {math.ceil(left)}s for calls a stopped run may still have in flight"
+    ):
+        options.clock.sleep(left)
 
 
 def journal_file(options: RunOptions, plan: Plan) -> Path:
@@ -487,7 +504,7 @@ def run_apply(
     probe: bool = False,
     countdown: Callable[[str, float], None] = lambda cohort, left: None,
 ) -> ApplyReport:
-    session = open_session(options, plan)
+    session = open_session(options, plan, progress)
     try:
         chosen = cohorts_to_apply(plan, session.journal.entries(), options.cohort, probe)
         if probe and _applied_already(plan, session.journal.entries(), chosen):

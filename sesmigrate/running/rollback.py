@@ -163,7 +163,7 @@ def run_rollback(
     """Undo the chosen cohorts of `plan`; `--cohort all` undoes the whole migration, every
     plan of it newest first. A cohort whose effects a later plan's applied cohorts build on
     (the same tenants, the same monitoring) is refused, naming them."""
-    session = open_session(options, plan)
+    session = open_session(options, plan, progress)
     try:
         journal = session.journal
         check_state_here(session, plan)

@@ -295,6 +295,27 @@ class SqliteJournal:
         )
         return True
 
+    def note_in_flight(self, until: float) -> None:
+        """Say that a request about to be sent (any plan's) may land until `until`: a run
+        that finds this journal's intents interrupted waits that out."""
+        self._execute(
+            "INSERT INTO meta VALUES ('in_flight_until', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value=excluded.value",
+            (repr(until),),
+        )
+
+    def in_flight_until(self) -> float | None:
+        """Until when the last request the journal's writers dated may land; None if none."""
+        row = self._execute("SELECT value FROM meta WHERE key='in_flight_until'").fetchone()
+        return float(row[0]) if row else None
+
+    def interrupted(self) -> list[Entry]:
+        """Every plan's intents without an outcome: calls a stopped run may have sent."""
+        rows = self._execute(
+            f"SELECT {_COLUMNS} FROM entries WHERE state=? ORDER BY seq", (INTENT,)
+        ).fetchall()
+        return [_entry(row) for row in rows]
+
     def memory(self, key: str, direction: str) -> Memory:
         row = self._execute(
             "SELECT noted, started FROM entries WHERE plan=? AND key=? AND direction=?",
