@@ -1035,7 +1035,9 @@ def emulator(
     ] = 61_000,
     demo_account: Annotated[bool, typer.Option(help="Load the realistic demo account.")] = False,
     customers: Annotated[int, typer.Option(min=1, help="Customers in the demo account.")] = 40,
-    seed: Annotated[int, typer.Option(help="Seed of the demo account's generator.")] = 7,
+    seed: Annotated[
+        int, typer.Option(help="Seed of the demo account's generator and of injected faults.")
+    ] = 7,
     region: Annotated[
         str, typer.Option(help="Region the demo account is loaded into.")
     ] = "us-east-1",
