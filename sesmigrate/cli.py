@@ -1089,15 +1089,13 @@ def emulator(
 
 def lost_kinds(value: str) -> tuple[str, ...]:
     """`--lost-response-kinds`: a comma list of `traffic.LOST_KINDS`."""
-    from .emulator.traffic import LOST_KINDS
+    from .emulator.traffic import check_lost_kinds
 
-    kinds = {kind.strip() for kind in value.split(",") if kind.strip()}
-    unknown = sorted(kinds - LOST_KINDS)
-    if unknown or not kinds:
-        raise UsageError(
-            f"--lost-response-kinds {value!r}: write a comma list of "
-            f"{', '.join(sorted(LOST_KINDS))}" + (f", not {', '.join(unknown)}" if unknown else "")
-        )
+    kinds = frozenset(kind.strip() for kind in value.split(",") if kind.strip())
+    try:
+        check_lost_kinds(kinds)
+    except ValueError as exc:
+        raise UsageError(f"--lost-response-kinds {value!r}: {exc}") from None
     return tuple(sorted(kinds))
 
 

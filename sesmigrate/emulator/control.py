@@ -61,7 +61,8 @@ class TrafficSettings:
     lost_operations: tuple[str, ...] | None = None
     """Operations whose answers may be lost; None: all but Get/List/Describe ones."""
     slow_ms: float = DEFAULT_SLOW_S * 1000.0
-    """How late a "slow" lost answer comes (on the simulated clock if `tick_ms` is set)."""
+    """How late a "slow" lost answer comes. With `tick_ms` set it passes at once on the
+    simulated clock: over HTTP the answer is then not late at all."""
 
     def policy(self) -> TrafficPolicy:
         clock = Clock() if self.tick_ms is None else stepping_clock(self.tick_ms / 1000.0)

@@ -21,13 +21,13 @@ import random
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, cast
+from typing import Literal, cast, get_args
 
 from ..aws.tokenbucket import Clock, TokenBucket
 from .exceptions import InternalFailure, ServiceUnavailable, TooManyRequestsException
 
 LostKind = Literal["500", "503", "drop", "slow"]
-LOST_KINDS: frozenset[str] = frozenset({"500", "503", "drop", "slow"})
+LOST_KINDS: frozenset[str] = frozenset(get_args(LostKind))
 """How an answer is lost after the change: answered 500 InternalFailure or 503
 ServiceUnavailable, the connection dropped with no answer, or the answer sent too late."""
 
@@ -39,11 +39,13 @@ DEFAULT_SLOW_S = 61.0
 
 
 def check_rate(what: str, rate: float) -> None:
+    """Refuse a probability outside 0..1 (the policy, the control path and the CLI agree)."""
     if not 0.0 <= rate <= 1.0:
         raise ValueError(f"{what} must be between 0 and 1, not {rate}")
 
 
 def check_lost_kinds(kinds: frozenset[str]) -> None:
+    """Refuse an unknown kind, or none at all: a lost rate with no way to lose is a typo."""
     unknown = sorted(kinds - LOST_KINDS)
     if unknown or not kinds:
         raise ValueError(
