@@ -28,7 +28,7 @@ from typer.exceptions import TyperException
 from . import __version__
 from .aws.clients import AwsSettings, caller_identity, make_clients, parse_op_rates, positive_rate
 from .aws.scanner import scan_account
-from .errors import AwsCallError, AwsConfigError, SesmigrateError
+from .errors import AwsCallError, AwsConfigError, SesmigrateError, UsageError
 from .files import read_text, write_atomically
 from .helptext import ReadableHelp
 from .planning.build import (
@@ -1017,11 +1017,38 @@ def emulator(
         typer.Option(help="Per-operation calls per second, e.g. CreateTenant=1 (repeatable)."),
     ] = None,
     fault_rate: Annotated[
-        float, typer.Option(min=0.0, max=1.0, help="Fraction of calls answered 500/503.")
+        float,
+        typer.Option(
+            min=0.0, max=1.0, help="Fraction of calls answered 500/503 before any change."
+        ),
     ] = 0.0,
+    lost_response_rate: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Fraction of changing calls (not Get/List/Describe) that make their change "
+            "and then lose the answer, in one of --lost-response-kinds.",
+        ),
+    ] = 0.0,
+    lost_response_kinds: Annotated[
+        str,
+        typer.Option(
+            help="How answers are lost, a comma list: 500, 503 (answered as failed), drop "
+            "(connection closed unanswered), slow (answered after --slow-response-ms).",
+        ),
+    ] = "500,503,drop,slow",
+    slow_response_ms: Annotated[
+        int,
+        typer.Option(
+            min=0, help="Delay of a slow lost answer; longer than the client's read timeout."
+        ),
+    ] = 61_000,
     demo_account: Annotated[bool, typer.Option(help="Load the realistic demo account.")] = False,
     customers: Annotated[int, typer.Option(min=1, help="Customers in the demo account.")] = 40,
-    seed: Annotated[int, typer.Option(help="Seed of the demo account's generator.")] = 7,
+    seed: Annotated[
+        int, typer.Option(help="Seed of the demo account's generator and of injected faults.")
+    ] = 7,
     region: Annotated[
         str, typer.Option(help="Region the demo account is loaded into.")
     ] = "us-east-1",
@@ -1048,6 +1075,9 @@ def emulator(
         op_rates=parse_op_rates(op_rate or [], services=("sesv2",)),
         fault_rate=fault_rate,
         seed=seed,
+        lost_rate=lost_response_rate,
+        lost_kinds=lost_kinds(lost_response_kinds),
+        slow_ms=float(slow_response_ms),
     )
     options = ServerOptions(
         port=port,
@@ -1066,6 +1096,18 @@ def emulator(
         stderr.print(f"SES emulator serving at {url} (Ctrl-C or SIGTERM to stop)")
 
     run(options, announce)
+
+
+def lost_kinds(value: str) -> tuple[str, ...]:
+    """`--lost-response-kinds`: a comma list of `traffic.LOST_KINDS`."""
+    from .emulator.traffic import check_lost_kinds
+
+    kinds = frozenset(kind.strip() for kind in value.split(",") if kind.strip())
+    try:
+        check_lost_kinds(kinds)
+    except ValueError as exc:
+        raise UsageError(f"--lost-response-kinds {value!r}: {exc}") from None
+    return tuple(sorted(kinds))
 
 
 def _one_line(message: str) -> str:

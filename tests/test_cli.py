@@ -48,6 +48,10 @@ def test_no_arguments_shows_help_listing_every_contract_command(
         (["emulator", "--op-rate", "CreateTenants=1"], "not an SES v2 operation"),
         (["emulator", "--op-rate", "CreateTenant=-1"], "positive"),
         (["emulator", "--fault-rate", "2"], "--fault-rate"),
+        (["emulator", "--lost-response-rate", "1.5"], "--lost-response-rate"),
+        (["emulator", "--lost-response-kinds", "500,timeout"], "not timeout"),
+        (["emulator", "--lost-response-kinds", ","], "--lost-response-kinds"),
+        (["emulator", "--slow-response-ms", "-1"], "--slow-response-ms"),
         (["demo", "--customers", "0"], "--customers"),
     ],
 )

@@ -18,7 +18,7 @@ from ..aws.tokenbucket import Clock, stepping_clock
 from .accounts import load_account, realistic_account
 from .models import emulator_backends, set_auto_verify
 from .records import SentMessage
-from .traffic import TrafficPolicy, active_policy, set_policy
+from .traffic import DEFAULT_SLOW_S, LOST_KINDS, TrafficPolicy, active_policy, set_policy
 
 CONTROL_PREFIX = "/_sesmigrate/"
 
@@ -55,6 +55,14 @@ class TrafficSettings:
     """Simulated time instead of the machine's: each reading of the clock advances it by
     this much (and latency passes instantly), so a burst throttles exactly as often on a
     loaded machine as on an idle one."""
+    lost_rate: float = 0.0
+    """Fraction of changing calls whose answer is lost after the change was made."""
+    lost_kinds: tuple[str, ...] = tuple(sorted(LOST_KINDS))
+    lost_operations: tuple[str, ...] | None = None
+    """Operations whose answers may be lost; None: all but Get/List/Describe ones."""
+    slow_ms: float = DEFAULT_SLOW_S * 1000.0
+    """How late a "slow" lost answer comes. With `tick_ms` set it passes at once on the
+    simulated clock: over HTTP the answer is then not late at all."""
 
     def policy(self) -> TrafficPolicy:
         clock = Clock() if self.tick_ms is None else stepping_clock(self.tick_ms / 1000.0)
@@ -65,7 +73,44 @@ class TrafficSettings:
             fault_rate=self.fault_rate,
             seed=self.seed,
             clock=clock,
+            lost_rate=self.lost_rate,
+            lost_kinds=frozenset(self.lost_kinds),
+            lost_operations=None
+            if self.lost_operations is None
+            else frozenset(self.lost_operations),
+            slow_s=self.slow_ms / 1000.0,
         )
+
+    def to_body(self) -> dict[str, Any]:
+        """The control path's `traffic` body for these settings."""
+        body = asdict(self)
+        body["op_rates"] = dict(self.op_rates)
+        return body
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any]) -> "TrafficSettings":
+        """The settings a `traffic` body asks for; a key left out keeps its default."""
+        default = cls()
+        operations = body.get("lost_operations")
+        return cls(
+            latency_ms=float(body.get("latency_ms", 0.0)),
+            rate_limit=body.get("rate_limit"),
+            op_rates=tuple(sorted((body.get("op_rates") or {}).items())),
+            fault_rate=float(body.get("fault_rate", 0.0)),
+            seed=body.get("seed"),
+            tick_ms=body.get("tick_ms"),
+            lost_rate=float(body.get("lost_rate", 0.0)),
+            lost_kinds=_names("lost_kinds", body.get("lost_kinds", default.lost_kinds)),
+            lost_operations=None if operations is None else _names("lost_operations", operations),
+            slow_ms=float(body.get("slow_ms", default.slow_ms)),
+        )
+
+
+def _names(key: str, value: Any) -> tuple[str, ...]:
+    """A list of names from a JSON body (a bare string would split into its letters)."""
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{key} must be a list of names, not {value!r}")
+    return tuple(sorted(value))
 
 
 def handle(command: str, region: str, account: str, body: dict[str, Any]) -> Any:
@@ -84,15 +129,7 @@ def handle(command: str, region: str, account: str, body: dict[str, Any]) -> Any
     elif command == "tenant-quota":
         backend.tenant_quota = int(body["quota"])
     elif command == "traffic":
-        settings = TrafficSettings(
-            latency_ms=float(body.get("latency_ms", 0.0)),
-            rate_limit=body.get("rate_limit"),
-            op_rates=tuple(sorted((body.get("op_rates") or {}).items())),
-            fault_rate=float(body.get("fault_rate", 0.0)),
-            seed=body.get("seed"),
-            tick_ms=body.get("tick_ms"),
-        )
-        set_policy(settings.policy())
+        set_policy(TrafficSettings.from_body(body).policy())
     elif command == "account/load":
         load_account(backend, realistic_account(int(body["customers"]), int(body["seed"])))
     elif command == "stats":
@@ -138,7 +175,8 @@ class LocalControl:
         self._do("account/load", customers=customers, seed=seed)
 
     def set_traffic(self, settings: TrafficSettings) -> None:
-        set_policy(settings.policy())
+        """Through the control path's `traffic` command, as `HttpControl` sends it."""
+        self._do("traffic", **settings.to_body())
 
     def stats(self) -> dict[str, Any]:
         """Calls seen since the traffic was last set, and those admitted per operation."""
@@ -193,15 +231,7 @@ class HttpControl:
         self._do("account/load", customers=customers, seed=seed)
 
     def set_traffic(self, settings: TrafficSettings) -> None:
-        self._do(
-            "traffic",
-            latency_ms=settings.latency_ms,
-            rate_limit=settings.rate_limit,
-            op_rates=dict(settings.op_rates),
-            fault_rate=settings.fault_rate,
-            seed=settings.seed,
-            tick_ms=settings.tick_ms,
-        )
+        self._do("traffic", **settings.to_body())
 
     def stats(self) -> dict[str, Any]:
         """Calls the server has seen since its traffic policy was last set, and how many failed."""

@@ -49,12 +49,14 @@ class TooManyRequestsException(SesError):
 
 
 class InternalFailure(SesError):
-    """A transient server fault injected by the traffic policy; never half-applied."""
+    """A transient server fault injected by the traffic policy: before the change (none
+    made) or, as a lost answer, after it (made exactly once)."""
 
     code = 500
 
 
 class ServiceUnavailable(SesError):
-    """A transient unavailability injected by the traffic policy; never half-applied."""
+    """A transient unavailability injected by the traffic policy: before the change (none
+    made) or, as a lost answer, after it (made exactly once)."""
 
     code = 503

@@ -1,8 +1,8 @@
 """Wire layer: parse each SES v2 request, make one backend call, dump the result.
 
 No rules here (they live in `models`, `corrections` and `sending`). `_dispatch` is the one
-wrapper around every call where the traffic policy (latency, throttling, faults) applies,
-before the backend is touched.
+wrapper around every call where the traffic policy applies: latency, throttling and faults
+before the backend is touched, and lost answers after it made its change.
 """
 
 import base64
@@ -14,6 +14,7 @@ from email.utils import getaddresses
 from typing import Any
 from urllib.parse import parse_qs
 
+from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
 from moto.core.common_types import TYPE_RESPONSE
 from moto.core.exceptions import HTTPException
 from moto.core.utils import camelcase_to_underscores, method_names_from_class
@@ -21,9 +22,15 @@ from moto.sesv2.responses import SESV2Response
 from moto.utilities.aws_headers import gen_amzn_requestid_long
 
 from . import generations
-from .exceptions import BadRequestException
+from .exceptions import BadRequestException, InternalFailure, ServiceUnavailable
 from .models import EmulatorBackend, emulator_backends
-from .traffic import active_policy
+from .traffic import LostKind, TrafficPolicy, active_policy
+
+
+class DroppedAnswer(ConnectionAbortedError):
+    """Raised out of the server's WSGI app to close the socket without an answer: werkzeug
+    takes a `ConnectionError` for a dropped connection and writes nothing back, and
+    `server` then closes the connection, so the client reads no response at all."""
 
 
 class EmulatorResponse(SESV2Response):
@@ -38,8 +45,9 @@ class EmulatorResponse(SESV2Response):
     ) -> TYPE_RESPONSE:
         self.setup_class(request, full_url, headers)
         action = self._get_action() or ""
+        policy = active_policy()
         try:
-            active_policy().admit(self.current_account, action)
+            policy.admit(self.current_account, action)
         except HTTPException as refused:
             return _error(refused)
         if action and camelcase_to_underscores(action) not in _handlers(type(self)):
@@ -59,7 +67,33 @@ class EmulatorResponse(SESV2Response):
             )
         if status < 300 and "content-type" not in {key.lower() for key in headers_out}:
             headers_out["Content-Type"] = "application/json"
+        lost = policy.lose(action) if status < 300 else None
+        if lost is not None:
+            return self._lose(lost, policy, (status, headers_out, body))
         return status, headers_out, body
+
+    def _lose(self, kind: LostKind, policy: TrafficPolicy, answer: TYPE_RESPONSE) -> TYPE_RESPONSE:
+        """Lose the answer of a call that made its change, as the client would see it.
+
+        Over HTTP the socket does it: a drop closes the connection unanswered and a slow
+        answer is sent after the client stopped reading. In process there is no socket,
+        so botocore's own errors stand in, raised through moto's stub into botocore's
+        send, which takes them for the transport's: ConnectionClosedError for a drop and,
+        after the delay, ReadTimeoutError for a slow answer (slow means longer than the
+        client's read timeout)."""
+        if kind == "500":
+            return _error(InternalFailure("An internal error occurred (injected lost answer)."))
+        if kind == "503":
+            return _error(ServiceUnavailable("Service unavailable (injected lost answer)."))
+        over_http = self.is_werkzeug_request
+        if kind == "slow":
+            policy.clock.sleep(policy.slow_s)
+            if over_http:
+                return answer
+            raise ReadTimeoutError(endpoint_url=self.uri, error="injected slow answer")
+        if over_http:
+            raise DroppedAnswer("injected dropped connection")
+        raise ConnectionClosedError(endpoint_url=self.uri, error="injected dropped connection")
 
     def _get_action(self) -> str:
         """The operation, in whichever wire generation the client speaks (see `generations`)."""

@@ -93,6 +93,11 @@ class _QuietHandler(MotoRequestHandler):
     def log_request(self, *args: Any, **kwargs: Any) -> None:
         """Per-request logging would drown the URL line and slow benchmarks."""
 
+    def connection_dropped(self, error: BaseException, environ: Any = None) -> None:
+        """Close a dropped connection (a client gone, or a `responses.DroppedAnswer`)
+        instead of waiting on it for a next request that, with keep-alive, never comes."""
+        self.close_connection = True
+
 
 class EmulatorServer:
     """The emulator's HTTP server on 127.0.0.1, serving from a background thread."""

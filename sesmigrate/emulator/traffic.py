@@ -1,25 +1,62 @@
 """Latency, throttling and transient faults: the API conditions of real SES, on demand.
 
-One `TrafficPolicy` sits in front of dispatch (see `responses.EmulatorResponse`), never in
-the backend, so state changes stay deterministic and a fault never half-applies: every
-check here runs before the operation touches any state. Rates are token buckets, an
-account-wide one (`--rate-limit`) and one per operation (`--op-rate`), answering HTTP 429
-TooManyRequestsException as SES does. Time comes from an injectable clock so the buckets
-can be tested without sleeping.
+One `TrafficPolicy` sits around dispatch (see `responses.EmulatorResponse`), never in the
+backend, so state changes stay deterministic. Two kinds of fault:
+
+- before the change (`fault_rate`, throttling): `admit` runs before the operation touches
+  any state, so such a fault never half-applies: the call made no change at all;
+- after the change (`lost_rate`): the operation runs against the backend exactly once and
+  then its answer is lost, as when the service commits and the network or a front end
+  fails on the way back: a 500 or 503 as if it had failed, a dropped connection, or an
+  answer slower than the client's read timeout. The caller sees an error although the
+  change was made, which is what a retrying client must be ready for.
+
+Rates are token buckets, an account-wide one (`--rate-limit`) and one per operation
+(`--op-rate`), answering HTTP 429 TooManyRequestsException as SES does. Time comes from an
+injectable clock so the buckets and slow answers can be tested without sleeping, and every
+random choice comes from one seeded generator so a run can be reproduced.
 """
 
 import random
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal, cast, get_args
 
 from ..aws.tokenbucket import Clock, TokenBucket
 from .exceptions import InternalFailure, ServiceUnavailable, TooManyRequestsException
 
+LostKind = Literal["500", "503", "drop", "slow"]
+LOST_KINDS: frozenset[str] = frozenset(get_args(LostKind))
+"""How an answer is lost after the change: answered 500 InternalFailure or 503
+ServiceUnavailable, the connection dropped with no answer, or the answer sent too late."""
+
+READ_PREFIXES = ("Get", "List", "Describe")
+"""Operations named so change nothing: by default their answers are never lost."""
+
+DEFAULT_SLOW_S = 61.0
+"""Longer than botocore's default read timeout (60 s), so a slow answer is a timeout."""
+
+
+def check_rate(what: str, rate: float) -> None:
+    """Refuse a probability outside 0..1 (the policy, the control path and the CLI agree)."""
+    if not 0.0 <= rate <= 1.0:
+        raise ValueError(f"{what} must be between 0 and 1, not {rate}")
+
+
+def check_lost_kinds(kinds: frozenset[str]) -> None:
+    """Refuse an unknown kind, or none at all: a lost rate with no way to lose is a typo."""
+    unknown = sorted(kinds - LOST_KINDS)
+    if unknown or not kinds:
+        raise ValueError(
+            f"lost kinds must be one or more of {', '.join(sorted(LOST_KINDS))}"
+            + (f", not {', '.join(unknown)}" if unknown else "")
+        )
+
 
 @dataclass
 class TrafficPolicy:
-    """What every call goes through before it reaches the backend."""
+    """What every call goes through before it reaches the backend, and after."""
 
     latency_s: float = 0.0
     rate_limit: float | None = None
@@ -27,17 +64,30 @@ class TrafficPolicy:
     fault_rate: float = 0.0
     seed: int | None = None
     clock: Clock = field(default_factory=Clock)
+    lost_rate: float = 0.0
+    """Fraction of eligible calls that make their change and then lose their answer."""
+    lost_kinds: frozenset[str] = LOST_KINDS
+    """The ways an answer is lost (`LOST_KINDS`), chosen among evenly."""
+    lost_operations: frozenset[str] | None = None
+    """Operations whose answers may be lost; None: every one not named Get/List/Describe."""
+    slow_s: float = DEFAULT_SLOW_S
+    """How late a "slow" answer is sent, on `clock`."""
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.fault_rate <= 1.0:
-            raise ValueError(f"fault rate must be between 0 and 1, not {self.fault_rate}")
+        check_rate("fault rate", self.fault_rate)
+        check_rate("lost rate", self.lost_rate)
+        self.lost_kinds = frozenset(self.lost_kinds)
+        check_lost_kinds(self.lost_kinds)
         if self.latency_s < 0:
             raise ValueError(f"latency must not be negative, not {self.latency_s}")
+        if self.slow_s < 0:
+            raise ValueError(f"slow answer delay must not be negative, not {self.slow_s}")
         self._random = random.Random(self.seed)
+        self._sorted_kinds = sorted(self.lost_kinds)
         self._account_buckets: dict[str, TokenBucket] = {}
         self._op_buckets: dict[tuple[str, str], TokenBucket] = {}
         self._lock = threading.Lock()
-        self.counts: dict[str, int] = {"calls": 0, "throttled": 0, "faults": 0}
+        self.counts: dict[str, int] = {"calls": 0, "throttled": 0, "faults": 0, "lost": 0}
         self.admitted: dict[str, int] = {}
         """Calls let through to the backend, per operation."""
 
@@ -60,6 +110,25 @@ class TrafficPolicy:
                 raise TooManyRequestsException("Too many requests.")
         with self._lock:
             self.admitted[operation] = self.admitted.get(operation, 0) + 1
+
+    def lose(self, operation: str) -> LostKind | None:
+        """After `operation` made its change: how to lose its answer, or None to send it.
+
+        Asked only of calls that succeeded (a failed call made no change, so losing its
+        answer is no different from a fault before the change)."""
+        if not self.lost_rate or not self.may_lose(operation):
+            return None
+        with self._lock:
+            if self._random.random() >= self.lost_rate:
+                return None
+            kind = self._random.choice(self._sorted_kinds)
+            self.counts["lost"] += 1
+        return cast(LostKind, kind)
+
+    def may_lose(self, operation: str) -> bool:
+        if self.lost_operations is not None:
+            return operation in self.lost_operations
+        return not operation.startswith(READ_PREFIXES)
 
     def _count(self, what: str) -> None:
         with self._lock:
