@@ -109,6 +109,27 @@ def test_clients_are_configured_with_standard_retries() -> None:
     assert retries["total_max_attempts"] == 6
 
 
+def test_clients_wait_the_timeouts_the_environment_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SESMIGRATE_CONNECT_TIMEOUT", "3")
+    monkeypatch.setenv("SESMIGRATE_READ_TIMEOUT", "7.5")
+
+    settings = AwsSettings(region="us-east-1")
+    config = make_clients(settings).ses.meta.config
+
+    assert (config.connect_timeout, config.read_timeout) == (3.0, 7.5)
+    assert settings.in_flight_s == 10.5
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-1", "99999", "nan"])
+def test_a_bad_timeout_in_the_environment_is_one_clear_error(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("SESMIGRATE_READ_TIMEOUT", value)
+
+    with pytest.raises(AwsConfigError, match=f"SESMIGRATE_READ_TIMEOUT='{value}': give seconds"):
+        AwsSettings(region="us-east-1")
+
+
 def test_caller_identity_binds_account_and_region() -> None:
     with mock_aws():
         binding = caller_identity(make_clients(AwsSettings(region="eu-central-1")))
