@@ -106,6 +106,20 @@ class TestScan:
         assert "free-tier-shared" in out
         assert "template password-reset: no rule assigns it" in out
 
+    def test_scan_names_the_identities_that_are_not_verified(
+        self, emulator, tmp_path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        emulator.control.load_realistic_account(3, 3)
+        emulator.control.set_auto_verify(False)
+        emulator.ses.create_email_identity(EmailIdentity="pending.example.com")
+
+        assert self.scan(emulator, tmp_path, "--format", "json") == 0
+
+        summary = json.loads(capsys.readouterr().out)
+        assert {"name": "pending.example.com", "status": "PENDING"} in summary["unverified"]
+        assert self.scan(emulator, tmp_path) == 0
+        assert "  identity pending.example.com: PENDING" in capsys.readouterr().out
+
     def test_scan_json_summary_is_machine_readable(
         self, emulator, tmp_path, capsys: pytest.CaptureFixture[str]
     ) -> None:

@@ -8,12 +8,15 @@ A notice never contradicts what the plan does: with `unowned_templates = "associ
 an unowned template is associated with every tenant, and its notice says so.
 """
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .ownership import IDENTITY, POOL, TEMPLATE, Ownership
 from .spec import MigrationSpec
 
+VERIFIED = "SUCCESS"
+"""The verification status SES gives an identity that may send."""
 SEVERITIES = ("blocker", "warning", "note")
 """Most serious first: the order reports list them in."""
 
@@ -60,6 +63,32 @@ def plan_notices(
     found += [Notice("warning", "plan", "", warning) for warning in warnings]
     rank = {severity: n for n, severity in enumerate(SEVERITIES)}
     return tuple(sorted(found, key=lambda n: rank[n.severity]))
+
+
+def unverified_notices(
+    tenants: Iterable[tuple[str, tuple[str, ...], tuple[str, ...]]],
+    status: Mapping[str, str],
+) -> tuple[Notice, ...]:
+    """A warning for each planned tenant (name, customers, identity names) none of whose
+    identities is verified: SES lets them be associated but refuses the tenant's sends."""
+    found = []
+    for name, customers, identities in tenants:
+        known = [i for i in identities if i in status]
+        if not known or any(status[i] == VERIFIED for i in known):
+            continue
+        shown = ", ".join(f"{i} ({status[i] or 'unknown'})" for i in known[:3])
+        more = f" and {len(known) - 3} more" if len(known) > 3 else ""
+        found.append(
+            Notice(
+                "warning",
+                "unverified identities",
+                f"tenant {name}",
+                f"none of its {len(known)} identities is verified ({shown}{more}): SES "
+                "refuses the tenant's sends until one is; the plan associates them anyway",
+                customers,
+            )
+        )
+    return tuple(found)
 
 
 def _ownership_notices(owners: Ownership, spec: MigrationSpec) -> list[Notice]:

@@ -27,7 +27,7 @@ from ..jsondoc import Fields, load
 from .diff import Changes, Expectation
 from .durations import ASSUMED, DEFAULT_RATE, Rates
 from .graph import Cohort
-from .notices import SEVERITIES, Notice, plan_notices
+from .notices import SEVERITIES, Notice, plan_notices, unverified_notices
 from .ownership import MappingRow, Ownership, OwnershipRules, parse_pattern
 from .snapshot import Inventory, canonical_json
 from .spec import MigrationSpec, Suppression, spec_from_mapping
@@ -212,11 +212,20 @@ def build_plan(
         customers=customers,
         unmanaged=changes.unmanaged,
         adopted=changes.adopted,
-        notices=plan_notices(owners, changes.warnings, spec),
+        notices=plan_notices(owners, changes.warnings, spec)
+        + unverified_notices(
+            ((t.name, t.customers, _identity_names(t.resources)) for t in tenants),
+            {i.name: i.verification_status for i in inventory.identities},
+        ),
         rates=rates,
         seen=Seen.of(inventory),
         rules=rules or OwnershipRules(),
     )
+
+
+def _identity_names(resources: tuple[str, ...]) -> tuple[str, ...]:
+    named = (arn.rsplit(":", 1)[-1].partition("/") for arn in resources)
+    return tuple(name for kind, _, name in named if kind == "identity")
 
 
 def _body(plan: Plan) -> dict[str, Any]:

@@ -15,12 +15,15 @@ from tabulate import tabulate
 from ..planning.coverage import empty_account
 from ..planning.durations import duration
 from ..planning.estimates import plan_estimate
+from ..planning.notices import VERIFIED
 from ..planning.ownership import Finding, Ownership, OwnershipRules
 from ..planning.plan import Plan
 from ..planning.snapshot import Inventory
 from .model import monitoring_view
 
 SUMMARY_FORMAT_VERSION = 1
+SHOWN = 10
+"""Unverified identities the text summary names before counting the rest."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,11 @@ class ScanSummary:
             "unowned": [
                 {"kind": u.kind, "name": u.name, "consequence": u.consequence}
                 for u in owners.unowned
+            ],
+            "unverified": [
+                {"name": i.name, "status": i.verification_status or "unknown"}
+                for i in inventory.identities
+                if i.verification_status != VERIFIED
             ],
             "tenants": [
                 {
@@ -118,6 +126,11 @@ class ScanSummary:
                 + f", {t['sending_status']}, {t['resources']} resource(s)"
                 for t in data["tenants"]
             ]
+        if unverified := data["unverified"]:
+            lines += ["", "Not verified (SES refuses sends from them until they are):"]
+            lines += [f"  identity {u['name']}: {u['status']}" for u in unverified[:SHOWN]]
+            if len(unverified) > SHOWN:
+                lines.append(f"  … and {len(unverified) - SHOWN} more (--format json lists all)")
         if data["monitoring"]["rules"]:
             lines += ["", "EventBridge rules routing SES events:"]
             lines += [

@@ -103,6 +103,21 @@ def test_plan_leaves_the_handmade_tenant_alone_and_reports_it(emulator: Any) -> 
     assert all(step.action.tenant != "legacy-handmade" for step in plan.steps)
 
 
+def test_plan_warns_about_a_tenant_whose_identities_are_all_unverified(emulator: Any) -> None:
+    emulator.control.load_realistic_account(4, 3)
+    emulator.control.set_auto_verify(False)
+    emulator.ses.create_email_identity(
+        EmailIdentity="newco.example.com", Tags=[{"Key": "customer", "Value": "newco"}]
+    )
+
+    plan = make_plan(request(emulator, strategy="isolated")).plan
+
+    [notice] = [n for n in plan.notices if n.kind == "unverified identities"]
+    tenant = next(c.tenant for c in plan.customers if c.id == "newco")
+    assert (notice.subject, notice.customers) == (f"tenant {tenant}", ("newco",))
+    assert "newco.example.com (PENDING)" in notice.message
+
+
 class TestCommand:
     pytestmark = http_only
 

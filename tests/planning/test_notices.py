@@ -1,7 +1,7 @@
 """The plan's notices: every ownership finding with its consequence, most serious first, and
 none that contradicts what the plan does."""
 
-from sesmigrate.planning.notices import Notice, plan_notices
+from sesmigrate.planning.notices import Notice, plan_notices, unverified_notices
 from sesmigrate.planning.ownership import (
     UNOWNED_TEMPLATE,
     Customer,
@@ -96,3 +96,26 @@ class TestPlanNotices:
     def test_notice_text_is_subject_and_message(self) -> None:
         assert Notice("note", "plan", "", "m").text == "m"
         assert Notice("note", "k", "identity a", "m").text == "identity a: m"
+
+
+STATUS = {"a.example": "PENDING", "b.example": "FAILED", "c.example": "SUCCESS"}
+
+
+class TestUnverifiedNotices:
+    def test_a_tenant_whose_identities_are_all_unverified_is_warned_about(self) -> None:
+        [notice] = unverified_notices([("acme", ("acme",), ("a.example", "b.example"))], STATUS)
+
+        assert (notice.severity, notice.subject, notice.customers) == (
+            "warning",
+            "tenant acme",
+            ("acme",),
+        )
+        assert "none of its 2 identities is verified (a.example (PENDING), b.example (FAILED))" in (
+            notice.message
+        )
+        assert "SES refuses the tenant's sends" in notice.message
+
+    def test_one_verified_identity_or_none_at_all_needs_no_warning(self) -> None:
+        tenants = [("acme", ("acme",), ("a.example", "c.example")), ("tier-x", ("b",), ())]
+
+        assert unverified_notices(tenants, STATUS) == ()
