@@ -629,6 +629,18 @@ class TestCutoverKit:
         assert "success@simulator.amazonses.com" in page
         assert "through that configuration set's event destinations like your own mail" in page
 
+    def test_cutover_page_warns_that_deleting_an_associated_identity_needs_its_association_gone(
+        self, plan: Plan
+    ) -> None:
+        page = " ".join(cutover_pages(plan)[MULLER].split())
+        tenant = next(c.tenant for c in plan.customers if c.id == MULLER)
+
+        assert (
+            "SES refuses to delete it (`Cannot delete … because it has tenant associations`)"
+            in (page)
+        )
+        assert f'`DeleteTenantResourceAssociation` (`TenantName="{tenant}"`' in page
+
     @pytest.mark.parametrize("customer", [SCRIPT, MARKDOWN, MULLER])
     def test_cutover_page_names_tenant_configuration_set_and_smtp_headers(
         self, plan: Plan, customer: str
