@@ -8,10 +8,9 @@ most one write a second, after the rate limiter's wait), and a run that finds in
 intents in the migration's journal waits, before it reads or changes anything, until the
 last dated send plus that second plus the sender's connect and read timeouts (its
 `SESMIGRATE_CONNECT_TIMEOUT` and `SESMIGRATE_READ_TIMEOUT`) have passed: by then the sender
-would itself have given every such request up. What it
-then reads (a creation's tags, an association's date) includes whatever those requests
-did. A request SES acts on later than that after it was sent is beyond what any client can
-see, and beyond this guarantee.
+would itself have given every such request up. What it then reads (a creation's tags, an
+association's date) includes whatever those requests did. A request SES acts on later than
+that after it was sent is beyond what any client can see, and beyond this guarantee.
 """
 
 import threading
