@@ -23,6 +23,7 @@ from ..actions.monitoring import MonitoringAction
 from ..actions.tenant import (
     Action,
     AttachResource,
+    CreateTenant,
     DeleteCreatedTenant,
     Known,
     Memory,
@@ -208,9 +209,36 @@ def run_rollback(
             total.failed += result.failed
             total.skipped += result.skipped
             total.interrupted = result.interrupted
+        if total.ok:
+            with progress.phase("Checking the rolled-back tenants are gone"):
+                total.failed += reappeared(session.clients.ses, total.made)
         return RollbackReport(total, cohorts, kept, preview, counts=counts)
     finally:
         close_session(session, options.memory)
+
+
+def reappeared(ses: Any, undone: list[str]) -> list[tuple[str, str]]:
+    """The end state, read once more: each tenant whose creation this rollback undid that
+    exists again (a call landing after all, or someone making it anew), as a failure naming
+    it. One ListTenants page per 100 tenants."""
+    deleted = {key.partition(":")[2] for key in undone if key.startswith(f"{CreateTenant.kind}:")}
+    if not deleted:
+        return []
+    with aws_errors():
+        listed = {
+            t["TenantName"]
+            for page in ses.get_paginator("list_tenants").paginate()
+            for t in page.get("Tenants", [])
+        }
+    return [
+        (
+            f"{CreateTenant.kind}:{name}",
+            f"tenant {name} exists again after this rollback deleted it (a call landed late, "
+            "or someone made it anew): look at it, and delete it by hand if it is the "
+            "migration's",
+        )
+        for name in sorted(deleted & listed)
+    ]
 
 
 def _part(plan: Plan, journal: SqliteJournal, wanted: str | None, label: str) -> _Part:

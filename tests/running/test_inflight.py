@@ -7,7 +7,7 @@ from sesmigrate.aws.clients import AwsSettings, make_clients
 from sesmigrate.running.apply import RunOptions, run_apply
 from sesmigrate.running.executor import Progress
 from sesmigrate.running.inflight import Heartbeat, in_flight_until
-from sesmigrate.running.rollback import run_rollback
+from sesmigrate.running.rollback import reappeared, run_rollback
 from sesmigrate.state.journal import APPLY, SqliteJournal, migration_journal_path
 from tests.running.test_apply import Journey
 from tests.running.test_soak import FakeWallClock
@@ -122,3 +122,16 @@ def test_a_dry_run_never_waits(emulator: Any, tmp_path: Path) -> None:
     )
 
     assert time.slept == []
+
+
+def test_the_end_state_check_names_a_tenant_that_exists_again_after_its_deletion(
+    emulator: Any,
+) -> None:
+    emulator.ses.create_tenant(TenantName="ghost")
+    undone = ["create_tenant:ghost", "create_tenant:gone", "attach:ghost|arn"]
+
+    [(key, message)] = reappeared(emulator.ses, undone)
+
+    assert key == "create_tenant:ghost"
+    assert "tenant ghost exists again after this rollback deleted it" in message
+    assert reappeared(emulator.ses, ["attach:ghost|arn"]) == []
