@@ -9,12 +9,13 @@ import moto.sesv2
 import moto.sesv2.models
 from moto.core.routing import get_service_router
 
+from .metrics import install_corrections
 from .models import EmulatorBackend, emulator_backends
 
 __all__ = ["EmulatorBackend", "backend", "emulator_backends", "install"]
 
 DEFAULT_ACCOUNT = "123456789012"
-ROUTED_SERVICES = ("sesv2", "events", "logs", "sts")
+ROUTED_SERVICES = ("sesv2", "events", "logs", "sts", "cloudwatch")
 """The services sesmigrate calls: their request routers are warmed by `install`."""
 
 
@@ -22,6 +23,7 @@ def install() -> None:
     """Serve SES v2 from the emulator instead of moto's own, partial, sesv2 backend."""
     moto.sesv2.sesv2_backends = emulator_backends
     moto.sesv2.models.sesv2_backends = emulator_backends
+    install_corrections()
     _warm_routers()
 
 
