@@ -1,4 +1,5 @@
-"""Operator knobs that SES has no API for: findings, AWS-managed pauses, quotas, traffic.
+"""Operator knobs that SES has no API for: findings, AWS-managed pauses, quotas, traffic,
+the account's enforcement status, metric history and the clock its data points follow.
 
 Health gates and continuity tests need to make a tenant unhealthy the way AWS would.
 `LocalControl` turns the knobs of an in-process emulator; `HttpControl` turns the same
@@ -9,13 +10,16 @@ Both expose the same methods, so a test can run against either.
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from ..aws.tokenbucket import Clock, stepping_clock
 from .accounts import load_account, realistic_account
+from .metrics import NAMESPACE
 from .models import emulator_backends, set_auto_verify
 from .records import SentMessage
 from .traffic import DEFAULT_SLOW_S, LOST_KINDS, TrafficPolicy, active_policy, set_policy
@@ -40,6 +44,69 @@ class Control(Protocol):
     def set_traffic(self, settings: "TrafficSettings") -> None: ...
     def stats(self) -> dict[str, Any]: ...
     def sent_messages(self) -> list[SentMessage]: ...
+    def set_enforcement_status(self, status: str) -> None: ...
+    def set_clock(self, at: "datetime | float | None") -> None: ...
+    def advance_clock(self, seconds: float) -> None: ...
+    def put_metric_data(
+        self,
+        metric: str,
+        value: float,
+        dimensions: Mapping[str, str] | None = None,
+        timestamp: "datetime | float | None" = None,
+        namespace: str = NAMESPACE,
+        unit: str | None = None,
+        tenant: str | None = None,
+    ) -> None: ...
+
+
+def _epoch(at: datetime | float | None) -> float | None:
+    """Epoch seconds for the control path: a naive datetime is taken as UTC, as boto3 does."""
+    if isinstance(at, datetime):
+        return (at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp()
+    return at
+
+
+class _MetricKnobs:
+    """The enforcement, clock and metric knobs, the same over either transport."""
+
+    def _do(self, command: str, **body: Any) -> Any:
+        raise NotImplementedError
+
+    def set_enforcement_status(self, status: str) -> None:
+        """GetAccount's EnforcementStatus: HEALTHY, PROBATION or SHUTDOWN (no sending)."""
+        self._do("account/enforcement", status=status)
+
+    def set_clock(self, at: datetime | float | None) -> None:
+        """Pin the clock metric data points follow (a datetime or epoch seconds), or give
+        it back to the machine (None)."""
+        self._do("clock/set", epoch=_epoch(at))
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the clock on by `seconds` (pinning it first if it was the machine's)."""
+        self._do("clock/advance", seconds=seconds)
+
+    def put_metric_data(
+        self,
+        metric: str,
+        value: float,
+        dimensions: Mapping[str, str] | None = None,
+        timestamp: datetime | float | None = None,
+        namespace: str = NAMESPACE,
+        unit: str | None = None,
+        tenant: str | None = None,
+    ) -> None:
+        """Add one data point to the account's CloudWatch, at `timestamp` or the clock's now;
+        `tenant` adds that tenant's TenantName and TenantId dimensions."""
+        self._do(
+            "metrics/put",
+            metric=metric,
+            value=value,
+            dimensions=dict(dimensions or {}),
+            timestamp=_epoch(timestamp),
+            namespace=namespace,
+            unit=unit,
+            tenant=tenant,
+        )
 
 
 @dataclass(frozen=True)
@@ -113,6 +180,15 @@ def _names(key: str, value: Any) -> tuple[str, ...]:
     return tuple(sorted(value))
 
 
+def _dimensions(value: Any) -> dict[str, str]:
+    """A `metrics/put` body's dimensions: an object of names to values (or absent)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"dimensions must be an object of names to values, not {value!r}")
+    return value
+
+
 def handle(command: str, region: str, account: str, body: dict[str, Any]) -> Any:
     """Run one control command against the emulator in this process; the server calls this."""
     backend = emulator_backends[account][region]
@@ -137,13 +213,29 @@ def handle(command: str, region: str, account: str, body: dict[str, Any]) -> Any
         return {**policy.counts, "by_operation": dict(sorted(policy.admitted.items()))}
     elif command == "sent":
         return [asdict(message) for message in backend.sent]
+    elif command == "account/enforcement":
+        backend.set_enforcement_status(body["status"])
+    elif command == "clock/set":
+        backend.set_clock(body["epoch"])
+    elif command == "clock/advance":
+        backend.advance_clock(body["seconds"])
+    elif command == "metrics/put":
+        backend.put_metric_datum(
+            body["metric"],
+            body["value"],
+            dimensions=_dimensions(body.get("dimensions")),
+            timestamp=body.get("timestamp"),
+            namespace=body.get("namespace") or NAMESPACE,
+            unit=body.get("unit"),
+            tenant=body.get("tenant"),
+        )
     else:
         raise UnknownControlCommand(command)
     return None
 
 
 @dataclass(frozen=True)
-class LocalControl:
+class LocalControl(_MetricKnobs):
     """The knobs of the emulator running in this process (under `moto.mock_aws`)."""
 
     region: str = "us-east-1"
@@ -187,7 +279,7 @@ class LocalControl:
 
 
 @dataclass(frozen=True)
-class HttpControl:
+class HttpControl(_MetricKnobs):
     """The knobs of an emulator server at `endpoint_url`."""
 
     endpoint_url: str

@@ -40,6 +40,7 @@ from .exceptions import (
     LimitExceededException,
     NotFoundException,
 )
+from .metrics import SendMetrics
 from .paging import page
 from .records import (
     IMPACTS,
@@ -73,7 +74,9 @@ _REPUTATION_FILTERS = (
 )
 
 
-class EmulatorBackend(ResourceCorrections, TenantSending, SettingsOperations, SESV2Backend):
+class EmulatorBackend(
+    ResourceCorrections, TenantSending, SendMetrics, SettingsOperations, SESV2Backend
+):
     """moto's SES v2 backend plus tenants, associations, reputation and v2 templates."""
 
     auto_verify = False

@@ -284,7 +284,7 @@ class EmulatorResponse(SESV2Response):
         return json.dumps(
             {
                 "DedicatedIpAutoWarmupEnabled": False,
-                "EnforcementStatus": "HEALTHY",
+                "EnforcementStatus": backend.enforcement_status,
                 "ProductionAccessEnabled": True,
                 "SendQuota": {
                     "Max24HourSend": quota.max_24_hour_send,

@@ -9,7 +9,10 @@ the closest of SendEmail's modeled errors (assumptions, see ses-tenants.md §8):
 - unknown tenant, configuration set or template: NotFoundException;
 - tenant or configuration set paused: SendingPausedException;
 - a resource not associated with the tenant, or an unverified sender: MessageRejected;
-- a tenant send with no configuration set at all: BadRequestException.
+- a tenant send with no configuration set at all: BadRequestException;
+- any send while the account's enforcement status is SHUTDOWN: SendingPausedException.
+
+Each accepted message publishes SES's CloudWatch metrics (`metrics`).
 """
 
 from email.utils import parseaddr
@@ -77,6 +80,7 @@ class TenantSending(_Base):
                 tuple(recipients),
             )
         )
+        self.publish_send(tenant_name, recipients)
         return message_id
 
     def _check_send(
@@ -104,6 +108,10 @@ class TenantSending(_Base):
         tenant_name: str | None,
         template_name: str | None,
     ) -> tuple[str, str | None]:
+        if self.enforcement_status == "SHUTDOWN":
+            raise SendingPausedException(
+                "Sending is paused for this account: its enforcement status is SHUTDOWN."
+            )
         identity_name = self._sending_identity(from_address)
         identity = self.core_backend.email_identities[identity_name]
         config_set_name = configuration_set_name or identity.configuration_set_name

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from moto.cloudwatch.models import cloudwatch_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.exceptions import HTTPException
 from moto.moto_server.werkzeug_app import (
@@ -131,13 +132,19 @@ class EmulatorServer:
 
 
 def save_state(path: Path) -> None:
-    """Write every emulated account and region to `path`, atomically."""
+    """Write every emulated account and region to `path`, atomically, with the CloudWatch
+    data points its sends published (a state saved before metrics existed still loads)."""
     state = {
         "format": STATE_FORMAT,
         "backends": {
             (account, region): backend.__dict__
             for account, regions in emulator_backends.items()
             for region, backend in regions.items()
+        },
+        "metric_data": {
+            (account, region): cloudwatch_backends[account][region].metric_data
+            for account, regions in emulator_backends.items()
+            for region in regions
         },
     }
     temporary = path.with_name(path.name + ".tmp")
@@ -155,6 +162,8 @@ def load_state(path: Path) -> None:
         core.__dict__.update(saved["core_backend"].__dict__)
         saved["core_backend"] = core
         emulator_backends[account][region].__dict__.update(saved)
+    for (account, region), data in state.get("metric_data", {}).items():
+        cloudwatch_backends[account][region].metric_data = list(data)
 
 
 def prepare(options: ServerOptions) -> None:

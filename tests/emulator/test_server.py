@@ -4,11 +4,13 @@ import json
 import signal
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from sesmigrate.emulator.accounts import HANDMADE_TENANT, realistic_account
+from sesmigrate.emulator.control import HttpControl
 from tests.conftest import client, start_server, stop_server
 
 
@@ -88,3 +90,39 @@ def test_control_path_reports_unknown_tenant_as_bad_request(server) -> None:
 
     assert exc.value.code == 400
     assert "ghost" in json.loads(exc.value.read())["error"]
+
+
+def test_state_file_carries_metrics_enforcement_and_clock_across_a_restart(
+    tmp_path: Path,
+) -> None:
+    state = tmp_path / "emulator.state"
+    first = start_server("--state-file", str(state), "--auto-verify")
+    control = HttpControl(first.url)
+    at = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    control.set_clock(at)
+    ses = client("sesv2", first.url)
+    ses.create_email_identity(EmailIdentity="acme.example.com")
+    ses.send_email(
+        FromEmailAddress="news@acme.example.com",
+        Destination={"ToAddresses": ["bounce@simulator.amazonses.com"]},
+        Content={"Simple": {"Subject": {"Data": "Hi"}, "Body": {"Text": {"Data": "Hello"}}}},
+    )
+    control.set_enforcement_status("PROBATION")
+    assert stop_server(first) == 0
+
+    second = start_server("--state-file", str(state))
+    try:
+        status = client("sesv2", second.url).get_account()["EnforcementStatus"]
+        points = client("cloudwatch", second.url).get_metric_statistics(
+            Namespace="AWS/SES",
+            MetricName="Reputation.BounceRate",
+            StartTime=at - timedelta(hours=1),
+            EndTime=at + timedelta(hours=1),
+            Period=60,
+            Statistics=["Maximum"],
+        )["Datapoints"]
+    finally:
+        stop_server(second)
+
+    assert status == "PROBATION"
+    assert [(p["Timestamp"], p["Maximum"]) for p in points] == [(at, 1.0)]
