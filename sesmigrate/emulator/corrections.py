@@ -138,7 +138,7 @@ class ResourceCorrections(_Base):
 
     def _configuration_set(self, name: str) -> ConfigurationSet:
         if name not in self.core_backend.config_sets:
-            raise NotFoundException(f"Configuration set {name} does not exist.")
+            raise NotFoundException(f"Configuration set <{name}> does not exist.")
         return self.core_backend.config_sets[name]
 
     def list_configuration_sets_filtered(

@@ -52,6 +52,15 @@ class TestIdentities:
         with pytest.raises(ses.exceptions.NotFoundException):
             ses.create_email_identity(EmailIdentity="a.example.com", ConfigurationSetName="ghost")
 
+    def test_missing_configuration_set_is_named_in_angle_brackets(self, ses: Any) -> None:
+        """SES's wording, which moto's own tests check (tests/peer)."""
+        with pytest.raises(ses.exceptions.NotFoundException) as caught:
+            ses.get_configuration_set(ConfigurationSetName="ghost")
+
+        assert caught.value.response["Error"]["Message"] == (
+            "Configuration set <ghost> does not exist."
+        )
+
     def test_delete_missing_identity_is_not_found(self, ses: Any) -> None:
         with pytest.raises(ses.exceptions.NotFoundException):
             ses.delete_email_identity(EmailIdentity="ghost.example.com")
