@@ -12,7 +12,8 @@ monitoring exactly as they were. Run the long version with:
 
     python -m benchmarks.chaos [--kills 50] [--fault-rate 0.1] [--seed 1]
 
-It prints `N kills, L lost, D doubled, rollback exact: yes/no`.
+It prints `N kills, L lost, D doubled, rollback exact: yes/no (F faults, A lost answers
+injected)`.
 """
 
 import argparse
@@ -33,6 +34,7 @@ import boto3
 from botocore.config import Config
 
 from benchmarks.emulator_process import emulator_process
+from sesmigrate.emulator.control import HttpControl
 
 REGION = "us-east-1"
 
@@ -45,11 +47,15 @@ class ChaosResult:
     exact: bool
     differences: tuple[str, ...] = ()
     """Where the account after the final rollback differs from before the apply."""
+    injected: tuple[int, int] = (0, 0)
+    """The emulator's injected faults (before the change) and lost answers (after it)."""
 
     def line(self) -> str:
         exact = "yes" if self.exact else "no"
+        faults, lost_answers = self.injected
         return (
             f"{self.kills} kills, {self.lost} lost, {self.doubled} doubled, rollback exact: {exact}"
+            f" ({faults} faults, {lost_answers} lost answers injected)"
         )
 
     def explain(self) -> str:
@@ -315,7 +321,9 @@ def chaos(
             made += 1
         run_to_end(rollback, env)
         found = tuple(differences(snapshot, account(url)))
-        return ChaosResult(made, lost, doubled, not found, found)
+        stats = HttpControl(url).stats()
+        injected = (int(stats.get("faults", 0)), int(stats.get("lost", 0)))
+        return ChaosResult(made, lost, doubled, not found, found, injected)
     finally:
         server.terminate()
         server.wait()
