@@ -1,22 +1,31 @@
 """Chaos: kill -9 apply and rollback at random points, resume, and check nothing was lost.
 
-A fresh emulator server (with latency, and optionally injected faults) holds the realistic
-account. `sesmigrate apply --cohort all` is started as its own process and killed with
-SIGKILL once the journal has recorded a random number of completed actions; then again,
-`kills` times; then resumed to the end. The rollback is killed likewise and resumed. After
-each phase the journal is compared with the emulator: an action of the plan not done is
-*lost*; a tenant of the migration the plan does not name, a tenant whose associations
-differ from the plan's, or the plan's monitoring (rule, target, log group, Logs policy) made
-more than once, is *doubled*. The final rollback must leave the account's tenants and
-monitoring exactly as they were. Run the long version with:
+A fresh emulator server (with latency, and optionally both kinds of injected trouble:
+faults *before* the change, `--fault-rate`, and answers lost *after* it, `--lost-rate`:
+500, 503, a dropped connection or an answer slower than the clients' read timeout, once
+SES has acted) holds the realistic account, plus a tenant made by hand that the plan adopts
+(`ADOPTED`: its policy and suppression change, associations are added). `sesmigrate apply
+--cohort all` is started as its own process and killed with SIGKILL once the journal has
+recorded a random number of completed actions; then again, `kills` times; then resumed to
+the end. The rollback is killed likewise and resumed. After the apply the journal is
+compared with the emulator: an action of the plan not done is *lost*; a tenant of the
+migration the plan does not name, a tenant whose associations differ from the plan's, or
+the plan's monitoring (rule, target, log group, Logs policy) made more than once, is
+*doubled*. The final rollback must leave the account exactly as it was, compared in full
+(`account`): every tenant's id, tags, sending status, reputation policy, customer-managed
+status, suppression attributes and associations (all pages), and the EventBridge rules
+(pattern, state, targets by id and ARN), log groups (with their tags) and Logs resource
+policies (with their documents). Tenants the migration created are deleted, so only those
+that existed before are compared, and they must keep their ids. Run the long version with:
 
-    python -m benchmarks.chaos [--kills 50] [--fault-rate 0.1] [--seed 1]
+    python -m benchmarks.chaos [--kills 50] [--fault-rate 0.1] [--lost-rate 0.2] [--seed 1]
 
 It prints `N kills, L lost, D doubled, rollback exact: yes/no (F faults, A lost answers
-injected)`.
+injected)`, then any differences the rollback left, one a line.
 """
 
 import argparse
+import contextlib
 import os
 import random
 import signal
@@ -243,6 +252,49 @@ def run_to_end(command: list[str], env: dict[str, str], attempts: int = 5) -> No
     raise RuntimeError(f"{' '.join(command[3:5])} did not complete in {attempts} attempts")
 
 
+ADOPTED = "tier-pro"
+"""A tenant made by hand before the migration, under the name the tiered strategy gives the
+pro tier's tenant, and adopted: the plan changes its reputation policy and suppression
+attributes and adds associations, so the final rollback must restore them on a tenant
+that keeps its id."""
+
+SPEC = f"""name = "chaos"
+adopt = ["{ADOPTED}"]
+
+[reputation]
+tiers = {{ pro = "strict", free = "strict" }}
+
+[suppression.pro]
+reasons = ["BOUNCE", "COMPLAINT"]
+scope = "TENANT"
+
+[suppression.free]
+reasons = ["COMPLAINT"]
+scope = "TENANT"
+"""
+"""The chaos migration: policy changes on a created and an adopted tenant, suppression set
+at creation and changed on the adopted one."""
+
+
+def hand_made(url: str) -> None:
+    """`ADOPTED`, as someone made it by hand: its own tag, the `none` reputation policy and
+    bounce suppression at account scope. Through the faulty server too: an answer lost
+    after CreateTenant leaves it made."""
+    ses = _client("sesv2", url)
+    with contextlib.suppress(ses.exceptions.AlreadyExistsException):
+        ses.create_tenant(
+            TenantName=ADOPTED,
+            Tags=[{"Key": "owner", "Value": "chaos-hand"}],
+            SuppressionAttributes={"SuppressedReasons": ["BOUNCE"], "SuppressionScope": "ACCOUNT"},
+        )
+    arn = ses.get_tenant(TenantName=ADOPTED)["Tenant"]["TenantArn"]
+    ses.update_reputation_entity_policy(
+        ReputationEntityType="RESOURCE",
+        ReputationEntityReference=arn,
+        ReputationEntityPolicy=f"arn:aws:ses:{REGION}:aws:reputation-policy/none",
+    )
+
+
 SLOW_RESPONSE_MS = 4500
 """A slow lost answer comes just after the read timeout `_env` gives the clients (4 s)."""
 
@@ -271,9 +323,13 @@ def chaos(
         common = ["--endpoint-url", url, "--region", REGION, "--state-dir", str(folder / "state")]
         plan = folder / "chaos.plan.json"
         env = _env(folder)
+        spec = folder / "chaos.toml"
+        spec.write_text(SPEC)
+        hand_made(url)
         run_to_end(
             _cli(
                 "plan",
+                str(spec),
                 "-o",
                 str(plan),
                 "--strategy",
