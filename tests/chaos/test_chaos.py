@@ -44,6 +44,8 @@ def test_killed_apply_and_rollback_lose_and_double_nothing_and_restore_exactly(
     assert (result.kills, result.lost, result.doubled, result.exact) == (kills, 0, 0, True), (
         result.explain()
     )
+    faults, lost_answers = result.injected
+    assert (faults > 0, lost_answers > 0) == (fault_rate > 0, lost_rate > 0), result.line()
 
 
 def test_emulator_restarted_mid_apply_keeps_the_account_and_apply_resumes(
