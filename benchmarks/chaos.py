@@ -1,21 +1,31 @@
 """Chaos: kill -9 apply and rollback at random points, resume, and check nothing was lost.
 
-A fresh emulator server (with latency, and optionally injected faults) holds the realistic
-account. `sesmigrate apply --cohort all` is started as its own process and killed with
-SIGKILL once the journal has recorded a random number of completed actions; then again,
-`kills` times; then resumed to the end. The rollback is killed likewise and resumed. After
-each phase the journal is compared with the emulator: an action of the plan not done is
-*lost*; a tenant of the migration the plan does not name, a tenant whose associations
-differ from the plan's, or the plan's monitoring (rule, target, log group, Logs policy) made
-more than once, is *doubled*. The final rollback must leave the account's tenants and
-monitoring exactly as they were. Run the long version with:
+A fresh emulator server (with latency, and optionally both kinds of injected trouble:
+faults *before* the change, `--fault-rate`, and answers lost *after* it, `--lost-rate`:
+500, 503, a dropped connection or an answer slower than the clients' read timeout, once
+SES has acted) holds the realistic account, plus a tenant made by hand that the plan adopts
+(`ADOPTED`: its policy and suppression change, associations are added). `sesmigrate apply
+--cohort all` is started as its own process and killed with SIGKILL once the journal has
+recorded a random number of completed actions; then again, `kills` times; then resumed to
+the end. The rollback is killed likewise and resumed. After the apply the journal is
+compared with the emulator: an action of the plan not done is *lost*; a tenant of the
+migration the plan does not name, a tenant whose associations differ from the plan's, or
+the plan's monitoring (rule, target, log group, Logs policy) made more than once, is
+*doubled*. The final rollback must leave the account exactly as it was, compared in full
+(`account`): every tenant's id, tags, sending status, reputation policy, customer-managed
+status, suppression attributes and associations (all pages), and the EventBridge rules
+(pattern, state, targets by id and ARN), log groups (with their tags) and Logs resource
+policies (with their documents). Tenants the migration created are deleted, so only those
+that existed before are compared, and they must keep their ids. Run the long version with:
 
-    python -m benchmarks.chaos [--kills 50] [--fault-rate 0.1] [--seed 1]
+    python -m benchmarks.chaos [--kills 50] [--fault-rate 0.1] [--lost-rate 0.2] [--seed 1]
 
-It prints `N kills, L lost, D doubled, rollback exact: yes/no`.
+It prints `N kills, L lost, D doubled, rollback exact: yes/no (F faults, A lost answers
+injected)`, then any differences the rollback left, one a line.
 """
 
 import argparse
+import contextlib
 import os
 import random
 import signal
@@ -33,6 +43,7 @@ import boto3
 from botocore.config import Config
 
 from benchmarks.emulator_process import emulator_process
+from sesmigrate.emulator.control import HttpControl
 
 REGION = "us-east-1"
 
@@ -43,12 +54,24 @@ class ChaosResult:
     lost: int
     doubled: int
     exact: bool
+    differences: tuple[str, ...] = ()
+    """Where the account after the final rollback differs from before the apply."""
+    injected: tuple[int, int] = (0, 0)
+    """The emulator's injected faults (before the change) and lost answers (after it)."""
 
     def line(self) -> str:
         exact = "yes" if self.exact else "no"
+        faults, lost_answers = self.injected
         return (
             f"{self.kills} kills, {self.lost} lost, {self.doubled} doubled, rollback exact: {exact}"
+            f" ({faults} faults, {lost_answers} lost answers injected)"
         )
+
+    def explain(self) -> str:
+        """The line, then the first differences, one a line."""
+        shown = [f"  {d}" for d in self.differences[:20]]
+        more = len(self.differences) - len(shown)
+        return "\n".join([self.line(), *shown, *([f"  and {more} more"] if more > 0 else [])])
 
 
 def _env(folder: Path) -> dict[str, str]:
@@ -70,46 +93,122 @@ def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "sesmigrate.cli", *args]
 
 
-def tenants(url: str) -> dict[str, frozenset[str]]:
-    ses: Any = boto3.client(
-        "sesv2",
+def _client(service: str, url: str) -> Any:
+    return boto3.client(
+        service,
         region_name=REGION,
         endpoint_url=url,
         aws_access_key_id="chaos",
         aws_secret_access_key="chaos",
         # the observer reads through the same injected faults: retry until it gets through
+        # (lost answers hit only changing operations, so its reads are not lost)
         config=Config(retries={"mode": "standard", "max_attempts": 20}),
     )
-    found = {}
-    for page in ses.get_paginator("list_tenants").paginate():
-        for tenant in page["Tenants"]:
-            name = tenant["TenantName"]
-            resources = ses.list_tenant_resources(TenantName=name, PageSize=100)["TenantResources"]
-            found[name] = frozenset(r["ResourceArn"] for r in resources)
-    return found
+
+
+def tenants(url: str) -> dict[str, frozenset[str]]:
+    """Every tenant's name and the ARNs of its associations (all pages)."""
+    ses = _client("sesv2", url)
+    return {
+        tenant["TenantName"]: frozenset(_associations(ses, tenant["TenantName"]))
+        for page in ses.get_paginator("list_tenants").paginate()
+        for tenant in page["Tenants"]
+    }
+
+
+def _associations(ses: Any, name: str) -> list[str]:
+    pages = ses.get_paginator("list_tenant_resources").paginate(TenantName=name)
+    return sorted(r["ResourceArn"] for page in pages for r in page.get("TenantResources", []))
+
+
+def _tenant(ses: Any, name: str) -> dict[str, Any]:
+    """What rollback must restore of one tenant: its id, tags, status, reputation policy and
+    customer-managed status, suppression attributes and associations."""
+    got = ses.get_tenant(TenantName=name)["Tenant"]
+    try:
+        entity = ses.get_reputation_entity(
+            ReputationEntityType="RESOURCE", ReputationEntityReference=got["TenantArn"]
+        )["ReputationEntity"]
+    except ses.exceptions.NotFoundException:
+        entity = {}
+    suppression = got.get("SuppressionAttributes") or {}
+    return {
+        "id": got["TenantId"],
+        "tags": sorted((t["Key"], t["Value"]) for t in got.get("Tags") or []),
+        "sending_status": got.get("SendingStatus"),
+        "policy": entity.get("ReputationManagementPolicy"),
+        "customer_status": (entity.get("CustomerManagedStatus") or {}).get("Status"),
+        "suppressed_reasons": sorted(suppression.get("SuppressedReasons") or []),
+        "suppression_scope": suppression.get("SuppressionScope"),
+        "associations": _associations(ses, name),
+    }
+
+
+def _pages(call: Any, key: str, token_name: str, **kwargs: Any) -> list[Any]:
+    """Every item of a list paged by `token_name` (EventBridge: NextToken, Logs: nextToken)."""
+    items: list[Any] = []
+    token: str | None = None
+    while True:
+        page = call(**kwargs, **({token_name: token} if token else {}))
+        items.extend(page.get(key, []))
+        token = page.get(token_name)
+        if not token:
+            return items
 
 
 def monitoring(url: str) -> dict[str, Any]:
-    """The account's EventBridge rules (with their targets), log groups and Logs policies."""
-    settings = {
-        "region_name": REGION,
-        "endpoint_url": url,
-        "aws_access_key_id": "chaos",
-        "aws_secret_access_key": "chaos",
+    """The account's EventBridge rules (pattern, state and targets by id and ARN), log groups
+    (with their tags) and Logs resource policies (with their documents)."""
+    events, logs = _client("events", url), _client("logs", url)
+    rules = {}
+    for rule in _pages(events.list_rules, "Rules", "NextToken"):
+        name = rule["Name"]
+        targets = _pages(events.list_targets_by_rule, "Targets", "NextToken", Rule=name)
+        rules[name] = {
+            "pattern": rule.get("EventPattern"),
+            "state": rule.get("State"),
+            "targets": sorted((t["Id"], t["Arn"]) for t in targets),
+        }
+    groups = {}
+    for group in _pages(logs.describe_log_groups, "logGroups", "nextToken"):
+        name = group["logGroupName"]
+        arn = group.get("logGroupArn") or group["arn"].removesuffix(":*")
+        tags = logs.list_tags_for_resource(resourceArn=arn).get("tags", {})
+        groups[name] = sorted(tags.items())
+    policies = {
+        policy["policyName"]: policy.get("policyDocument")
+        for policy in _pages(logs.describe_resource_policies, "resourcePolicies", "nextToken")
     }
-    events: Any = boto3.client("events", **settings)
-    logs: Any = boto3.client("logs", **settings)
-    rules = [r["Name"] for r in events.list_rules()["Rules"]]
-    return {
-        "rules": {
-            name: sorted(t["Arn"] for t in events.list_targets_by_rule(Rule=name)["Targets"])
-            for name in rules
-        },
-        "log_groups": sorted(g["logGroupName"] for g in logs.describe_log_groups()["logGroups"]),
-        "policies": sorted(
-            p["policyName"] for p in logs.describe_resource_policies()["resourcePolicies"]
-        ),
-    }
+    return {"rules": rules, "log_groups": groups, "policies": policies}
+
+
+def account(url: str) -> dict[str, Any]:
+    """The full snapshot the final rollback is compared on: every tenant (`_tenant`) by name,
+    and the monitoring. A tenant that existed before keeps its id; one the migration created
+    is deleted, so it is absent from both sides."""
+    ses = _client("sesv2", url)
+    names = [
+        tenant["TenantName"]
+        for page in ses.get_paginator("list_tenants").paginate()
+        for tenant in page["Tenants"]
+    ]
+    return {"tenants": {name: _tenant(ses, name) for name in names}, "monitoring": monitoring(url)}
+
+
+def differences(before: Any, after: Any, path: str = "") -> list[str]:
+    """Each place where `after` differs from `before`, as `path: before -> after`."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        found: list[str] = []
+        for key in sorted(set(before) | set(after), key=str):
+            where = f"{path}.{key}" if path else str(key)
+            if key not in after:
+                found.append(f"{where}: gone (was {before[key]!r})")
+            elif key not in before:
+                found.append(f"{where}: new ({after[key]!r})")
+            else:
+                found.extend(differences(before[key], after[key], where))
+        return found
+    return [] if before == after else [f"{path}: {before!r} -> {after!r}"]
 
 
 def journal_rows(journal: Path, state: str, direction: str) -> int:
@@ -153,19 +252,84 @@ def run_to_end(command: list[str], env: dict[str, str], attempts: int = 5) -> No
     raise RuntimeError(f"{' '.join(command[3:5])} did not complete in {attempts} attempts")
 
 
+ADOPTED = "tier-pro"
+"""A tenant made by hand before the migration, under the name the tiered strategy gives the
+pro tier's tenant, and adopted: the plan changes its reputation policy and suppression
+attributes and adds associations, so the final rollback must restore them on a tenant
+that keeps its id."""
+
+SPEC = f"""name = "chaos"
+adopt = ["{ADOPTED}"]
+
+[reputation]
+tiers = {{ pro = "strict", free = "strict" }}
+
+[suppression.pro]
+reasons = ["BOUNCE", "COMPLAINT"]
+scope = "TENANT"
+
+[suppression.free]
+reasons = ["COMPLAINT"]
+scope = "TENANT"
+"""
+"""The chaos migration: policy changes on a created and an adopted tenant, suppression set
+at creation and changed on the adopted one."""
+
+
+def hand_made(url: str) -> None:
+    """`ADOPTED`, as someone made it by hand: its own tag, the `none` reputation policy and
+    bounce suppression at account scope. Through the faulty server too: an answer lost
+    after CreateTenant leaves it made."""
+    ses = _client("sesv2", url)
+    with contextlib.suppress(ses.exceptions.AlreadyExistsException):
+        ses.create_tenant(
+            TenantName=ADOPTED,
+            Tags=[{"Key": "owner", "Value": "chaos-hand"}],
+            SuppressionAttributes={"SuppressedReasons": ["BOUNCE"], "SuppressionScope": "ACCOUNT"},
+        )
+    arn = ses.get_tenant(TenantName=ADOPTED)["Tenant"]["TenantArn"]
+    ses.update_reputation_entity_policy(
+        ReputationEntityType="RESOURCE",
+        ReputationEntityReference=arn,
+        ReputationEntityPolicy=f"arn:aws:ses:{REGION}:aws:reputation-policy/none",
+    )
+
+
+SLOW_RESPONSE_MS = 4500
+"""A slow lost answer comes just after the read timeout `_env` gives the clients (4 s)."""
+
+
 def chaos(
-    kills: int, seed: int, folder: Path, customers: int = 10, fault_rate: float = 0.0
+    kills: int,
+    seed: int,
+    folder: Path,
+    customers: int = 10,
+    fault_rate: float = 0.0,
+    lost_rate: float = 0.0,
 ) -> ChaosResult:
     rng = random.Random(seed)
     extra = ["--latency-ms", "15", "--fault-rate", str(fault_rate), "--seed", str(seed)]
+    if lost_rate:
+        extra += [
+            "--lost-response-rate",
+            str(lost_rate),
+            "--lost-response-kinds",
+            "500,503,drop,slow",
+            "--slow-response-ms",
+            str(SLOW_RESPONSE_MS),
+        ]
     server, url = emulator_process(customers, *extra)
     try:
         common = ["--endpoint-url", url, "--region", REGION, "--state-dir", str(folder / "state")]
         plan = folder / "chaos.plan.json"
         env = _env(folder)
+        spec = folder / "chaos.toml"
+        spec.write_text(SPEC)
+        hand_made(url)
         run_to_end(
             _cli(
                 "plan",
+                str(spec),
                 "-o",
                 str(plan),
                 "--strategy",
@@ -179,7 +343,7 @@ def chaos(
             ),
             env,
         )
-        before, watched = tenants(url), monitoring(url)
+        before, snapshot = tenants(url), account(url)
         from sesmigrate.planning.plan import read_plan
         from sesmigrate.state.journal import migration_journal_path
 
@@ -212,8 +376,10 @@ def chaos(
             kill_at(rollback, env, journal, "rollback", "done", target)
             made += 1
         run_to_end(rollback, env)
-        exact = tenants(url) == before and monitoring(url) == watched
-        return ChaosResult(made, lost, doubled, exact)
+        found = tuple(differences(snapshot, account(url)))
+        stats = HttpControl(url).stats()
+        injected = (int(stats.get("faults", 0)), int(stats.get("lost", 0)))
+        return ChaosResult(made, lost, doubled, not found, found, injected)
     finally:
         server.terminate()
         server.wait()
@@ -229,7 +395,7 @@ def _monitoring_doubled(applied: dict[str, Any]) -> int:
     """Monitoring made more than once: extra rules, targets, log groups or policies."""
     return (
         max(0, len(applied["rules"]) - 1)
-        + sum(max(0, len(targets) - 1) for targets in applied["rules"].values())
+        + sum(max(0, len(rule["targets"]) - 1) for rule in applied["rules"].values())
         + max(0, len(applied["log_groups"]) - 1)
         + max(0, len(applied["policies"]) - 1)
     )
@@ -257,12 +423,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=50)
     parser.add_argument("--fault-rate", type=float, default=0.0)
+    parser.add_argument("--lost-rate", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--customers", type=int, default=30)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        result = chaos(args.kills, args.seed, Path(folder), args.customers, args.fault_rate)
-    print(result.line())
+        result = chaos(
+            args.kills, args.seed, Path(folder), args.customers, args.fault_rate, args.lost_rate
+        )
+    print(result.explain())
 
 
 if __name__ == "__main__":

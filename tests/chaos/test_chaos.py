@@ -29,15 +29,23 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize(("kills", "fault_rate", "seed"), [(4, 0.0, 1), (3, 0.1, 2), (3, 0.3, 3)])
+@pytest.mark.parametrize(
+    ("kills", "fault_rate", "lost_rate", "seed"),
+    [(4, 0.0, 0.0, 1), (3, 0.1, 0.0, 2), (3, 0.3, 0.0, 3), (3, 0.0, 0.3, 4), (3, 0.1, 0.2, 5)],
+)
 def test_killed_apply_and_rollback_lose_and_double_nothing_and_restore_exactly(
-    tmp_path: Path, kills: int, fault_rate: float, seed: int
+    tmp_path: Path, kills: int, fault_rate: float, lost_rate: float, seed: int
 ) -> None:
-    result = chaos(kills, seed, tmp_path, customers=8, fault_rate=fault_rate)
+    """Faults before the change and answers lost after it: the final rollback restores the
+    full account (tenants' ids, tags, status, policy, suppression and associations, and the
+    monitoring with its documents)."""
+    result = chaos(kills, seed, tmp_path, customers=8, fault_rate=fault_rate, lost_rate=lost_rate)
 
     assert (result.kills, result.lost, result.doubled, result.exact) == (kills, 0, 0, True), (
-        result.line()
+        result.explain()
     )
+    faults, lost_answers = result.injected
+    assert (faults > 0, lost_answers > 0) == (fault_rate > 0, lost_rate > 0), result.line()
 
 
 def test_emulator_restarted_mid_apply_keeps_the_account_and_apply_resumes(
