@@ -44,6 +44,7 @@ from .planning.notices import Notice
 from .planning.ownership import ownership
 from .planning.plan import Plan, Step, plan_to_json, read_plan
 from .planning.rules import ownership_rules, scan_rules
+from .redaction import redact
 from .report import render
 from .report.files import write_cutover_pages
 from .report.kits import cutover_combined, iam_document
@@ -577,8 +578,9 @@ def _countdown() -> Callable[[str, float], None]:
 
 
 def _say(text: str) -> None:
-    """A line for the operator; account data in it (customer ids, names) is not markup."""
-    stderr.print(text, markup=False, highlight=False)
+    """A line for the operator; account data in it (customer ids, names) is not markup,
+    and an error it quotes keeps no credential."""
+    stderr.print(redact(text), markup=False, highlight=False)
 
 
 def _refuse_irreversible(irreversible: list[str], allowed: bool) -> None:
@@ -953,7 +955,7 @@ def _finish_recording(outcome: str, status: int, message: str) -> None:
         if recording.log is not None:
             recording.log.close()
     if recording.format is SummaryFormat.json:
-        print(json.dumps(result, indent=2, sort_keys=True))
+        print(redact(json.dumps(result, indent=2, sort_keys=True)))
 
 
 @app.command()
@@ -1058,7 +1060,9 @@ def emulator(
 
 
 def _one_line(message: str) -> str:
-    return " ".join(message.split())
+    """An error's message as every artefact shows it (stderr, the history, --format json):
+    one line, with no credential an endpoint URL carried."""
+    return redact(" ".join(message.split()))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import boto3
 import botocore.session
@@ -33,6 +32,7 @@ from botocore.exceptions import (
 )
 
 from ..errors import AwsCallError, AwsConfigError, UsageError
+from ..redaction import redact
 
 RETRY_MODES = ("standard", "adaptive", "legacy")
 
@@ -181,14 +181,14 @@ def aws_errors() -> Iterator[None]:
     except NoRegionError:
         raise AwsConfigError("no AWS region: use --region or set AWS_REGION") from None
     except EndpointConnectionError as exc:
-        endpoint = redacted(str(exc.kwargs.get("endpoint_url", "the AWS endpoint")))
+        endpoint = redact(str(exc.kwargs.get("endpoint_url", "the AWS endpoint")))
         raise AwsConfigError(
             f"cannot reach {endpoint}: check --endpoint-url, AWS_ENDPOINT_URL and the network"
         ) from None
     except ClientError as exc:
         raise AwsCallError(exc.operation_name, *error_parts(exc.response)) from None
     except BotoCoreError as exc:
-        raise AwsConfigError(f"AWS call failed: {exc}") from None
+        raise AwsConfigError(f"AWS call failed: {redact(str(exc))}") from None
 
 
 CHECK = "check --endpoint-url and --region"
@@ -223,14 +223,6 @@ def _page_title(page: str) -> str:
     if not words:
         return "untitled"
     return repr(words if len(words) <= SHORT else words[: SHORT - 1] + "…")
-
-
-def redacted(url: str) -> str:
-    """`url` without any user name or password it carries, for messages."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]))
 
 
 SERVICE_NAMES = {"sesv2": "SES v2", "events": "EventBridge", "logs": "CloudWatch Logs"}

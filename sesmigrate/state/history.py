@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from ..errors import SesmigrateError
 from ..planning.plan import Plan
+from ..redaction import redact
 from ..running.executor import RunResult
 
 RUNNING = "running"
@@ -180,8 +181,8 @@ class _SqliteRun:
                 outcome,
                 exit_status,
                 json.dumps(cohorts),
-                json.dumps(result, sort_keys=True),
-                message,
+                redact(json.dumps(result, sort_keys=True)),
+                redact(message),
                 self.id,
             ),
         )

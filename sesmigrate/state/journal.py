@@ -34,6 +34,7 @@ from typing import Any, Protocol
 from ..actions.tenant import CreateTenant, Known, Memory, Outcome, TenantAction
 from ..errors import SesmigrateError
 from ..planning.snapshot import MANAGED_TAG
+from ..redaction import redact
 from .probes import SCHEMA as PROBES_SCHEMA
 from .probes import ProbeResult
 
@@ -359,7 +360,7 @@ class SqliteJournal:
         self._write(
             "UPDATE entries SET state=?, error=?, finished=? WHERE plan=? AND key=? "
             "AND direction=?",
-            (FAILED, error, self._base.clock(), self.plan, key, direction),
+            (FAILED, redact(error), self._base.clock(), self.plan, key, direction),
         )
 
     def entries(self) -> list[Entry]:
@@ -458,7 +459,7 @@ class SqliteJournal:
                 result.cohort,
                 result.tenant,
                 result.outcome,
-                result.detail,
+                redact(result.detail),
                 result.customer,
                 result.sender,
                 result.configuration_set,
