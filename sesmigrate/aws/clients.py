@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import botocore.session
@@ -26,10 +27,12 @@ from botocore.exceptions import (
     BotoCoreError,
     ClientError,
     EndpointConnectionError,
+    InvalidRegionError,
     NoCredentialsError,
     NoRegionError,
     ProfileNotFound,
 )
+from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url, validate_region_name
 
 from ..errors import AwsCallError, AwsConfigError, UsageError
 from ..redaction import redact
@@ -55,6 +58,12 @@ class AwsSettings:
     """HTTP connections per client: an upper bound on concurrent calls."""
     emulator_credentials: bool = False
     """Sign with fixed dummy credentials: the embedded emulator accepts any, AWS none."""
+
+    def __post_init__(self) -> None:
+        """Refuse an unusable endpoint or region as soon as the settings are made: before
+        any state is written, and as one line instead of botocore's traceback."""
+        checked_endpoint(endpoint_of(self))
+        checked_region(given_region(self))
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +123,48 @@ def given_region(settings: AwsSettings) -> str | None:
     return None
 
 
+ENDPOINT_SOURCES = "--endpoint-url or AWS_ENDPOINT_URL"
+REGION_SOURCES = "--region, AWS_REGION, AWS_DEFAULT_REGION or the profile"
+
+
+def checked_endpoint(url: str | None) -> str | None:
+    """`url` if botocore can send to it: http or https, a host, a port in 1..65535; else
+    one line naming it (without any password it carries)."""
+    if url is None:
+        return None
+    shown = repr(redact(url))
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise AwsConfigError(
+            f"endpoint URL {shown} ({ENDPOINT_SOURCES}) is not an http:// or https:// URL "
+            "with a host, e.g. http://127.0.0.1:4566"
+        )
+    if port is not None and not 1 <= port <= 65535:
+        raise AwsConfigError(
+            f"endpoint URL {shown} ({ENDPOINT_SOURCES}) has no valid port: use 1 to 65535"
+        )
+    if not (is_valid_endpoint_url(url) or is_valid_ipv6_endpoint_url(url)):
+        raise AwsConfigError(
+            f"endpoint URL {shown} ({ENDPOINT_SOURCES}) is not a URL botocore accepts"
+        )
+    return url
+
+
+def checked_region(region: str | None) -> str | None:
+    """`region` if botocore accepts it as a region name (a host label), else one line."""
+    try:
+        validate_region_name(region)
+    except InvalidRegionError:
+        raise AwsConfigError(
+            f"region {region!r} ({REGION_SOURCES}) is not a region name such as us-east-1"
+        ) from None
+    return region
+
+
 def make_clients(settings: AwsSettings) -> Clients:
     """Clients for `settings`, or one clear error if they cannot be made."""
     if settings.retry_mode not in RETRY_MODES:
@@ -135,7 +186,7 @@ def make_clients(settings: AwsSettings) -> Clients:
         raise AwsConfigError(
             f"AWS profile {settings.profile!r} not found: check --profile and ~/.aws/config"
         ) from None
-    region = session.region_name
+    region = checked_region(session.region_name)
     if not region:
         raise AwsConfigError(
             "no AWS region: use --region or set AWS_REGION (or the profile's region)"
@@ -149,14 +200,17 @@ def make_clients(settings: AwsSettings) -> Clients:
         retries={"mode": settings.retry_mode, "total_max_attempts": settings.max_attempts},
         max_pool_connections=settings.max_pool_connections,
     )
-    endpoint = endpoint_of(settings)
-    return Clients(
-        ses=session.client("sesv2", config=config, endpoint_url=endpoint),
-        sts=session.client("sts", config=config, endpoint_url=endpoint),
-        region=region,
-        events=session.client("events", config=config, endpoint_url=endpoint),
-        logs=session.client("logs", config=config, endpoint_url=endpoint),
-    )
+    endpoint = checked_endpoint(endpoint_of(settings))
+    try:
+        return Clients(
+            ses=session.client("sesv2", config=config, endpoint_url=endpoint),
+            sts=session.client("sts", config=config, endpoint_url=endpoint),
+            region=region,
+            events=session.client("events", config=config, endpoint_url=endpoint),
+            logs=session.client("logs", config=config, endpoint_url=endpoint),
+        )
+    except (BotoCoreError, ValueError) as exc:  # what the checks above did not foresee
+        raise AwsConfigError(f"cannot make the AWS clients: {redact(str(exc))}") from None
 
 
 def caller_identity(clients: Clients) -> AccountBinding:
