@@ -35,7 +35,7 @@ from ..actions.tenant import Action, ActionConflict, retried
 from ..aws.clients import error_parts
 from ..errors import SesmigrateError
 from ..redaction import redact
-from ..state.journal import Journal
+from ..state.journal import Journal, JournalError
 
 TRANSIENT_CODES = frozenset(
     {
@@ -229,6 +229,8 @@ class Executor:
                     self.progress.advance()
                     order.done(action.key)
                     continue
+                if isinstance(error, JournalError):
+                    raise error  # journaling the failure would fail too, and hide why
                 tries[action.key] = tries.get(action.key, 0) + 1
                 if is_transient(error) and tries[action.key] <= self.requeues:
                     queue.append(action.key)
