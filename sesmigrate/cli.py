@@ -1,9 +1,10 @@
 """The `sesmigrate` command line: parse, call one function, render. Nothing else.
 
-Exit codes are part of the contract: 0 success, 1 error (one line on stderr, usage errors
-included), 2 "changes present" (plan and status with --detailed-exitcode), 3 a soak still
-running (apply without --wait). Click's usage errors would exit 2, so `main` runs typer
-outside standalone mode and maps them to 1.
+Exit codes are part of the contract (README's table lists them): 0 success, 1 error (one
+line on stderr, usage errors included), 2 "changes present" (plan and status with
+--detailed-exitcode), 3 a soak still running (apply without --wait), 130 Ctrl-C outside the
+executor. Click's usage errors would exit 2, so `main` runs typer outside standalone mode
+and maps them to 1.
 """
 
 import json
