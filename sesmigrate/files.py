@@ -32,6 +32,8 @@ FULL = (errno.ENOSPC, errno.EDQUOT)
 def reason(exc: OSError | sqlite3.Error) -> str:
     """Why a file-system (or SQLite) operation failed, in words; a full disk or quota is
     "disk full", whatever layer noticed it."""
+    if isinstance(exc, FileExistsError):  # mkdir's words for a file where a folder must be
+        return f"{exc.filename} is not a directory" if exc.filename else "not a directory"
     if isinstance(exc, OSError):
         return "disk full" if exc.errno in FULL else (exc.strerror or str(exc))
     if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(exc):
@@ -41,8 +43,10 @@ def reason(exc: OSError | sqlite3.Error) -> str:
 
 def failure_line(exc: OSError | sqlite3.Error) -> str:
     """One line for a file-system failure no caller foresaw: the path (when known) and why."""
-    where = getattr(exc, "filename", None)
-    return f"cannot use {where}: {reason(exc)}" if where else f"file system: {reason(exc)}"
+    where, why = getattr(exc, "filename", None), reason(exc)
+    if not where or why.startswith(str(where)):
+        return f"file system: {why}"
+    return f"cannot use {where}: {why}"
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -50,8 +54,6 @@ def write_atomically(path: Path, text: str) -> None:
     temporary = path.with_name(f".{path.name}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:  # mkdir's words for a parent that is a file
-        raise SesmigrateError(f"cannot write {path}: {path.parent} is not a directory") from None
     except OSError as exc:
         raise SesmigrateError(f"cannot write {path}: {reason(exc)}") from None
     try:

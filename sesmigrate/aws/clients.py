@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
-import botocore.session
+import botocore.loaders
 from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
@@ -32,6 +32,7 @@ from botocore.exceptions import (
     NoRegionError,
     ProfileNotFound,
 )
+from botocore.model import ServiceModel
 from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url, validate_region_name
 
 from ..errors import AwsCallError, AwsConfigError, UsageError
@@ -172,20 +173,25 @@ def make_clients(settings: AwsSettings) -> Clients:
             f"unknown retry mode {settings.retry_mode!r}: use one of {RETRY_MODES}"
         )
     try:
-        if settings.emulator_credentials:
-            session = boto3.Session(
-                aws_access_key_id="emulator",
-                aws_secret_access_key="emulator",
-                region_name=given_region(settings),
-            )
-        else:
-            session = boto3.Session(
-                profile_name=settings.profile, region_name=given_region(settings)
-            )
-    except ProfileNotFound:
+        return _clients(settings)
+    except ProfileNotFound as exc:  # --profile, or AWS_PROFILE: read when first needed
+        profile = exc.kwargs.get("profile", settings.profile)
         raise AwsConfigError(
-            f"AWS profile {settings.profile!r} not found: check --profile and ~/.aws/config"
+            f"AWS profile {profile!r} not found: check --profile, AWS_PROFILE and ~/.aws/config"
         ) from None
+    except (BotoCoreError, ValueError) as exc:  # what the checks did not foresee
+        raise AwsConfigError(f"cannot make the AWS clients: {redact(str(exc))}") from None
+
+
+def _clients(settings: AwsSettings) -> Clients:
+    if settings.emulator_credentials:
+        session = boto3.Session(
+            aws_access_key_id="emulator",
+            aws_secret_access_key="emulator",
+            region_name=given_region(settings),
+        )
+    else:
+        session = boto3.Session(profile_name=settings.profile, region_name=given_region(settings))
     region = checked_region(session.region_name)
     if not region:
         raise AwsConfigError(
@@ -201,16 +207,13 @@ def make_clients(settings: AwsSettings) -> Clients:
         max_pool_connections=settings.max_pool_connections,
     )
     endpoint = checked_endpoint(endpoint_of(settings))
-    try:
-        return Clients(
-            ses=session.client("sesv2", config=config, endpoint_url=endpoint),
-            sts=session.client("sts", config=config, endpoint_url=endpoint),
-            region=region,
-            events=session.client("events", config=config, endpoint_url=endpoint),
-            logs=session.client("logs", config=config, endpoint_url=endpoint),
-        )
-    except (BotoCoreError, ValueError) as exc:  # what the checks above did not foresee
-        raise AwsConfigError(f"cannot make the AWS clients: {redact(str(exc))}") from None
+    return Clients(
+        ses=session.client("sesv2", config=config, endpoint_url=endpoint),
+        sts=session.client("sts", config=config, endpoint_url=endpoint),
+        region=region,
+        events=session.client("events", config=config, endpoint_url=endpoint),
+        logs=session.client("logs", config=config, endpoint_url=endpoint),
+    )
 
 
 def caller_identity(clients: Clients) -> AccountBinding:
@@ -313,7 +316,11 @@ def positive_rate(what: str, number: str | float) -> float:
 
 
 def _operations(services: tuple[str, ...]) -> frozenset[str]:
-    session = botocore.session.get_session()
+    """The services' operation names, from botocore's bundled models: read without a
+    session, so no profile (an unknown AWS_PROFILE) is looked up just to check a flag."""
+    loader = botocore.loaders.create_loader()
     return frozenset(
-        name for service in services for name in session.get_service_model(service).operation_names
+        name
+        for service in services
+        for name in ServiceModel(loader.load_service_model(service, "service-2")).operation_names
     )

@@ -187,6 +187,8 @@ class _Database:
         self.path = path
         self.clock = clock
         self.lock = threading.Lock()
+        if path.is_dir():
+            raise JournalError(f"cannot open journal {path}: it is a directory, not a file")
         try:
             if str(path) != ":memory:":
                 path.parent.mkdir(parents=True, exist_ok=True)

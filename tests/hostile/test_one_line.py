@@ -350,3 +350,46 @@ def test_ctrl_c_outside_the_executor_names_the_command_that_resumes(
 
     status, out, _ = run(["history", "--format", "json", "--state-dir", str(state)])
     assert status == 0 and '"outcome": "interrupted"' in out and '"exit_status": 130' in out
+
+
+@pytest.mark.parametrize("command", ["scan", "plan", "apply"])
+def test_an_unknown_aws_profile_in_the_environment_is_one_line(
+    command: str, plan_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    argv = commands(plan_file, tmp_path / "state")[command]
+
+    refused(
+        [*argv, "--endpoint-url", "http://127.0.0.1:9", "--region", REGION], "'no-such-profile'"
+    )
+
+
+@pytest.mark.parametrize("emulator", ["http"], indirect=True)
+@pytest.mark.parametrize(
+    ("where", "named"),
+    [
+        ("--journal=folder", "is a directory"),
+        ("--journal=a-file/journal.sqlite", "a-file is not a directory"),
+        ("SESMIGRATE_LOCK_DIR=a-file", "a-file is not a directory"),
+        ("SESMIGRATE_LOCK_DIR=a-file/locks", "Not a directory"),
+        ("--log-file=a-file/calls.log", "Not a directory"),
+    ],
+)
+def test_a_journal_lock_or_log_path_that_cannot_be_a_file_is_one_line(
+    where: str,
+    named: str,
+    live_plan: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    (tmp_path / "folder").mkdir()
+    name, value = where.split("=", 1)
+    if name.startswith("--"):
+        extra = [name, str(tmp_path / value)]
+    else:
+        monkeypatch.setenv(name, str(tmp_path / value))
+        extra = []
+
+    refused([*live_plan, *extra], named)
