@@ -31,7 +31,7 @@ from . import __version__
 from .aws.clients import AwsSettings, caller_identity, make_clients, parse_op_rates, positive_rate
 from .aws.scanner import scan_account
 from .errors import AwsCallError, AwsConfigError, SesmigrateError
-from .files import failure_line, read_text, write_atomically
+from .files import failure_line, read_text, writable_target, write_atomically
 from .helptext import ReadableHelp
 from .planning.build import (
     PlanRequest,
@@ -172,6 +172,7 @@ def scan(
 ) -> None:
     """Inventory the account's identities, configuration sets, pools, templates and tenants."""
     rules = ownership_rules(mapping, name_pattern or [], customer_tag, tier_tag)
+    writable_target(output)
     settings = AwsSettings(profile=profile, region=region, endpoint_url=endpoint_url)
     memory = RateMemory(home.writable_state_dir(state_dir), checked_headroom(headroom))
     with call_progress(stderr, "Scanning SES") as progress:
@@ -277,6 +278,8 @@ def plan(
         headroom=checked_headroom(headroom),
         reslice=reslice,
     )
+    if output is not None:
+        writable_target(output)
     scanning = call_progress(stderr, "Scanning SES") if inventory is None else nullcontext()
     with scanning as progress:  # no bar while planning from an inventory file
         result = make_plan(request, progress)

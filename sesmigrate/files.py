@@ -49,8 +49,22 @@ def failure_line(exc: OSError | sqlite3.Error) -> str:
     return f"cannot use {where}: {why}"
 
 
+def writable_target(path: Path) -> Path:
+    """`path` if a file can be written there: not a folder, and its nearest existing parent
+    a folder. Checked before long work (a scan) so that it does not end in vain."""
+    if not path.name or path.is_dir():
+        raise SesmigrateError(f"cannot write {path}: it is a directory; give a file name")
+    existing = path.parent
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise SesmigrateError(f"cannot write {path}: {existing} is not a directory")
+    return path
+
+
 def write_atomically(path: Path, text: str) -> None:
     """Replace `path` with `text` in one step, or raise a one-line error and change nothing."""
+    writable_target(path)
     temporary = path.with_name(f".{path.name}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -393,3 +393,17 @@ def test_a_journal_lock_or_log_path_that_cannot_be_a_file_is_one_line(
         extra = []
 
     refused([*live_plan, *extra], named)
+
+
+@pytest.mark.parametrize("command", ["scan", "plan"])
+@pytest.mark.parametrize("output", [".", "", "/", "folder"])
+def test_an_output_that_is_a_folder_is_one_line_before_any_call(
+    command: str, output: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "folder").mkdir()
+    argv = [command, "-o", output, "--endpoint-url", "http://127.0.0.1:9", "--region", REGION]
+
+    refused(argv, "is a directory; give a file name")
+
+    assert [p.name for p in tmp_path.iterdir()] == ["folder"]
