@@ -407,3 +407,22 @@ def test_an_output_that_is_a_folder_is_one_line_before_any_call(
     refused(argv, "is a directory; give a file name")
 
     assert [p.name for p in tmp_path.iterdir()] == ["folder"]
+
+
+def test_plan_output_removes_the_temporary_file_a_killed_plan_left(
+    plan_file: Path, tmp_path: Path
+) -> None:
+    from sesmigrate.files import TEMP_MARK
+
+    target = tmp_path / "out" / "p.plan.json"
+    target.parent.mkdir()
+    left = target.with_name(f".{target.name}{TEMP_MARK}999999999-0badc0de")
+    left.write_text('{"half": ', encoding="utf-8")
+    inventory = plan_file.parent / "inventory.json"
+
+    status, _, err = run(
+        ["plan", "--inventory", str(inventory), "-o", str(target), "--region", REGION]
+    )
+
+    assert status == 0, err
+    assert [p.name for p in target.parent.iterdir()] == [target.name]
