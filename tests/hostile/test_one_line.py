@@ -426,3 +426,33 @@ def test_plan_output_removes_the_temporary_file_a_killed_plan_left(
 
     assert status == 0, err
     assert [p.name for p in target.parent.iterdir()] == [target.name]
+
+
+def test_a_state_dir_this_user_may_not_write_is_one_line_even_when_run_as_root(
+    plan_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    monkeypatch.setattr("sesmigrate.state.home.os.access", lambda path, mode: not mode & os.W_OK)
+
+    refused(commands(plan_file, state)["apply"], f"{state} is not writable")
+
+    assert list(state.iterdir()) == []
+
+
+def test_a_folder_refusing_the_plan_file_is_one_line_even_when_run_as_root(
+    plan_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def denied(*args: object, **kwargs: object) -> None:
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+
+    monkeypatch.setattr(Path, "write_text", denied)
+    target = tmp_path / "out" / "p.plan.json"
+    inventory = plan_file.parent / "inventory.json"
+
+    refused(
+        ["plan", "--inventory", str(inventory), "-o", str(target), "--region", REGION],
+        "Permission denied",
+    )
+
+    assert list(target.parent.iterdir()) == []
