@@ -1,13 +1,15 @@
 """The `sesmigrate` command line: parse, call one function, render. Nothing else.
 
-Exit codes are part of the contract: 0 success, 1 error (one line on stderr, usage errors
-included), 2 "changes present" (plan and status with --detailed-exitcode), 3 a soak still
-running (apply without --wait). Click's usage errors would exit 2, so `main` runs typer
-outside standalone mode and maps them to 1.
+Exit codes are part of the contract (README's table lists them): 0 success, 1 error (one
+line on stderr, usage errors included), 2 "changes present" (plan and status with
+--detailed-exitcode), 3 a soak still running (apply without --wait), 130 Ctrl-C outside the
+executor. Click's usage errors would exit 2, so `main` runs typer outside standalone mode
+and maps them to 1.
 """
 
 import json
 import shlex
+import sqlite3
 import sys
 import threading
 from collections import Counter
@@ -29,7 +31,7 @@ from . import __version__
 from .aws.clients import AwsSettings, caller_identity, make_clients, parse_op_rates, positive_rate
 from .aws.scanner import scan_account
 from .errors import AwsCallError, AwsConfigError, SesmigrateError, UsageError
-from .files import read_text, write_atomically
+from .files import failure_line, read_text, writable_target, write_atomically
 from .helptext import ReadableHelp
 from .planning.build import (
     PlanRequest,
@@ -44,6 +46,7 @@ from .planning.notices import Notice
 from .planning.ownership import ownership
 from .planning.plan import Plan, Step, plan_to_json, read_plan
 from .planning.rules import ownership_rules, scan_rules
+from .redaction import redact
 from .report import render
 from .report.files import write_cutover_pages
 from .report.kits import cutover_combined, iam_document
@@ -169,8 +172,9 @@ def scan(
 ) -> None:
     """Inventory the account's identities, configuration sets, pools, templates and tenants."""
     rules = ownership_rules(mapping, name_pattern or [], customer_tag, tier_tag)
+    writable_target(output)
     settings = AwsSettings(profile=profile, region=region, endpoint_url=endpoint_url)
-    memory = RateMemory(home.state_dir(state_dir), checked_headroom(headroom))
+    memory = RateMemory(home.writable_state_dir(state_dir), checked_headroom(headroom))
     with call_progress(stderr, "Scanning SES") as progress:
         inventory = scan_account(
             settings,
@@ -270,11 +274,12 @@ def plan(
         aws=AwsSettings(profile=profile, region=region, endpoint_url=endpoint_url),
         rate=positive_rate("--rate", rate) if rate is not None else None,
         op_rates=dict(parse_op_rates(op_rate or [])),
-        state_dir=home.state_dir(state_dir),
+        state_dir=home.writable_state_dir(state_dir),
         headroom=checked_headroom(headroom),
         reslice=reslice,
     )
     if output is not None:  # refused before a scan that can take hours, not after
+        writable_target(output)
         check_overwrite(output, request.state_dir)
     scanning = call_progress(stderr, "Scanning SES") if inventory is None else nullcontext()
     with scanning as progress:  # no bar while planning from an inventory file
@@ -398,7 +403,7 @@ def _run_options(
         plan_path=plan_file,
         aws=AwsSettings(profile=profile, region=region, endpoint_url=endpoint_url),
         cohort=cohort,
-        state_dir=home.state_dir(state_dir),
+        state_dir=home.writable_state_dir(state_dir),
         journal=journal,
         parallelism=parallelism,
         rate=positive_rate("--rate", rate) if rate is not None else None,
@@ -579,8 +584,9 @@ def _countdown() -> Callable[[str, float], None]:
 
 
 def _say(text: str) -> None:
-    """A line for the operator; account data in it (customer ids, names) is not markup."""
-    stderr.print(text, markup=False, highlight=False)
+    """A line for the operator; account data in it (customer ids, names) is not markup,
+    and an error it quotes keeps no credential."""
+    stderr.print(redact(text), markup=False, highlight=False)
 
 
 def _refuse_irreversible(irreversible: list[str], allowed: bool) -> None:
@@ -964,7 +970,7 @@ def _finish_recording(outcome: str, status: int, message: str) -> None:
         if recording.log is not None:
             recording.log.close()
     if recording.format is SummaryFormat.json:
-        print(json.dumps(result, indent=2, sort_keys=True))
+        print(redact(json.dumps(result, indent=2, sort_keys=True)))
 
 
 @app.command()
@@ -1111,21 +1117,65 @@ def lost_kinds(value: str) -> tuple[str, ...]:
 
 
 def _one_line(message: str) -> str:
-    return " ".join(message.split())
+    """An error's message as every artefact shows it (stderr, the history, --format json):
+    one line, with no credential an endpoint URL carried."""
+    return redact(" ".join(message.split()))
+
+
+INTERRUPTED = 130
+"""128 + SIGINT, as shells report a command Ctrl-C stopped."""
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run a command and map every failure to exit status 1 with one line."""
     token = _recording.set(None)
     try:
-        status, outcome, message = _run(argv)
-        _finish_recording(outcome, status, message)
-        return status
+        try:
+            status, outcome, message = _run(argv)
+        except KeyboardInterrupt:  # typer turns most into exit 130 (see `_run`); not all
+            status, outcome, message = _say_interrupted(argv)
+        return _finished(outcome, status, message)
     except BaseException as exc:
-        _finish_recording("interrupted", 130, type(exc).__name__)
+        _finish_recording("interrupted", INTERRUPTED, type(exc).__name__)
         raise
     finally:
         _recording.reset(token)
+
+
+def _finished(outcome: str, status: int, message: str) -> int:
+    """`status`, once the run's history row is completed; a history that cannot be written
+    (a full disk) is said in one line, unless the run already failed with its own."""
+    try:
+        _finish_recording(outcome, status, message)
+    except SesmigrateError as exc:
+        if status == 0:
+            stderr.print(f"[bold red]Error:[/] {escape(_one_line(str(exc)))}")
+            return 1
+    return status
+
+
+def _say_interrupted(argv: list[str] | None) -> tuple[int, str, str]:
+    line = _interrupted(argv)
+    stderr.print(f"[bold yellow]Interrupted:[/] {escape(line)}")
+    return INTERRUPTED, "interrupted", line
+
+
+def _interrupted(argv: list[str] | None) -> str:
+    """Where Ctrl-C stopped a command outside the executor (which says so itself), and how
+    to go on: what was done is kept, what was not started is not half done."""
+    words = sys.argv[1:] if argv is None else argv
+    command = next((word for word in words if not word.startswith("-")), "the command")
+    recording = _recording.get()
+    if recording is not None:
+        return (
+            f"{command} of {recording.plan_path} stopped before it finished; the journal keeps "
+            f"every action done: run sesmigrate {command} {shlex.quote(recording.plan_path)} "
+            "again with the same options to resume"
+        )
+    return (
+        f"{command} stopped; nothing further was changed and no file was left half written: "
+        "run the same command again to resume"
+    )
 
 
 def _run(argv: list[str] | None) -> tuple[int, str, str]:
@@ -1149,7 +1199,12 @@ def _run(argv: list[str] | None) -> tuple[int, str, str]:
     except SesmigrateError as exc:
         stderr.print(f"[bold red]Error:[/] {escape(_one_line(str(exc)))}")
         return 1, "error", _one_line(str(exc))
+    except (OSError, sqlite3.Error) as exc:  # a file-system failure no module foresaw
+        stderr.print(f"[bold red]Error:[/] {escape(_one_line(failure_line(exc)))}")
+        return 1, "error", _one_line(failure_line(exc))
     status = result if isinstance(result, int) else 0
+    if status == INTERRUPTED:  # typer's answer to Ctrl-C outside the executor: no command
+        return _say_interrupted(argv)  # of ours exits 130 itself
     return status, "ok" if status == 0 else "error", ""
 
 

@@ -1,19 +1,21 @@
 """The command line contract: exit codes and one-line errors."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from sesmigrate import __version__
+from sesmigrate import __version__, cli
 from sesmigrate.aws.clients import AwsSettings
 from sesmigrate.cli import _fail_on, _resume, main
 from sesmigrate.errors import SesmigrateError
 from sesmigrate.planning.snapshot import read_inventory
 from sesmigrate.running.apply import ApplyReport, RunOptions
 from sesmigrate.running.executor import RunResult
+from sesmigrate.running.soak import SOAK_EXIT_STATUS
 
 CONTRACT = ("scan", "plan", "show", "apply", "rollback", "status", "unlock", "demo", "emulator")
 
@@ -318,3 +320,16 @@ def test_an_endpoint_answering_html_is_one_short_error_line(
     assert line.startswith("Error:") and "HTTP 403" in line
     assert "<" not in line and len(line) < 200
     assert not (tmp_path / "inventory.json").exists()
+
+
+def test_readme_exit_code_table_lists_every_code_the_cli_returns() -> None:
+    """The table is complete: every code a command can end with, and no other."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    table = {int(code) for code in re.findall(r"^\| `(\d+)` \|", section, re.MULTILINE)}
+    source = Path(cli.__file__).read_text(encoding="utf-8")
+    found = re.findall(r"typer\.Exit\((\d+)\)|return (\d+)\b", source)
+    literal = {int(number) for pair in found for number in pair if number}
+
+    assert table == {0, 1, 2, SOAK_EXIT_STATUS, cli.INTERRUPTED}
+    assert literal <= table

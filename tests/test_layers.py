@@ -12,6 +12,7 @@ PURE = [
     "report/summary.py",
     "aws/tokenbucket.py",
     "errors.py",
+    "redaction.py",
     "planning/naming.py",
     "planning/spec.py",
     "planning/diff.py",

@@ -18,21 +18,25 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import boto3
-import botocore.session
+import botocore.loaders
 from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
     EndpointConnectionError,
+    InvalidRegionError,
     NoCredentialsError,
     NoRegionError,
     ProfileNotFound,
 )
+from botocore.model import ServiceModel
+from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url, validate_region_name
 
 from ..errors import AwsCallError, AwsConfigError, UsageError
+from ..redaction import redact
 
 RETRY_MODES = ("standard", "adaptive", "legacy")
 
@@ -86,6 +90,12 @@ def seconds_from_env(variable: str, default: float) -> float:
     if not 0 < seconds < 3600:
         raise AwsConfigError(f"{variable}={given!r}: give seconds between 0 and 3600")
     return seconds
+
+    def __post_init__(self) -> None:
+        """Refuse an unusable endpoint or region as soon as the settings are made: before
+        any state is written, and as one line instead of botocore's traceback."""
+        checked_endpoint(endpoint_of(self))
+        checked_region(given_region(self))
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +155,48 @@ def given_region(settings: AwsSettings) -> str | None:
     return None
 
 
+ENDPOINT_SOURCES = "--endpoint-url or AWS_ENDPOINT_URL"
+REGION_SOURCES = "--region, AWS_REGION, AWS_DEFAULT_REGION or the profile"
+
+
+def checked_endpoint(url: str | None) -> str | None:
+    """`url` if botocore can send to it: http or https, a host, a port in 1..65535; else
+    one line naming it (without any password it carries)."""
+    if url is None:
+        return None
+    shown = repr(redact(url))
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise AwsConfigError(
+            f"endpoint URL {shown} ({ENDPOINT_SOURCES}) is not an http:// or https:// URL "
+            "with a host, e.g. http://127.0.0.1:4566"
+        )
+    if port is not None and not 1 <= port <= 65535:
+        raise AwsConfigError(
+            f"endpoint URL {shown} ({ENDPOINT_SOURCES}) has no valid port: use 1 to 65535"
+        )
+    if not (is_valid_endpoint_url(url) or is_valid_ipv6_endpoint_url(url)):
+        raise AwsConfigError(
+            f"endpoint URL {shown} ({ENDPOINT_SOURCES}) is not a URL botocore accepts"
+        )
+    return url
+
+
+def checked_region(region: str | None) -> str | None:
+    """`region` if botocore accepts it as a region name (a host label), else one line."""
+    try:
+        validate_region_name(region)
+    except InvalidRegionError:
+        raise AwsConfigError(
+            f"region {region!r} ({REGION_SOURCES}) is not a region name such as us-east-1"
+        ) from None
+    return region
+
+
 def make_clients(settings: AwsSettings) -> Clients:
     """Clients for `settings`, or one clear error if they cannot be made."""
     if settings.retry_mode not in RETRY_MODES:
@@ -152,21 +204,26 @@ def make_clients(settings: AwsSettings) -> Clients:
             f"unknown retry mode {settings.retry_mode!r}: use one of {RETRY_MODES}"
         )
     try:
-        if settings.emulator_credentials:
-            session = boto3.Session(
-                aws_access_key_id="emulator",
-                aws_secret_access_key="emulator",
-                region_name=given_region(settings),
-            )
-        else:
-            session = boto3.Session(
-                profile_name=settings.profile, region_name=given_region(settings)
-            )
-    except ProfileNotFound:
+        return _clients(settings)
+    except ProfileNotFound as exc:  # --profile, or AWS_PROFILE: read when first needed
+        profile = exc.kwargs.get("profile", settings.profile)
         raise AwsConfigError(
-            f"AWS profile {settings.profile!r} not found: check --profile and ~/.aws/config"
+            f"AWS profile {profile!r} not found: check --profile, AWS_PROFILE and ~/.aws/config"
         ) from None
-    region = session.region_name
+    except (BotoCoreError, ValueError) as exc:  # what the checks did not foresee
+        raise AwsConfigError(f"cannot make the AWS clients: {redact(str(exc))}") from None
+
+
+def _clients(settings: AwsSettings) -> Clients:
+    if settings.emulator_credentials:
+        session = boto3.Session(
+            aws_access_key_id="emulator",
+            aws_secret_access_key="emulator",
+            region_name=given_region(settings),
+        )
+    else:
+        session = boto3.Session(profile_name=settings.profile, region_name=given_region(settings))
+    region = checked_region(session.region_name)
     if not region:
         raise AwsConfigError(
             "no AWS region: use --region or set AWS_REGION (or the profile's region)"
@@ -182,7 +239,7 @@ def make_clients(settings: AwsSettings) -> Clients:
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.read_timeout,
     )
-    endpoint = endpoint_of(settings)
+    endpoint = checked_endpoint(endpoint_of(settings))
     return Clients(
         ses=session.client("sesv2", config=config, endpoint_url=endpoint),
         sts=session.client("sts", config=config, endpoint_url=endpoint),
@@ -214,14 +271,14 @@ def aws_errors() -> Iterator[None]:
     except NoRegionError:
         raise AwsConfigError("no AWS region: use --region or set AWS_REGION") from None
     except EndpointConnectionError as exc:
-        endpoint = redacted(str(exc.kwargs.get("endpoint_url", "the AWS endpoint")))
+        endpoint = redact(str(exc.kwargs.get("endpoint_url", "the AWS endpoint")))
         raise AwsConfigError(
             f"cannot reach {endpoint}: check --endpoint-url, AWS_ENDPOINT_URL and the network"
         ) from None
     except ClientError as exc:
         raise AwsCallError(exc.operation_name, *error_parts(exc.response)) from None
     except BotoCoreError as exc:
-        raise AwsConfigError(f"AWS call failed: {exc}") from None
+        raise AwsConfigError(f"AWS call failed: {redact(str(exc))}") from None
 
 
 CHECK = "check --endpoint-url and --region"
@@ -258,14 +315,6 @@ def _page_title(page: str) -> str:
     return repr(words if len(words) <= SHORT else words[: SHORT - 1] + "…")
 
 
-def redacted(url: str) -> str:
-    """`url` without any user name or password it carries, for messages."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]))
-
-
 SERVICE_NAMES = {"sesv2": "SES v2", "events": "EventBridge", "logs": "CloudWatch Logs"}
 
 
@@ -300,7 +349,11 @@ def positive_rate(what: str, number: str | float) -> float:
 
 
 def _operations(services: tuple[str, ...]) -> frozenset[str]:
-    session = botocore.session.get_session()
+    """The services' operation names, from botocore's bundled models: read without a
+    session, so no profile (an unknown AWS_PROFILE) is looked up just to check a flag."""
+    loader = botocore.loaders.create_loader()
     return frozenset(
-        name for service in services for name in session.get_service_model(service).operation_names
+        name
+        for service in services
+        for name in ServiceModel(loader.load_service_model(service, "service-2")).operation_names
     )

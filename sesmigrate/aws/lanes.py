@@ -8,8 +8,9 @@ at ten calls a second each took the sum of their times, 25 s, instead of the lon
 A pool per operation (a lane) lets each operation run at its own limit at once.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from threading import Lock
 from types import TracebackType
 from typing import Any, TypeVar
@@ -49,8 +50,28 @@ class Lanes:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        """Wait for every lane; on an error drop what has not started (it would be thrown away)."""
+        """Wait for every lane; on an error drop what has not started (it would be thrown away),
+        and on Ctrl-C do not wait for what has (see `interruptible_pool`)."""
         with self._lock:
             pools = list(self._pools.values())
         for pool in pools:
-            pool.shutdown(wait=True, cancel_futures=kind is not None)
+            pool.shutdown(wait=not _interrupted(kind), cancel_futures=kind is not None)
+
+
+def _interrupted(kind: type[BaseException] | None) -> bool:
+    return kind is not None and issubclass(kind, KeyboardInterrupt)
+
+
+@contextmanager
+def interruptible_pool(workers: int) -> Iterator[ThreadPoolExecutor]:
+    """A thread pool that Ctrl-C does not wait for: what has not started is dropped, what
+    runs ends with its current call (reads only: nothing is left half done), and the
+    command says it stopped at once instead of after every queued read."""
+    pool = ThreadPoolExecutor(workers)
+    try:
+        yield pool
+    except BaseException as exc:
+        stopped = isinstance(exc, KeyboardInterrupt)
+        pool.shutdown(wait=not stopped, cancel_futures=stopped)
+        raise
+    pool.shutdown(wait=True)

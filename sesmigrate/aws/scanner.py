@@ -21,7 +21,7 @@ note and an unscanned monitoring, never a failed scan: monitoring is optional.
 import json
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -57,7 +57,7 @@ from ..planning.snapshot import (
 from ..running.executor import Progress
 from ..state.rates import RateMemory
 from .clients import AccountBinding, AwsSettings, Clients, aws_errors, caller_identity, make_clients
-from .lanes import Lanes
+from .lanes import Lanes, interruptible_pool
 from .ratelimit import RateLimiter
 
 PAGE_SIZES = {
@@ -388,7 +388,7 @@ def scan(
     def pool_arn(name: str) -> str:
         return f"arn:{partition}:ses:{binding.region}:{binding.account}:dedicated-ip-pool/{name}"
 
-    with aws_errors(), Lanes(parallelism) as lanes, ThreadPoolExecutor(LISTS) as pool:
+    with aws_errors(), Lanes(parallelism) as lanes, interruptible_pool(LISTS) as pool:
         run = AccountReader(clients.ses, lanes, progress or Progress())
         lists = {
             "account": pool.submit(run.account, binding),

@@ -34,7 +34,8 @@ from botocore.exceptions import (
 from ..actions.tenant import Action, ActionConflict, retried
 from ..aws.clients import error_parts
 from ..errors import SesmigrateError
-from ..state.journal import Journal
+from ..redaction import redact
+from ..state.journal import Journal, JournalError
 
 TRANSIENT_CODES = frozenset(
     {
@@ -71,9 +72,11 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def describe_error(exc: BaseException) -> str:
+    """A failed action's error for the journal and the result: one line, no credential
+    (a connection error repeats the endpoint URL, user and password included)."""
     if isinstance(exc, ClientError):
-        return ": ".join(error_parts(exc.response))
-    return f"{type(exc).__name__}: {exc}"
+        return redact(": ".join(error_parts(exc.response)))
+    return redact(f"{type(exc).__name__}: {exc}")
 
 
 @dataclass
@@ -226,6 +229,8 @@ class Executor:
                     self.progress.advance()
                     order.done(action.key)
                     continue
+                if isinstance(error, JournalError):
+                    raise error  # journaling the failure would fail too, and hide why
                 tries[action.key] = tries.get(action.key, 0) + 1
                 if is_transient(error) and tries[action.key] <= self.requeues:
                     queue.append(action.key)

@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from ..redaction import redact
+
 SUBJECTS = (
     "TenantName",
     "EmailIdentity",
@@ -101,7 +103,7 @@ def json_lines(stream: TextIO) -> Callable[[dict[str, Any]], None]:
     """A sink writing each record as one JSON line, flushed (a killed run keeps its log)."""
 
     def write(record: dict[str, Any]) -> None:
-        stream.write(json.dumps(record, sort_keys=True) + "\n")
+        stream.write(redact(json.dumps(record, sort_keys=True)) + "\n")
         stream.flush()
 
     return write
@@ -112,4 +114,6 @@ def one_line(record: dict[str, Any]) -> str:
     ms = "" if record["ms"] is None else f" {record['ms']:.0f}ms"
     status = "" if record["http_status"] is None else f" {record['http_status']}"
     retries = f" after {record['retries']} retries" if record.get("retries") else ""
-    return f"AWS {record['service']} {record['operation']}{status} {record['outcome']}{ms}{retries}"
+    return redact(
+        f"AWS {record['service']} {record['operation']}{status} {record['outcome']}{ms}{retries}"
+    )

@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..errors import SesmigrateError
+from ..files import reason
 from ..planning.plan import Plan
+from ..redaction import redact
 from ..running.executor import RunResult
 
 RUNNING = "running"
@@ -115,7 +117,7 @@ class SqliteHistory:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
-            raise HistoryError(f"cannot open the history {path}: {exc}") from None
+            raise HistoryError(f"cannot open the history {path}: {reason(exc)}") from None
 
     def start(self, command: str, plan: str, checksum: str, cohorts: list[str]) -> "_SqliteRun":
         cursor = self._execute(
@@ -153,7 +155,7 @@ class SqliteHistory:
         try:
             return self._db.execute(sql, args)
         except sqlite3.Error as exc:
-            raise HistoryError(f"cannot write the history {self.path}: {exc}") from None
+            raise HistoryError(f"cannot write the history {self.path}: {reason(exc)}") from None
 
 
 @dataclass
@@ -180,8 +182,8 @@ class _SqliteRun:
                 outcome,
                 exit_status,
                 json.dumps(cohorts),
-                json.dumps(result, sort_keys=True),
-                message,
+                redact(json.dumps(result, sort_keys=True)),
+                redact(message),
                 self.id,
             ),
         )

@@ -13,6 +13,8 @@ journal found there is imported into its migration's state on first use.
 import os
 from pathlib import Path
 
+from ..errors import SesmigrateError
+
 STATE_DIR_VARIABLE = "SESMIGRATE_STATE_DIR"
 LOCK_DIR_VARIABLE = "SESMIGRATE_LOCK_DIR"
 OLD_STATE_DIR = Path(".sesmigrate")
@@ -40,3 +42,19 @@ def lock_dir() -> Path:
     SESMIGRATE_LOCK_DIR says so."""
     given = os.environ.get(LOCK_DIR_VARIABLE)
     return Path(given).expanduser() if given else _xdg_state() / "locks"
+
+
+def writable_state_dir(given: Path | None = None) -> Path:
+    """The state directory (as `state_dir`), checked before a command does any work: it, or
+    the folder it would be made in, must be a directory this user may write. A run that
+    scanned for an hour must not then fail to keep what it learned."""
+    path = state_dir(given)
+    existing = path
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    where = f"state directory {path} (--state-dir or {STATE_DIR_VARIABLE})"
+    if not existing.is_dir():
+        raise SesmigrateError(f"{where}: {existing} is not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise SesmigrateError(f"{where}: {existing} is not writable")
+    return path

@@ -33,7 +33,9 @@ from typing import Any, Protocol
 
 from ..actions.tenant import CreateTenant, Known, Memory, Outcome, TenantAction
 from ..errors import SesmigrateError
+from ..files import reason
 from ..planning.snapshot import MANAGED_TAG
+from ..redaction import redact
 from .probes import SCHEMA as PROBES_SCHEMA
 from .probes import ProbeResult
 
@@ -149,6 +151,39 @@ _COLUMNS = (
 )
 
 
+class _Connection(sqlite3.Connection):
+    """A journal's connection: a statement that fails (a full disk, a read-only file)
+    raises a `JournalError` naming the file and the cause, so a full disk says so instead
+    of surfacing later as a row that was not changed."""
+
+    path: Path
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.Error as exc:
+            raise _failed(self.path, exc) from None
+
+    def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
+        try:
+            return super().executemany(sql, parameters)
+        except sqlite3.Error as exc:
+            raise _failed(self.path, exc) from None
+
+    def executescript(self, script: str, /) -> sqlite3.Cursor:
+        try:
+            return super().executescript(script)
+        except sqlite3.Error as exc:
+            raise _failed(self.path, exc) from None
+
+
+def _failed(path: Path, exc: sqlite3.Error | OSError) -> "JournalError":
+    return JournalError(
+        f"journal {path}: {reason(exc)}; what was done so far is kept: fix that and run "
+        "the same command again"
+    )
+
+
 class _Database:
     """One migration's SQLite file, shared by the views of its plans."""
 
@@ -156,18 +191,23 @@ class _Database:
         self.path = path
         self.clock = clock
         self.lock = threading.Lock()
-        if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_dir():
+            raise JournalError(f"cannot open journal {path}: it is a directory, not a file")
         try:
-            self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            if str(path) != ":memory:":
+                path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(
+                path, check_same_thread=False, isolation_level=None, factory=_Connection
+            )
+            self.db.path = path
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute("PRAGMA busy_timeout=10000")
             _upgrade(self.db)
             self.db.executescript(_SCHEMA)
             self.db.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (FORMAT,))
-        except sqlite3.Error as exc:
-            raise JournalError(f"cannot open journal {path}: {exc}") from None
+        except (sqlite3.Error, OSError) as exc:
+            raise JournalError(f"cannot open journal {path}: {reason(exc)}") from None
 
 
 def _upgrade(db: sqlite3.Connection) -> None:
@@ -384,7 +424,7 @@ class SqliteJournal:
         self._write(
             "UPDATE entries SET state=?, error=?, finished=? WHERE plan=? AND key=? "
             "AND direction=?",
-            (FAILED, error, self._base.clock(), self.plan, key, direction),
+            (FAILED, redact(error), self._base.clock(), self.plan, key, direction),
         )
 
     def entries(self) -> list[Entry]:
@@ -483,7 +523,7 @@ class SqliteJournal:
                 result.cohort,
                 result.tenant,
                 result.outcome,
-                result.detail,
+                redact(result.detail),
                 result.customer,
                 result.sender,
                 result.configuration_set,

@@ -14,8 +14,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from botocore.exceptions import EndpointConnectionError
 
+from sesmigrate.actions.tenant import CreateTenant
 from sesmigrate.cli import main
+from sesmigrate.redaction import redact
+from sesmigrate.running.executor import describe_error
+from sesmigrate.state.journal import SqliteJournal
 
 ACCESS_KEY = "AKIAFAKESECRETMARKER1"
 SECRET_KEY = "SecretMarker/Shhh+123"
@@ -186,3 +191,145 @@ def test_scan_error_hides_the_password_of_an_endpoint_url_with_credentials(
     assert status == 1
     assert "cannot reach" in err
     assert URL_PASSWORD not in err
+
+
+# --- one redaction, every failing path ----------------------------------------------------
+
+CLOSED_PASSWORD = "s3cretpass"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("http://user:s3cretpass@127.0.0.1:1/", "http://***@127.0.0.1:1/"),
+        (
+            'endpoint URL: "https://u:p%40ss@h.example:443/x"',
+            'endpoint URL: "https://***@h.example:443/x"',
+        ),
+        ("see http://u:p@ss@host/ and HTTP://me@host", "see http://***@host/ and HTTP://***@host"),
+        (
+            "https://b.s3.amazonaws.com/k?X-Amz-Credential=AKIA/x&X-Amz-Signature=abc&a=1",
+            "https://b.s3.amazonaws.com/k?X-Amz-Credential=***&X-Amz-Signature=***&a=1",
+        ),
+        (
+            "https://h/k?AWSAccessKeyId=AKIA&Signature=x%2B",
+            "https://h/k?AWSAccessKeyId=***&Signature=***",
+        ),
+        (
+            "http://127.0.0.1:1/ refused: user@example.com",
+            "http://127.0.0.1:1/ refused: user@example.com",
+        ),
+        ("no URL here", "no URL here"),
+    ],
+)
+def test_redact_hides_userinfo_and_query_credentials_and_keeps_the_rest(
+    text: str, expected: str
+) -> None:
+    assert redact(text) == expected
+
+
+def test_describe_error_of_a_connection_error_hides_the_endpoint_password() -> None:
+    url = f"http://{URL_USER}:{CLOSED_PASSWORD}@127.0.0.1:1/"
+
+    described = describe_error(EndpointConnectionError(endpoint_url=url))
+
+    assert CLOSED_PASSWORD not in described and "127.0.0.1:1" in described
+
+
+def test_journal_keeps_no_password_a_failure_message_quotes(tmp_path: Path) -> None:
+    journal = SqliteJournal(tmp_path / "journal.sqlite", "sha256:x")
+    journal.intent("create_tenant:t", "apply", "canary")
+
+    journal.failed("create_tenant:t", "apply", f"refused: http://u:{CLOSED_PASSWORD}@h:1/")
+    journal.close()
+
+    reader = SqliteJournal(tmp_path / "journal.sqlite", "sha256:x")
+    try:
+        assert [e.error for e in reader.entries()] == ["refused: http://***@h:1/"]
+    finally:
+        reader.close()
+    assert files_holding(tmp_path, CLOSED_PASSWORD) == []
+
+
+def files_holding(root: Path, secret: str) -> list[str]:
+    """Every file under `root` whose bytes (UTF-8 or UTF-16) hold `secret`."""
+    return [
+        str(path.relative_to(root))
+        for path in root.rglob("*")
+        if path.is_file()
+        and (secret.encode() in (data := path.read_bytes()) or secret.encode("utf-16-le") in data)
+    ]
+
+
+@pytest.fixture
+def sealed_plan(emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A plan made over an endpoint URL carrying a password; the state it made is in
+    tmp_path/state."""
+    emulator.control.load_realistic_account(4, 2)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "emulator")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "emulator")
+    endpoint = emulator.endpoint_url.replace("://", f"://{URL_USER}:{CLOSED_PASSWORD}@", 1)
+    plan = tmp_path / "tiered.plan.json"
+    argv = ["plan", "--strategy", "tiered", "-o", str(plan), "--state-dir", str(tmp_path / "state")]
+    assert main([*argv, "--endpoint-url", endpoint, "--region", REGION]) == 0
+    return plan
+
+
+@pytest.mark.parametrize("emulator", ["http"], indirect=True)
+def test_every_command_refused_by_a_closed_port_keeps_the_endpoint_password_out_of_everything(
+    sealed_plan: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    closed = f"http://{URL_USER}:{CLOSED_PASSWORD}@127.0.0.1:9/"
+    aws = ["--endpoint-url", closed, "--region", REGION]
+    state = ["--state-dir", str(tmp_path / "state")]
+    log = ["--log-file", str(tmp_path / "calls.jsonl")]
+    commands = [
+        ["scan", "-o", str(tmp_path / "inventory.json"), *aws],
+        ["plan", "--strategy", "tiered", "-o", str(tmp_path / "again.plan.json"), *state, *aws],
+        ["apply", str(sealed_plan), "--auto-approve", *log, *state, *aws],
+        ["apply", str(sealed_plan), "--auto-approve", "--format", "json", *state, *aws],
+        ["status", str(sealed_plan), *state, *aws],
+        ["rollback", str(sealed_plan), "--auto-approve", "-v", *log, *state, *aws],
+        ["unlock", *aws],
+    ]
+    capsys.readouterr()
+
+    statuses = {argv[0] + " " + " ".join(argv[1:3]): main(argv) for argv in commands}
+    out, err = capsys.readouterr()
+
+    assert set(statuses.values()) == {1}, (statuses, err)
+    assert err.count("cannot reach http://***@127.0.0.1:9/") == len(commands), err
+    assert CLOSED_PASSWORD not in out + err
+    assert files_holding(tmp_path, CLOSED_PASSWORD) == []
+
+
+@pytest.mark.parametrize("emulator", ["http"], indirect=True)
+def test_an_action_failing_on_a_connection_error_keeps_the_password_out_of_journal_and_output(
+    emulator,
+    sealed_plan: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    endpoint = emulator.endpoint_url.replace("://", f"://{URL_USER}:{CLOSED_PASSWORD}@", 1)
+
+    def refused(self: CreateTenant, *args: object, **kwargs: object) -> None:
+        raise EndpointConnectionError(endpoint_url=endpoint.rstrip("/") + "/")
+
+    monkeypatch.setattr(CreateTenant, "apply", refused)
+    capsys.readouterr()
+    argv = ["apply", str(sealed_plan), "--auto-approve", "--state-dir", str(tmp_path / "state")]
+    log = ["--log-file", str(tmp_path / "calls.jsonl"), "-v"]
+
+    text = main([*argv, *log, "--endpoint-url", endpoint, "--region", REGION])
+    as_json = main([*argv, "--format", "json", "--endpoint-url", endpoint, "--region", REGION])
+    out, err = capsys.readouterr()
+
+    assert (text, as_json) == (1, 1), err
+    journal = next((tmp_path / "state").rglob("journal.sqlite"))
+    errors = [e.error for e in SqliteJournal(journal, "").migration_entries() if e.error]
+    assert errors and all("EndpointConnectionError" in e and "***@" in e for e in errors)
+    assert "failed" in err and "***@" in err
+    assert CLOSED_PASSWORD not in out + err
+    assert files_holding(tmp_path, CLOSED_PASSWORD) == []
