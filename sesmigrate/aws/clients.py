@@ -72,6 +72,12 @@ class AwsSettings:
     """Seconds one attempt waits to connect, then for its answer; together they bound how
     long a request of a stopped run may stay in flight (`running.inflight`)."""
 
+    def __post_init__(self) -> None:
+        """Refuse an unusable endpoint or region as soon as the settings are made: before
+        any state is written, and as one line instead of botocore's traceback."""
+        checked_endpoint(endpoint_of(self))
+        checked_region(given_region(self))
+
     @property
     def in_flight_s(self) -> float:
         """How long after it was sent a request is still waited on by its sender."""
@@ -90,12 +96,6 @@ def seconds_from_env(variable: str, default: float) -> float:
     if not 0 < seconds < 3600:
         raise AwsConfigError(f"{variable}={given!r}: give seconds between 0 and 3600")
     return seconds
-
-    def __post_init__(self) -> None:
-        """Refuse an unusable endpoint or region as soon as the settings are made: before
-        any state is written, and as one line instead of botocore's traceback."""
-        checked_endpoint(endpoint_of(self))
-        checked_region(given_region(self))
 
 
 @dataclass(frozen=True, slots=True)
