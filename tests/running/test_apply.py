@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -785,6 +786,61 @@ def test_cleanup_runs_only_after_the_cohorts_that_replace_what_it_removes_and_is
         assert {arn for arn in held if "identity/" in arn} >= {
             f"{ARN}:identity/{name}" for name in customer.identities
         }
+
+
+def lose_every_answer(emulator: Any, *operations: str) -> None:
+    """Every answer of `operations` is lost after SES acted (a 503 botocore retries)."""
+    emulator.control.set_traffic(
+        TrafficSettings(lost_rate=1.0, lost_kinds=("503",), lost_operations=operations)
+    )
+
+
+def test_a_full_rollback_after_lost_answers_in_apply_and_cleanup_restores_the_account(
+    emulator: Any, tmp_path: Path
+) -> None:
+    journey = Journey(emulator, tmp_path, strategy="tiered")
+    lose_every_answer(emulator, "CreateTenant", "CreateTenantResourceAssociation")
+    assert journey.run("apply", "--auto-approve", "--cohort", "all") == 0
+    emulator.control.set_traffic(TrafficSettings())
+    sharing = Counter(c.tenant for c in journey.plan.customers)
+    mover = next(c for c in journey.plan.customers if sharing[c.tenant] > 1)
+    tier = next(c.tier for c in journey.plan.customers if c.tenant != mover.tenant and c.tier)
+    for kind, names in (
+        ("identity", mover.identities),
+        ("configuration-set", mover.configuration_sets),
+        ("template", mover.templates),
+    ):
+        for name in names:
+            journey.ses.tag_resource(
+                ResourceArn=f"{ARN}:{kind}/{name}", Tags=[{"Key": "tier", "Value": tier}]
+            )
+    replan = make_plan(
+        PlanRequest(
+            None,
+            {"strategy": "tiered", "canary": 2, "wave_size": 5},
+            None,
+            AwsSettings(region="us-east-1", endpoint_url=emulator.endpoint_url),
+        )
+    ).plan
+    assert any(s.action.kind == "detach" for s in replan.steps_of("cleanup"))
+    journey.path.write_text(plan_to_json(replan))
+    lose_every_answer(
+        emulator,
+        "CreateTenant",
+        "CreateTenantResourceAssociation",
+        "DeleteTenantResourceAssociation",
+    )
+    assert journey.run("apply", "--auto-approve", "--cohort", "all") == 0
+    made = journey.tenants()
+    assert journey.run("apply", "--auto-approve", "--cohort", "cleanup") == 0
+    lose_every_answer(emulator, "CreateTenantResourceAssociation", "DeleteTenant")
+
+    assert journey.run("rollback", "--cohort", "cleanup", "--auto-approve") == 0
+    assert journey.tenants() == made
+    assert journey.run("rollback", "--cohort", "all", "--auto-approve", "--allow-irreversible") == 0
+
+    emulator.control.set_traffic(TrafficSettings())
+    assert journey.tenants() == journey.before
 
 
 @pytest.mark.parametrize("state", ["failed", "intent"])
