@@ -10,6 +10,7 @@ Both expose the same methods, so a test can run against either.
 import json
 import urllib.error
 import urllib.request
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -66,11 +67,12 @@ def _epoch(at: datetime | float | None) -> float | None:
     return at
 
 
-class _MetricKnobs:
+class _MetricKnobs(ABC):
     """The enforcement, clock and metric knobs, the same over either transport."""
 
+    @abstractmethod
     def _do(self, command: str, **body: Any) -> Any:
-        raise NotImplementedError
+        """Run one control command: in this process, or over HTTP."""
 
     def set_enforcement_status(self, status: str) -> None:
         """GetAccount's EnforcementStatus: HEALTHY, PROBATION or SHUTDOWN (no sending)."""
