@@ -441,6 +441,13 @@ def apply(
         bool,
         typer.Option(help="Let the gate pass though an earlier cohort's last probe failed."),
     ] = False,
+    accept_inconclusive: Annotated[
+        bool,
+        typer.Option(
+            help="Let the gate's metric conditions pass though tenants sent too little to "
+            "judge (below [gates] min_sends); a rate over its maximum still fails."
+        ),
+    ] = False,
     wait: Annotated[
         bool,
         typer.Option(help="Wait out a soak still running (lock released), then apply."),
@@ -474,7 +481,12 @@ def apply(
         dry_run=dry_run,
         headroom=headroom,
     )
-    options = replace(options, wait=wait, accept_failed_probe=accept_failed_probe)
+    options = replace(
+        options,
+        wait=wait,
+        accept_failed_probe=accept_failed_probe,
+        accept_inconclusive=accept_inconclusive,
+    )
     options = _record("apply", plan, options, format, log_file, verbose)
     listing = stderr if format is SummaryFormat.json else stdout
 

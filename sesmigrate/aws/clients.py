@@ -111,6 +111,8 @@ class Clients:
     """EventBridge client, for the migration's monitoring rule; None: not monitored."""
     logs: Any = None
     """CloudWatch Logs client, for the monitoring log group and its events."""
+    cloudwatch: Any = None
+    """CloudWatch client, for the health gate's tenant metrics (GetMetricData)."""
 
     def services(self) -> dict[str, Any]:
         """The clients an action may need besides SES, by botocore service name."""
@@ -122,7 +124,8 @@ class Clients:
 
     def all(self) -> tuple[Any, ...]:
         """Every client that calls a rate-limited service (all but STS)."""
-        return (self.ses, *self.services().values())
+        metrics = (self.cloudwatch,) if self.cloudwatch is not None else ()
+        return (self.ses, *self.services().values(), *metrics)
 
 
 def endpoint_of(settings: AwsSettings) -> str | None:
@@ -189,6 +192,7 @@ def make_clients(settings: AwsSettings) -> Clients:
         region=region,
         events=session.client("events", config=config, endpoint_url=endpoint),
         logs=session.client("logs", config=config, endpoint_url=endpoint),
+        cloudwatch=session.client("cloudwatch", config=config, endpoint_url=endpoint),
     )
 
 
@@ -266,7 +270,12 @@ def redacted(url: str) -> str:
     return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]))
 
 
-SERVICE_NAMES = {"sesv2": "SES v2", "events": "EventBridge", "logs": "CloudWatch Logs"}
+SERVICE_NAMES = {
+    "sesv2": "SES v2",
+    "events": "EventBridge",
+    "logs": "CloudWatch Logs",
+    "cloudwatch": "CloudWatch",
+}
 
 
 def parse_op_rates(
