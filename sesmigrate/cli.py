@@ -544,6 +544,7 @@ def apply(
         not_run={name: report.not_run(name) for name in report.pending},
         probes=[result.to_dict() for result in report.probes],
         accepted_failed_probes=[result.to_dict() for result in report.accepted_probes],
+        accepted_inconclusive=[verdict.to_dict() for verdict in report.accepted_inconclusive],
     )
     if report.dry_run:
         if format is SummaryFormat.text:

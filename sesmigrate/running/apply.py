@@ -66,6 +66,7 @@ from .gates import (
     MetricGateFailedError,
     MetricVerdicts,
     ProbeGateError,
+    Verdict,
     Window,
     account_enforcement,
     listed_tenants,
@@ -478,6 +479,8 @@ class ApplyReport:
     """Standing probe failures the gate let pass (--accept-failed-probe)."""
     metric_verdicts: MetricVerdicts | None = None
     """The last gate's metric verdicts (None: the metric conditions were off or skipped)."""
+    accepted_inconclusive: list[Verdict] = field(default_factory=list)
+    """Inconclusive verdicts the gates let pass (--accept-inconclusive)."""
 
     def not_run(self, cohort: str) -> int:
         """Actions of the cohort this run did not get to: interrupted, stopped by a failure
@@ -778,6 +781,7 @@ def metric_gate(
     if verdicts.inconclusive:
         if not options.accept_inconclusive:
             raise InconclusiveGateError(verdicts.inconclusive, gates.min_sends)
+        report.accepted_inconclusive += verdicts.inconclusive
         say(
             f"WARNING: {len(verdicts.inconclusive)} tenant(s) sent too little to judge "
             f"({', '.join(v.subject for v in verdicts.inconclusive[:5])}); the gate lets it "

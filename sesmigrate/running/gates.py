@@ -206,6 +206,17 @@ class Verdict:
     def line(self) -> str:
         return f"{self.subject} {self.detail} over {_span(self.window)}"
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "subject": self.subject,
+            "outcome": self.outcome,
+            "detail": self.detail,
+            "sends": self.volume.sends,
+            "bounces": self.volume.bounces,
+            "complaints": self.volume.complaints,
+            "window": {"start": self.window[0], "end": self.window[1]},
+        }
+
 
 def tenant_volumes(cloudwatch: Any, windows: list[Window]) -> dict[str, Volume]:
     """Each window's tenant's Send/Bounce/Complaint sums: one GetMetricData per up to 500

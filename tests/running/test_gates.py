@@ -2,6 +2,7 @@
 Send/Bounce/Complaint sums from CloudWatch, judged per tenant and per cohort, before each
 gated cohort; GetAccount's EnforcementStatus."""
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -87,9 +88,18 @@ def test_low_volume_is_inconclusive_and_accept_inconclusive_lets_it_pass(
     assert "or pass --accept-inconclusive" in line
     assert journey.tenants() == before
 
-    assert journey.run("apply", "--auto-approve", "--accept-inconclusive") == 0
+    code = journey.run("apply", "--auto-approve", "--accept-inconclusive", "--format", "json")
 
-    assert "the gate lets it pass (--accept-inconclusive)" in capsys.readouterr().err
+    assert code == 0
+    captured = capsys.readouterr()
+    assert "the gate lets it pass (--accept-inconclusive)" in captured.err
+    accepted = json.loads(captured.out)["accepted_inconclusive"]
+    assert [(v["subject"], v["outcome"], v["sends"]) for v in accepted] == sorted(
+        [
+            (journey.tenant_of(first), "inconclusive", 3.0),
+            (journey.tenant_of(second), "inconclusive", 0.0),
+        ]
+    )
     assert journey.tenants() != before
 
 
