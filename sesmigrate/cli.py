@@ -446,6 +446,13 @@ def apply(
         bool,
         typer.Option(help="Let the gate pass though an earlier cohort's last probe failed."),
     ] = False,
+    accept_inconclusive: Annotated[
+        bool,
+        typer.Option(
+            help="Let the gate's metric conditions pass though tenants sent too little to "
+            "judge (below [gates] min_sends); a rate over its maximum still fails."
+        ),
+    ] = False,
     wait: Annotated[
         bool,
         typer.Option(help="Wait out a soak still running (lock released), then apply."),
@@ -479,7 +486,12 @@ def apply(
         dry_run=dry_run,
         headroom=headroom,
     )
-    options = replace(options, wait=wait, accept_failed_probe=accept_failed_probe)
+    options = replace(
+        options,
+        wait=wait,
+        accept_failed_probe=accept_failed_probe,
+        accept_inconclusive=accept_inconclusive,
+    )
     options = _record("apply", plan, options, format, log_file, verbose)
     listing = stderr if format is SummaryFormat.json else stdout
 
@@ -537,6 +549,7 @@ def apply(
         not_run={name: report.not_run(name) for name in report.pending},
         probes=[result.to_dict() for result in report.probes],
         accepted_failed_probes=[result.to_dict() for result in report.accepted_probes],
+        accepted_inconclusive=[verdict.to_dict() for verdict in report.accepted_inconclusive],
     )
     if report.dry_run:
         if format is SummaryFormat.text:

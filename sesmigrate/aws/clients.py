@@ -121,6 +121,8 @@ class Clients:
     """EventBridge client, for the migration's monitoring rule; None: not monitored."""
     logs: Any = None
     """CloudWatch Logs client, for the monitoring log group and its events."""
+    cloudwatch: Any = None
+    """CloudWatch client, for the health gate's tenant metrics (GetMetricData)."""
 
     def services(self) -> dict[str, Any]:
         """The clients an action may need besides SES, by botocore service name."""
@@ -132,7 +134,8 @@ class Clients:
 
     def all(self) -> tuple[Any, ...]:
         """Every client that calls a rate-limited service (all but STS)."""
-        return (self.ses, *self.services().values())
+        metrics = (self.cloudwatch,) if self.cloudwatch is not None else ()
+        return (self.ses, *self.services().values(), *metrics)
 
 
 def endpoint_of(settings: AwsSettings) -> str | None:
@@ -246,6 +249,7 @@ def _clients(settings: AwsSettings) -> Clients:
         region=region,
         events=session.client("events", config=config, endpoint_url=endpoint),
         logs=session.client("logs", config=config, endpoint_url=endpoint),
+        cloudwatch=session.client("cloudwatch", config=config, endpoint_url=endpoint),
     )
 
 
@@ -315,7 +319,12 @@ def _page_title(page: str) -> str:
     return repr(words if len(words) <= SHORT else words[: SHORT - 1] + "…")
 
 
-SERVICE_NAMES = {"sesv2": "SES v2", "events": "EventBridge", "logs": "CloudWatch Logs"}
+SERVICE_NAMES = {
+    "sesv2": "SES v2",
+    "events": "EventBridge",
+    "logs": "CloudWatch Logs",
+    "cloudwatch": "CloudWatch",
+}
 
 
 def parse_op_rates(

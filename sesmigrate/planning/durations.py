@@ -157,7 +157,10 @@ def cohort_estimate(
     gate: Counter[str] = Counter()
     if work.gated:
         pages = max(1, math.ceil(names.get("ListTenants", 0) / LIST_PAGES["ListTenants"]))
-        gate = Counter({"ListReputationEntities": GATE_FILTERS, "ListTenants": pages})
+        # GetAccount: the account guard's EnforcementStatus
+        gate = Counter(
+            {"ListReputationEntities": GATE_FILTERS, "ListTenants": pages, "GetAccount": 1}
+        )
     batches = [action_calls(batch, created) for batch in work.batches]
     seconds = phase_seconds(verify, rates) + phase_seconds(gate, rates)
     seconds += changes_seconds(batches, rates)

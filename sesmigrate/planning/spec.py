@@ -42,6 +42,12 @@ the spec that was actually used.
     [gates]
     soak_seconds = 0
     allow_reinstated = true
+    account_enforcement = true         # GetAccount's EnforcementStatus must be HEALTHY
+    # metric conditions are off until one of these (or metrics = true) is set:
+    # bounce_rate_max = 0.05           # per tenant and per cohort, over the window
+    # complaint_rate_max = 0.001
+    # min_sends = 200                  # fewer sends in the window: inconclusive
+    # window_seconds = 3600            # since the cohort finished, at most this long
 
     [monitoring]                       # or --monitoring: SES tenant events to CloudWatch Logs
     enabled = true                     # the section's presence turns it on
@@ -180,6 +186,16 @@ def check_growth(value: Any) -> float:
 class GateSpec:
     soak_seconds: float = 0.0
     allow_reinstated: bool = True
+    account_enforcement: bool = True
+    """The account guard: GetAccount's EnforcementStatus must be HEALTHY."""
+    metrics: bool = False
+    """Whether the metric conditions below apply: off until `[gates]` sets one of them (or
+    `metrics = true`), so a migration that sends nothing between cohorts is not stopped."""
+    bounce_rate_max: float = 0.05
+    complaint_rate_max: float = 0.001
+    min_sends: int = 200
+    """Fewer sends in the window make a tenant (a cohort, summed) inconclusive, never failed."""
+    window_seconds: float = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,6 +290,12 @@ class MigrationSpec:
             "gates": {
                 "soak_seconds": self.gates.soak_seconds,
                 "allow_reinstated": self.gates.allow_reinstated,
+                "account_enforcement": self.gates.account_enforcement,
+                "metrics": self.gates.metrics,
+                "bounce_rate_max": self.gates.bounce_rate_max,
+                "complaint_rate_max": self.gates.complaint_rate_max,
+                "min_sends": self.gates.min_sends,
+                "window_seconds": self.gates.window_seconds,
             },
             "monitoring": {
                 "enabled": self.monitoring.enabled,
@@ -318,6 +340,39 @@ def _cohorts_dict(cohorts: CohortSpec) -> dict[str, Any]:
         "by_tier": True,
     }
     return {"canary": cohorts.canary, cohorts.sizing: sized[cohorts.sizing]}
+
+
+METRIC_KEYS = ("bounce_rate_max", "complaint_rate_max", "min_sends", "window_seconds")
+"""The `[gates]` keys of the metric conditions: setting any turns them on."""
+
+
+def _gates(top: "_Table") -> GateSpec:
+    gates = top.table("gates")
+    given = any(key in gates.data for key in METRIC_KEYS)
+    soak = gates.take("soak_seconds", (int, float), 0.0, "a number of seconds >= 0")
+    if not math.isfinite(soak) or soak < 0:
+        raise gates.fail(f"gates.soak_seconds must be a number of seconds >= 0, got {soak!r}")
+    rates = {}
+    for key, default in (("bounce_rate_max", 0.05), ("complaint_rate_max", 0.001)):
+        what = "a fraction from 0 to 1 (0.05 is 5%)"
+        rate = gates.take(key, (int, float), default, what)
+        if not 0 <= rate <= 1:
+            raise gates.fail(f"gates.{key} must be {what}, got {rate!r}")
+        rates[key] = float(rate)
+    window = gates.take("window_seconds", (int, float), 3600.0, "a number of seconds > 0")
+    if not math.isfinite(window) or window <= 0:
+        raise gates.fail(f"gates.window_seconds must be a number of seconds > 0, got {window!r}")
+    spec = GateSpec(
+        soak_seconds=float(soak),
+        allow_reinstated=gates.take("allow_reinstated", bool, True, "true or false"),
+        account_enforcement=gates.take("account_enforcement", bool, True, "true or false"),
+        metrics=gates.take("metrics", bool, given, "true or false"),
+        min_sends=gates.number("min_sends", 200, 1),
+        window_seconds=float(window),
+        **rates,
+    )
+    gates.done()
+    return spec
 
 
 def _jsonable(value: Any) -> Any:
@@ -453,15 +508,7 @@ def spec_from_mapping(document: Mapping[str, Any], source: str) -> MigrationSpec
         suppressions.append((tier, Suppression(tuple(sorted(set(reasons))), scope)))
     suppression.done()
     cohort_spec = _cohorts(top)
-    gates = top.table("gates")
-    soak = gates.take("soak_seconds", (int, float), 0.0, "a number of seconds >= 0")
-    if not math.isfinite(soak) or soak < 0:
-        raise gates.fail(f"gates.soak_seconds must be a number of seconds >= 0, got {soak!r}")
-    gate_spec = GateSpec(
-        soak_seconds=float(soak),
-        allow_reinstated=gates.take("allow_reinstated", bool, True, "true or false"),
-    )
-    gates.done()
+    gate_spec = _gates(top)
     monitoring_spec = _monitoring(top)
     spec = MigrationSpec(
         name=name,

@@ -9,6 +9,8 @@ plan's spec asks for monitoring, it also allows the EventBridge and CloudWatch L
 that scanning, applying, rolling back and `status` need for it: on this migration's rule
 and log group by ARN (tagging the rule only with the migration's tag, targeting it only at
 the log group), and with Resource "*" only where IAM has no resource-level permission.
+When the spec turns on the gate's metric conditions, it allows `cloudwatch:GetMetricData`
+(Resource "*": it has no resource-level permission) in a statement of its own.
 The operator may also send the `apply --probe` message: `ses:SendEmail` from the plan's
 identities through its configuration sets, only naming one of the plan's tenants
 (`ses:TenantName`; when naming them would not fit, by kind and any tenant name) and only to
@@ -58,6 +60,9 @@ TENANT_ACTIONS = {
     "set_suppression": ("ses:PutTenantSuppressionAttributes",),
 }
 """IAM actions each kind needs on the tenant, its rollback included."""
+METRIC_ACTIONS = ("cloudwatch:GetMetricData",)
+"""The health gate's metric conditions (`[gates]` bounce_rate_max, ...): tenants' Send,
+Bounce and Complaint sums; CloudWatch has no resource-level permission for it."""
 MONITORING_READ_ACTIONS = (
     "events:ListRules",
     "logs:DescribeLogGroups",
@@ -172,6 +177,7 @@ def _operator_policy(plan: Plan, arns: list[str], *, exact: bool) -> dict[str, A
                 else []
             ),
             monitoring=monitoring_resources(plan),
+            metric_actions=metric_actions(plan),
             probe=probe_permission(plan, exact=exact),
         )
     )
@@ -226,6 +232,13 @@ def monitoring_resources(plan: Plan) -> dict[str, Any] | None:
         "log_group_arns": [log_group_arn, f"{log_group_arn}:*"],
         "logs_policy_actions": list(MONITORING_LOGS_POLICY_ACTIONS),
     }
+
+
+def metric_actions(plan: Plan) -> list[str]:
+    """What the gate's metric conditions read, when the spec turns them on: GetMetricData,
+    which has no resource-level permission (Resource "*")."""
+    spec = spec_from_mapping(plan.spec, "plan.spec")
+    return list(METRIC_ACTIONS) if spec.gates.metrics else []
 
 
 def tenant_policies(plan: Plan) -> dict[str, dict[str, Any]]:

@@ -60,11 +60,20 @@ from ..state.probes import ProbeResult, standing_failures
 from ..state.rates import DEFAULT_HEADROOM, RateMemory
 from .executor import Executor, Progress, RunResult
 from .gates import (
+    AccountEnforcementError,
     GateFailedError,
+    InconclusiveGateError,
+    MetricGateFailedError,
+    MetricVerdicts,
     ProbeGateError,
+    Verdict,
+    Window,
+    account_enforcement,
+    listed_tenants,
     live_tenants,
-    missing_tenants,
+    metric_verdicts,
     reinstated_allowed,
+    tenant_volumes,
     tenants_of,
     unhealthy_tenants,
 )
@@ -118,6 +127,9 @@ class RunOptions:
     accept_failed_probe: bool = False
     """Let the gate pass though the latest probe of an earlier cohort's tenant failed
     (said loudly); the health check still runs."""
+    accept_inconclusive: bool = False
+    """Let the gate's metric conditions pass though tenants sent too little to judge (said
+    loudly); a tenant over a maximum rate still fails it."""
     dry_run: bool = False
     """Check and show what would run, then stop: nothing changes, no journal is created."""
     delete_foreign_associations: bool = False
@@ -465,6 +477,10 @@ class ApplyReport:
     """The run stopped after a cohort whose probe failed (recorded: it closes the gate)."""
     accepted_probes: list[ProbeResult] = field(default_factory=list)
     """Standing probe failures the gate let pass (--accept-failed-probe)."""
+    metric_verdicts: MetricVerdicts | None = None
+    """The last gate's metric verdicts (None: the metric conditions were off or skipped)."""
+    accepted_inconclusive: list[Verdict] = field(default_factory=list)
+    """Inconclusive verdicts the gates let pass (--accept-inconclusive)."""
 
     def not_run(self, cohort: str) -> int:
         """Actions of the cohort this run did not get to: interrupted, stopped by a failure
@@ -698,7 +714,8 @@ def gate(
     tenants = live_tenants(plan, done) & tenants_of(plan, before)
     tenants |= migration_tenants(session.journal, plan)
     unhealthy, reinstated = unhealthy_tenants(session.clients.ses, tenants)
-    missing = missing_tenants(session.clients.ses, tenants)
+    listed = listed_tenants(session.clients.ses)
+    missing = sorted(tenants - set(listed))
     report.reinstated = reinstated
     if reinstated and not reinstated_allowed(plan.spec):
         unhealthy = sorted(unhealthy + [f"{name} (reinstated)" for name in reinstated])
@@ -714,4 +731,65 @@ def gate(
             f"({', '.join(r.tenant for r in failures[:5])}); the gate lets it pass "
             "(--accept-failed-probe)"
         )
+    gates = spec_from_mapping(plan.spec, "the plan's spec").gates
+    if gates.account_enforcement:
+        status = account_enforcement(session.clients.ses)
+        if status != "HEALTHY":
+            raise AccountEnforcementError(status)
+    if gates.metrics and tenants:
+        metric_gate(plan, session, before, tenants, listed, options, report, say)
     say(f"Health gate passed for {len(tenants)} tenant(s) of {', '.join(before)}")
+
+
+def metric_gate(
+    plan: Plan,
+    session: Session,
+    before: list[str],
+    tenants: set[str],
+    listed: dict[str, str],
+    options: RunOptions,
+    report: "ApplyReport",
+    say: Callable[[str], None],
+) -> None:
+    """The metric conditions: each tenant's Send/Bounce/Complaint sums since its cohort
+    finished (at most the spec's window), judged per tenant and per cohort."""
+    gates = spec_from_mapping(plan.spec, "the plan's spec").gates
+    if session.clients.cloudwatch is None:
+        raise SesmigrateError("the gate's metric conditions need a CloudWatch client")
+    now = options.clock.now()
+    earliest = now - gates.window_seconds
+    cohort_of: dict[str, str] = {}
+    for name in before:  # the latest cohort that touched a tenant is the one it is judged by
+        for tenant in tenants_of(plan, [name]) & tenants:
+            cohort_of[tenant] = name
+    windows = []
+    for tenant in sorted(tenants):
+        cohort = cohort_of.get(tenant)
+        finished = session.journal.cohort_finished(cohort) if cohort else None
+        start = max(earliest, finished if finished is not None else earliest)
+        windows.append(
+            Window(tenant, listed.get(tenant, ""), cohort or "of earlier plans", start, now)
+        )
+    verdicts = metric_verdicts(windows, tenant_volumes(session.clients.cloudwatch, windows), gates)
+    report.metric_verdicts = verdicts
+    if verdicts.failed:
+        cohorts = sorted({w.cohort for w in windows if w.cohort in before}, key=before.index)
+        last = cohorts[-1] if cohorts else before[-1]
+        raise MetricGateFailedError(
+            verdicts.failed, f"sesmigrate rollback {options.plan_path} --cohort {last}"
+        )
+    if verdicts.inconclusive:
+        if not options.accept_inconclusive:
+            raise InconclusiveGateError(verdicts.inconclusive, gates.min_sends)
+        report.accepted_inconclusive += verdicts.inconclusive
+        say(
+            f"WARNING: {len(verdicts.inconclusive)} tenant(s) sent too little to judge "
+            f"({', '.join(v.subject for v in verdicts.inconclusive[:5])}); the gate lets it "
+            "pass (--accept-inconclusive)"
+        )
+    if verdicts.settled:
+        say(
+            f"{len(verdicts.settled)} tenant(s) sent too little alone and pass on their "
+            "cohort's summed volume"
+        )
+    say(f"Metric conditions passed: {len(verdicts.passed)} tenant(s) judged on their own volume")

@@ -8,6 +8,9 @@ tenant whose latest probe failed keeps the gate closed until a probe passes or t
 accepts the failure (`--accept-failed-probe`).
 """
 
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -16,6 +19,7 @@ from ..aws.clients import aws_errors
 from ..errors import SesmigrateError
 from ..planning.plan import Plan
 from ..planning.snapshot import MANAGED_TAG
+from ..planning.spec import GateSpec
 from ..state.probes import ProbeResult
 
 
@@ -90,6 +94,11 @@ def missing_tenants(ses: Any, tenants: set[str]) -> list[str]:
     return sorted(tenants - _listed(ses))
 
 
+def listed_tenants(ses: Any) -> dict[str, str]:
+    """Every tenant's TenantId by name, from ListTenants in bulk."""
+    return _listed_ids(ses)
+
+
 def tagged_tenants(ses: Any, names: set[str], migration: str) -> set[str]:
     """Those of `names` that exist tagged with `migration`: one GetTenant each for the
     names ListTenants holds, none for the others."""
@@ -109,11 +118,270 @@ def tagged_tenants(ses: Any, names: set[str], migration: str) -> set[str]:
 
 
 def _listed(ses: Any) -> set[str]:
-    existing, token = set(), None
+    return set(_listed_ids(ses))
+
+
+def _listed_ids(ses: Any) -> dict[str, str]:
+    existing: dict[str, str] = {}
+    token = None
     with aws_errors():
         while True:
             page = ses.list_tenants(PageSize=100, **({"NextToken": token} if token else {}))
-            existing |= {t["TenantName"] for t in page.get("Tenants", [])}
+            existing |= {t["TenantName"]: t.get("TenantId", "") for t in page.get("Tenants", [])}
             token = page.get("NextToken")
             if not token:
                 return existing
+
+
+class AccountEnforcementError(SesmigrateError):
+    def __init__(self, status: str) -> None:
+        super().__init__(
+            f"health gate failed, the account's EnforcementStatus is {status}, not HEALTHY "
+            "(SES is reviewing its sending); investigate, roll back, or pass --skip-gates "
+            "([gates] account_enforcement = false turns this check off)"
+        )
+
+
+def account_enforcement(ses: Any) -> str:
+    """GetAccount's EnforcementStatus (HEALTHY when SES leaves it out)."""
+    with aws_errors():
+        return str(ses.get_account().get("EnforcementStatus") or "HEALTHY")
+
+
+# The metric conditions: per tenant Send, Bounce and Complaint sums from CloudWatch
+# (namespace AWS/SES, dimensions TenantName and TenantId together, as SES publishes them).
+
+NAMESPACE = "AWS/SES"
+TENANT_METRICS = ("Send", "Bounce", "Complaint")
+MAX_QUERIES = 500
+"""GetMetricData's limit of queries per call."""
+PASS, FAIL, INCONCLUSIVE = "pass", "fail", "inconclusive"
+NO_SENDS = "no sends yet (its senders have not switched)"
+
+
+@dataclass(frozen=True)
+class Volume:
+    """What a tenant (or a cohort, summed) sent over its window, counted per recipient."""
+
+    sends: float = 0.0
+    bounces: float = 0.0
+    complaints: float = 0.0
+
+    def __add__(self, other: "Volume") -> "Volume":
+        return Volume(
+            self.sends + other.sends,
+            self.bounces + other.bounces,
+            self.complaints + other.complaints,
+        )
+
+    @property
+    def bounce_rate(self) -> float:
+        return self.bounces / self.sends if self.sends else 0.0
+
+    @property
+    def complaint_rate(self) -> float:
+        return self.complaints / self.sends if self.sends else 0.0
+
+
+@dataclass(frozen=True)
+class Window:
+    """The span a tenant is judged over: since its cohort finished, at most the spec's."""
+
+    tenant: str
+    tenant_id: str
+    cohort: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class Verdict:
+    subject: str
+    """A tenant's name, or `cohort NAME` for a cohort judged on its summed volume."""
+    outcome: str
+    detail: str
+    volume: Volume
+    window: tuple[float, float]
+
+    def line(self) -> str:
+        return f"{self.subject} {self.detail} over {_span(self.window)}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "subject": self.subject,
+            "outcome": self.outcome,
+            "detail": self.detail,
+            "sends": self.volume.sends,
+            "bounces": self.volume.bounces,
+            "complaints": self.volume.complaints,
+            "window": {"start": self.window[0], "end": self.window[1]},
+        }
+
+
+def tenant_volumes(cloudwatch: Any, windows: list[Window]) -> dict[str, Volume]:
+    """Each window's tenant's Send/Bounce/Complaint sums: one GetMetricData per up to 500
+    queries (windows of one span share a call; CloudWatch takes one span per call)."""
+    volumes: dict[str, Volume] = {}
+    spans: dict[tuple[float, float], list[Window]] = {}
+    for window in windows:
+        if window.end > window.start:
+            spans.setdefault((window.start, window.end), []).append(window)
+        else:
+            volumes[window.tenant] = Volume()
+    per_call = MAX_QUERIES // len(TENANT_METRICS)
+    for (start, end), group in sorted(spans.items()):
+        for first in range(0, len(group), per_call):
+            volumes.update(_read(cloudwatch, group[first : first + per_call], start, end))
+    return volumes
+
+
+def _read(cloudwatch: Any, windows: list[Window], start: float, end: float) -> dict[str, Volume]:
+    period = max(60, math.ceil((end - start) / 60) * 60)
+    queries, ids = [], {}
+    for n, window in enumerate(windows):
+        for metric in TENANT_METRICS:
+            query_id = f"t{n}_{metric.lower()}"
+            ids[query_id] = (window.tenant, metric)
+            dimensions = [
+                {"Name": "TenantName", "Value": window.tenant},
+                {"Name": "TenantId", "Value": window.tenant_id},
+            ]
+            queries.append(
+                {
+                    "Id": query_id,
+                    "MetricStat": {
+                        "Metric": {
+                            "Namespace": NAMESPACE,
+                            "MetricName": metric,
+                            "Dimensions": dimensions,
+                        },
+                        "Period": period,
+                        "Stat": "Sum",
+                    },
+                    "ReturnData": True,
+                }
+            )
+    sums: dict[tuple[str, str], float] = {}
+    token = None
+    with aws_errors():
+        while True:
+            page = cloudwatch.get_metric_data(
+                MetricDataQueries=queries,
+                StartTime=datetime.fromtimestamp(math.floor(start), UTC),
+                EndTime=datetime.fromtimestamp(math.floor(end) + 1, UTC),
+                **({"NextToken": token} if token else {}),
+            )
+            for result in page.get("MetricDataResults", []):
+                key = ids.get(result.get("Id", ""))
+                if key is not None:
+                    sums[key] = sums.get(key, 0.0) + sum(result.get("Values", []))
+            token = page.get("NextToken")
+            if not token:
+                break
+    return {
+        w.tenant: Volume(*(sums.get((w.tenant, metric), 0.0) for metric in TENANT_METRICS))
+        for w in windows
+    }
+
+
+def judge(subject: str, volume: Volume, gates: GateSpec, window: tuple[float, float]) -> Verdict:
+    """A tenant's (a cohort's) verdict on its volume: inconclusive below min_sends, failed
+    over either maximum rate, else passed."""
+    if not volume.sends:
+        return Verdict(subject, INCONCLUSIVE, NO_SENDS, volume, window)
+    sends = _count(volume.sends)
+    if volume.sends < gates.min_sends:
+        detail = f"low volume ({sends} sends < min_sends {gates.min_sends})"
+        return Verdict(subject, INCONCLUSIVE, detail, volume, window)
+    over = []
+    if volume.bounce_rate > gates.bounce_rate_max:
+        over.append(
+            f"bounce rate {volume.bounce_rate:.2%} > {gates.bounce_rate_max:.2%} "
+            f"({_count(volume.bounces)} of {sends} sends)"
+        )
+    if volume.complaint_rate > gates.complaint_rate_max:
+        over.append(
+            f"complaint rate {volume.complaint_rate:.2%} > {gates.complaint_rate_max:.2%} "
+            f"({_count(volume.complaints)} of {sends} sends)"
+        )
+    if over:
+        return Verdict(subject, FAIL, " and ".join(over), volume, window)
+    detail = (
+        f"bounce rate {volume.bounce_rate:.2%}, complaint rate {volume.complaint_rate:.2%} "
+        f"({sends} sends)"
+    )
+    return Verdict(subject, PASS, detail, volume, window)
+
+
+@dataclass
+class MetricVerdicts:
+    failed: list[Verdict] = field(default_factory=list)
+    inconclusive: list[Verdict] = field(default_factory=list)
+    passed: list[Verdict] = field(default_factory=list)
+    settled: list[Verdict] = field(default_factory=list)
+    """Tenants inconclusive alone whose cohort passed on its summed volume."""
+
+
+def metric_verdicts(
+    windows: list[Window], volumes: dict[str, Volume], gates: GateSpec
+) -> MetricVerdicts:
+    """Every tenant judged on its own volume, every cohort on its tenants' summed volume. A
+    cohort whose sum reaches min_sends settles its inconclusive tenants by the sum's
+    verdict: a pass lets them pass (said), a fail fails the cohort; a tenant's own fail
+    stands whatever its cohort's."""
+    out = MetricVerdicts()
+    by_cohort: dict[str, list[Verdict]] = {}
+    spans: dict[str, tuple[float, float]] = {}
+    for window in sorted(windows, key=lambda w: (w.cohort, w.tenant)):
+        span = (window.start, window.end)
+        verdict = judge(window.tenant, volumes.get(window.tenant, Volume()), gates, span)
+        by_cohort.setdefault(window.cohort, []).append(verdict)
+        start, end = spans.get(window.cohort, span)
+        spans[window.cohort] = (min(start, span[0]), max(end, span[1]))
+    for cohort, verdicts in by_cohort.items():
+        out.failed += [v for v in verdicts if v.outcome == FAIL]
+        out.passed += [v for v in verdicts if v.outcome == PASS]
+        unsure = [v for v in verdicts if v.outcome == INCONCLUSIVE]
+        if not unsure:
+            continue
+        total = sum((v.volume for v in verdicts), Volume())
+        summed = judge(f"cohort {cohort}", total, gates, spans[cohort])
+        if summed.outcome == PASS:
+            out.settled += unsure
+        elif summed.outcome == FAIL and not any(v.outcome == FAIL for v in verdicts):
+            out.failed.append(summed)
+        else:
+            out.inconclusive += unsure
+    return out
+
+
+class MetricGateFailedError(SesmigrateError):
+    def __init__(self, failed: list[Verdict], rollback: str) -> None:
+        shown = "; ".join(v.line() for v in failed[:5])
+        more = f"; and {len(failed) - 5} more" if len(failed) > 5 else ""
+        super().__init__(
+            f"health gate failed, {len(failed)} over the [gates] maximum rates: {shown}{more}; "
+            f"investigate, roll back ({rollback}), or pass --skip-gates"
+        )
+
+
+class InconclusiveGateError(SesmigrateError):
+    def __init__(self, unsure: list[Verdict], min_sends: int) -> None:
+        shown = "; ".join(v.line() for v in unsure[:5])
+        more = f"; and {len(unsure) - 5} more" if len(unsure) > 5 else ""
+        super().__init__(
+            f"health gate inconclusive, {len(unsure)} tenant(s) without min_sends "
+            f"{min_sends} sends to judge: {shown}{more}; wait for traffic and re-run, "
+            "or pass --accept-inconclusive"
+        )
+
+
+def _count(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _span(window: tuple[float, float]) -> str:
+    start, end = window
+    seconds = max(0, round(end - start))
+    since = datetime.fromtimestamp(start, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"{seconds}s since {since}"

@@ -169,6 +169,19 @@ def test_parse_spec_defaults_to_isolated_when_the_spec_is_empty() -> None:
             "gates.soak_seconds must be a number of seconds >= 0, got '1m'",
         ),
         ("[gates]\nallow_reinstated = 1", "gates.allow_reinstated must be true or false, got 1"),
+        ("[gates]\nbounce_rate_max = 5", "gates.bounce_rate_max must be a fraction from 0 to 1"),
+        (
+            '[gates]\ncomplaint_rate_max = "0.1%"',
+            "gates.complaint_rate_max must be a fraction from 0 to 1 (0.05 is 5%), got '0.1%'",
+        ),
+        ("[gates]\nbounce_rate_max = -0.1", "gates.bounce_rate_max must be a fraction"),
+        ("[gates]\nmin_sends = 0", "gates.min_sends must be an integer >= 1, got 0"),
+        ("[gates]\nmin_sends = 2.5", "gates.min_sends must be an integer >= 1, got 2.5"),
+        ("[gates]\nwindow_seconds = 0", "gates.window_seconds must be a number of seconds > 0"),
+        ("[gates]\nwindow_seconds = inf", "gates.window_seconds must be a number of seconds > 0"),
+        ("[gates]\naccount_enforcement = 1", "gates.account_enforcement must be true or false"),
+        ('[gates]\nmetrics = "on"', "gates.metrics must be true or false, got 'on'"),
+        ("[gates]\nmin_send = 5", "unknown key gates.min_send (did you mean 'min_sends'?)"),
         ("tenant_quota = 0", "tenant_quota must be an integer >= 1, got 0"),
         ('delete_orphaned_tenants = "no"', "delete_orphaned_tenants must be true or false"),
         ('adopt = "legacy"', "adopt must be a list of strings, got 'legacy'"),
@@ -314,6 +327,29 @@ def test_parse_spec_leaves_the_suppression_scope_unset_when_it_is_omitted() -> N
     spec = parsed('[suppression.vip]\nreasons = ["BOUNCE"]')
 
     assert spec.suppression_for("vip") == Suppression(("BOUNCE",), None)
+
+
+def test_metric_conditions_are_off_until_a_metric_key_is_set() -> None:
+    assert parsed("").gates.metrics is False
+    assert parsed("[gates]\nsoak_seconds = 5").gates.metrics is False
+    assert parsed("[gates]\nmetrics = true").gates == GateSpec(metrics=True)
+    assert parsed("[gates]\nmin_sends = 10\nmetrics = false").gates.metrics is False
+    gates = parsed("[gates]\nbounce_rate_max = 0.1\nwindow_seconds = 600").gates
+    assert gates == GateSpec(metrics=True, bounce_rate_max=0.1, window_seconds=600.0)
+    assert (gates.complaint_rate_max, gates.min_sends, gates.account_enforcement) == (
+        0.001,
+        200,
+        True,
+    )
+
+
+def test_the_gate_keys_round_trip_and_an_old_plans_spec_gets_the_defaults() -> None:
+    spec = parsed("[gates]\nmin_sends = 20\naccount_enforcement = false")
+    again = spec_from_mapping(spec.to_dict(), SOURCE)
+    assert again == spec and again.gates.metrics is True
+    old = spec.to_dict()
+    old["gates"] = {"soak_seconds": 0.0, "allow_reinstated": True}
+    assert spec_from_mapping(old, SOURCE).gates == GateSpec()
 
 
 def test_parse_spec_rejects_a_boolean_soak_time() -> None:

@@ -517,6 +517,32 @@ class TestOperatorPolicyMonitoring:
             f"{LOG_GROUP_ARN}:*",
         }
 
+    def test_operator_policy_reads_no_metrics_while_the_metric_conditions_are_off(
+        self, plan: Plan
+    ) -> None:
+        sids = {s["Sid"] for s in operator_policy(plan)["Statement"]}
+
+        assert "ReadTenantMetricsNoResourceLevelPermission" not in sids
+        assert "cloudwatch:GetMetricData" not in actions_of(operator_policy(plan))
+
+    def test_operator_policy_reads_tenant_metrics_in_its_own_statement_when_the_spec_asks(
+        self, plan: Plan
+    ) -> None:
+        gates = {**plan.spec["gates"], "metrics": True}
+        gated = dataclasses.replace(plan, spec={**plan.spec, "gates": gates})
+        statements = operator_policy(gated)["Statement"]
+
+        [metrics] = [s for s in statements if "cloudwatch:GetMetricData" in s["Action"]]
+        assert metrics == {
+            "Sid": "ReadTenantMetricsNoResourceLevelPermission",
+            "Effect": "Allow",
+            "Action": ["cloudwatch:GetMetricData"],
+            "Resource": "*",
+        }
+        assert actions_of(operator_policy(gated)) == needed_actions(plan) | {
+            "cloudwatch:GetMetricData"
+        }
+
     def test_operator_policy_monitoring_follows_the_spec_not_the_steps(
         self, monitored_plan: Plan
     ) -> None:

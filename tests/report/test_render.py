@@ -158,7 +158,7 @@ class TestTextReport:
         text = render(plan, "text")
 
         assert "Plan: 2 tenant(s) to create, 13 action(s), 1 IRREVERSIBLE." in text
-        assert "36 API calls, about 17s at an assumed 1 call/s per operation" in text
+        assert "37 API calls, about 17s at an assumed 1 call/s per operation" in text
         assert "Unmanaged tenants left alone: hand-made" in text
         assert f"  ! warning: identity shared.example is used by {MARKDOWN} and {SCRIPT}" in text
 

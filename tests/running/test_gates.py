@@ -1,0 +1,222 @@
+"""The gate's metric conditions and account guard, end to end against the emulator: tenants'
+Send/Bounce/Complaint sums from CloudWatch, judged per tenant and per cohort, before each
+gated cohort; GetAccount's EnforcementStatus."""
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sesmigrate.cli import main
+from sesmigrate.planning.spec import GateSpec
+from sesmigrate.running.gates import (
+    FAIL,
+    INCONCLUSIVE,
+    NO_SENDS,
+    PASS,
+    Volume,
+    Window,
+    judge,
+    metric_verdicts,
+    tenant_volumes,
+)
+from tests.running.test_apply import Journey, one_line
+
+HTTP = pytest.mark.parametrize("emulator", ["http"], indirect=True)
+METRIC_SPEC = 'name = "metric-gates"\n\n[gates]\nmin_sends = 10\n'
+
+
+def send(journey: Journey, customer: str, delivered: int = 0, bounced: int = 0) -> None:
+    """One message from `customer` through its tenant to `delivered` + `bounced` recipients
+    of the mailbox simulator (each counts as one send)."""
+    view = next(c for c in journey.plan.customers if c.id == customer)
+    domain = next(i for i in view.identities if "@" not in i)
+    to = [f"success+{n}@simulator.amazonses.com" for n in range(delivered)]
+    to += [f"bounce+{n}@simulator.amazonses.com" for n in range(bounced)]
+    journey.ses.send_email(
+        FromEmailAddress=f"news@{domain}",
+        Destination={"ToAddresses": to},
+        Content={"Simple": {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}}},
+        TenantName=view.tenant,
+    )
+
+
+def canary(emulator: Any, tmp_path: Path, spec: str = METRIC_SPEC) -> Journey:
+    journey = Journey(emulator, tmp_path, spec=spec)
+    assert journey.run("apply", "--auto-approve") == 0
+    return journey
+
+
+@HTTP
+def test_a_canary_tenant_over_the_bounce_rate_fails_the_next_cohort_naming_it(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journey = canary(emulator, tmp_path)
+    first = journey.cohort("canary")[0]
+    send(journey, first, delivered=15, bounced=5)
+    before = journey.tenants()
+    capsys.readouterr()
+
+    assert journey.run("apply", "--auto-approve") == 1
+
+    line = one_line(capsys.readouterr().err)
+    assert "health gate failed, 1 over the [gates] maximum rates: " in line
+    assert f"{journey.tenant_of(first)} bounce rate 25.00% > 5.00% (5 of 20 sends)" in line
+    assert "s since 20" in line  # the window
+    assert f"roll back (sesmigrate rollback {journey.path} --cohort canary)" in line
+    assert journey.tenants() == before
+
+
+@HTTP
+def test_low_volume_is_inconclusive_and_accept_inconclusive_lets_it_pass(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journey = canary(emulator, tmp_path)
+    first, second = journey.cohort("canary")
+    send(journey, first, delivered=3)
+    before = journey.tenants()
+    capsys.readouterr()
+
+    assert journey.run("apply", "--auto-approve") == 1
+
+    line = one_line(capsys.readouterr().err)
+    assert "health gate inconclusive, 2 tenant(s) without min_sends 10 sends to judge" in line
+    assert f"{journey.tenant_of(first)} low volume (3 sends < min_sends 10)" in line
+    assert f"{journey.tenant_of(second)} {NO_SENDS}" in line
+    assert "or pass --accept-inconclusive" in line
+    assert journey.tenants() == before
+
+    code = journey.run("apply", "--auto-approve", "--accept-inconclusive", "--format", "json")
+
+    assert code == 0
+    captured = capsys.readouterr()
+    assert "the gate lets it pass (--accept-inconclusive)" in captured.err
+    accepted = json.loads(captured.out)["accepted_inconclusive"]
+    assert [(v["subject"], v["outcome"], v["sends"]) for v in accepted] == sorted(
+        [
+            (journey.tenant_of(first), "inconclusive", 3.0),
+            (journey.tenant_of(second), "inconclusive", 0.0),
+        ]
+    )
+    assert journey.tenants() != before
+
+
+@HTTP
+def test_healthy_volume_passes_and_a_cohort_of_small_senders_is_judged_on_the_sum(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journey = canary(emulator, tmp_path)
+    for customer in journey.cohort("canary"):
+        send(journey, customer, delivered=6)  # 6 < min_sends each, 12 together
+    capsys.readouterr()
+
+    assert journey.run("apply", "--auto-approve") == 0
+
+    err = capsys.readouterr().err
+    assert "2 tenant(s) sent too little alone and pass on their cohort's summed volume" in err
+    assert "Health gate passed" in err
+
+
+@HTTP
+def test_sends_before_the_cohort_finished_are_outside_the_window(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journey = canary(emulator, tmp_path)
+    first = journey.cohort("canary")[0]
+    emulator.control.set_clock(time.time() - 600)  # bounces dated before the canary finished
+    send(journey, first, bounced=50)
+    emulator.control.set_clock(None)
+    send(journey, first, delivered=20)
+    capsys.readouterr()
+
+    assert journey.run("apply", "--auto-approve") == 0
+
+
+@HTTP
+def test_an_account_on_probation_fails_the_gate_unless_the_spec_turns_the_guard_off(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journey = canary(emulator, tmp_path, spec='name = "guarded"\n')
+    emulator.control.set_enforcement_status("PROBATION")
+    before = journey.tenants()
+    capsys.readouterr()
+
+    assert journey.run("apply", "--auto-approve") == 1
+
+    line = one_line(capsys.readouterr().err)
+    assert "health gate failed, the account's EnforcementStatus is PROBATION" in line
+    assert journey.tenants() == before
+
+
+@HTTP
+def test_the_spec_can_turn_the_account_guard_off(emulator: Any, tmp_path: Path) -> None:
+    spec = 'name = "relaxed"\n\n[gates]\naccount_enforcement = false\n'
+    journey = canary(emulator, tmp_path, spec=spec)
+    emulator.control.set_enforcement_status("PROBATION")
+
+    assert journey.run("apply", "--auto-approve") == 0
+
+
+@HTTP
+def test_without_metric_keys_the_gate_reads_no_metrics(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journey = canary(emulator, tmp_path, spec='name = "quiet"\n')
+    send(journey, journey.cohort("canary")[0], bounced=50)
+
+    assert journey.run("apply", "--auto-approve") == 0
+
+
+@HTTP
+def test_a_malformed_gate_key_is_one_line_naming_it(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tmp_path / "bad.toml"
+    spec.write_text('name = "bad"\n\n[gates]\nbounce_rate_max = "5%"\n')
+    capsys.readouterr()
+
+    code = main(["plan", str(spec), "-o", str(tmp_path / "p.json"), "--region", "us-east-1"])
+
+    assert code != 0
+    line = one_line(capsys.readouterr().err)
+    assert "gates.bounce_rate_max must be a fraction from 0 to 1 (0.05 is 5%), got '5%'" in line
+
+
+def test_volumes_are_read_in_calls_of_at_most_500_queries(emulator: Any) -> None:
+    cloudwatch = emulator.client("cloudwatch")
+    calls: list[int] = []
+    cloudwatch.meta.events.register(
+        "provide-client-params.cloudwatch.GetMetricData",
+        lambda params, **_: calls.append(len(params["MetricDataQueries"])),
+    )
+    now = time.time()
+    windows = [Window(f"t-{n}", f"id{n}", "canary", now - 600, now + 1) for n in range(200)]
+    for n in (0, 199):
+        for metric, value in (("Send", 40.0), ("Bounce", 4.0)):
+            emulator.control.put_metric_data(
+                metric, value, {"TenantName": f"t-{n}", "TenantId": f"id{n}"}, now - 60
+            )
+
+    volumes = tenant_volumes(cloudwatch, windows)
+
+    assert calls == [498, 102]
+    assert volumes["t-0"] == volumes["t-199"] == Volume(40.0, 4.0, 0.0)
+    assert volumes["t-1"] == Volume()
+
+
+def test_verdicts_per_tenant_and_per_cohort() -> None:
+    gates = GateSpec(metrics=True, min_sends=10)
+    span = (0.0, 60.0)
+    assert judge("a", Volume(), gates, span).outcome == INCONCLUSIVE
+    assert judge("a", Volume(9), gates, span).detail == "low volume (9 sends < min_sends 10)"
+    assert judge("a", Volume(10, 0, 1), gates, span).outcome == FAIL
+    assert judge("a", Volume(100, 5, 0), gates, span).outcome == PASS  # at the maximum
+    windows = [Window(t, t, c, 0.0, 60.0) for t, c in (("a", "w1"), ("b", "w1"), ("c", "w2"))]
+    volumes = {"a": Volume(6, 3), "b": Volume(6), "c": Volume(4)}
+
+    got = metric_verdicts(windows, volumes, gates)
+
+    assert [v.subject for v in got.failed] == ["cohort w1"]  # 3 of 12: judged on the sum
+    assert [v.subject for v in got.inconclusive] == ["c"]
