@@ -25,6 +25,7 @@ from functools import cache
 from typing import Any, ClassVar
 
 from ..errors import SesmigrateError
+from ..listing import first_few
 from ..planning.snapshot import MANAGED_TAG
 
 
@@ -328,11 +329,10 @@ class DeleteCreatedTenant(DeleteTenant):
             )
         foreign = sorted(self._held(ses) - self.ours)
         if foreign and not self.foreign_allowed:
-            shown = ", ".join(arn.rsplit(":", 1)[-1] for arn in foreign[:5])
-            more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+            shown = first_few([arn.rsplit(":", 1)[-1] for arn in foreign], 5)
             raise ActionConflict(
                 f"tenant {self.tenant} holds {len(foreign)} association(s) sesmigrate did not "
-                f"make ({shown}{more}): deleting it would remove them, so it is left in place; "
+                f"make ({shown}): deleting it would remove them, so it is left in place; "
                 "remove them by hand, or roll back again with --delete-foreign-associations"
             )
         return DeleteTenant.apply(self, ses, attempted_before, memory)

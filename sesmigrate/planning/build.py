@@ -21,6 +21,7 @@ from ..aws.clients import AccountBinding, AwsSettings
 from ..aws.scanner import ScanProgress, scan_account
 from ..errors import SesmigrateError
 from ..files import read_text
+from ..listing import first_few
 from ..state.applied import applied_journals
 from ..state.journal import (
     Entry,
@@ -320,7 +321,7 @@ def canary_companions(ordered: tuple[Cohort, ...], changes: Changes) -> list[str
         if len(members) < 2 or not members & chosen or members <= chosen:
             continue
         later = sorted(members - chosen)
-        shown = ", ".join(later[:5]) + (f" and {len(later) - 5} more" if len(later) > 5 else "")
+        shown = first_few(later, 5)
         notes.append(
             f"canary tenant {name} also carries {len(later)} customer(s) of later cohorts "
             f"({shown}): the canary tries it with {len(members & chosen)} of its "

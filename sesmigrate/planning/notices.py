@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..listing import first_few
 from .ownership import IDENTITY, POOL, TEMPLATE, Ownership
 from .spec import MigrationSpec
 
@@ -76,14 +77,13 @@ def unverified_notices(
         known = [i for i in identities if i in status]
         if not known or any(status[i] == VERIFIED for i in known):
             continue
-        shown = ", ".join(f"{i} ({status[i] or 'unknown'})" for i in known[:3])
-        more = f" and {len(known) - 3} more" if len(known) > 3 else ""
+        shown = first_few([f"{i} ({status[i] or 'unknown'})" for i in known], 3)
         found.append(
             Notice(
                 "warning",
                 "unverified identities",
                 f"tenant {name}",
-                f"none of its {len(known)} identities is verified ({shown}{more}): SES "
+                f"none of its {len(known)} identities is verified ({shown}): SES "
                 "refuses the tenant's sends until one is; the plan associates them anyway",
                 customers,
             )

@@ -11,6 +11,7 @@ import difflib
 from dataclasses import dataclass, replace
 
 from ..errors import SesmigrateError
+from ..listing import first_few
 from ..planning.notices import Notice
 from ..planning.plan import Plan, Step
 
@@ -22,7 +23,7 @@ class UnknownPartError(SesmigrateError):
         self.what, self.name = what, name
         close = difflib.get_close_matches(name, known, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        listed = ", ".join(known[:10]) + (f" and {len(known) - 10} more" if len(known) > 10 else "")
+        listed = first_few(known, 10)
         super().__init__(f"the plan has no {what} {name!r}{hint} (its {what}s: {listed or 'none'})")
 
 

@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 
 from ..aws.clients import aws_errors
 from ..errors import SesmigrateError
+from ..listing import first_few
 from ..planning.plan import Plan
 from ..planning.snapshot import MANAGED_TAG
 from ..planning.spec import GateSpec
@@ -357,21 +358,19 @@ def metric_verdicts(
 
 class MetricGateFailedError(SesmigrateError):
     def __init__(self, failed: list[Verdict], rollback: str) -> None:
-        shown = "; ".join(v.line() for v in failed[:5])
-        more = f"; and {len(failed) - 5} more" if len(failed) > 5 else ""
+        shown = first_few([v.line() for v in failed], 5, "; ", "; ")
         super().__init__(
-            f"health gate failed, {len(failed)} over the [gates] maximum rates: {shown}{more}; "
+            f"health gate failed, {len(failed)} over the [gates] maximum rates: {shown}; "
             f"investigate, roll back ({rollback}), or pass --skip-gates"
         )
 
 
 class InconclusiveGateError(SesmigrateError):
     def __init__(self, unsure: list[Verdict], min_sends: int) -> None:
-        shown = "; ".join(v.line() for v in unsure[:5])
-        more = f"; and {len(unsure) - 5} more" if len(unsure) > 5 else ""
+        shown = first_few([v.line() for v in unsure], 5, "; ", "; ")
         super().__init__(
             f"health gate inconclusive, {len(unsure)} tenant(s) without min_sends "
-            f"{min_sends} sends to judge: {shown}{more}; wait for traffic and re-run, "
+            f"{min_sends} sends to judge: {shown}; wait for traffic and re-run, "
             "or pass --accept-inconclusive"
         )
 

@@ -34,6 +34,7 @@ from typing import Any, Protocol
 from ..actions.tenant import CreateTenant, Known, Memory, Outcome, TenantAction
 from ..errors import SesmigrateError
 from ..files import reason
+from ..listing import first_few
 from ..planning.snapshot import MANAGED_TAG
 from ..redaction import redact
 from .probes import SCHEMA as PROBES_SCHEMA
@@ -54,7 +55,7 @@ class StateElsewhereError(SesmigrateError):
 
     def __init__(self, migration: str, tenants: Iterable[str], state_dir: Path) -> None:
         names = sorted(tenants)
-        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        shown = first_few(names, 3)
         super().__init__(
             f"this migration's state is elsewhere: the account holds {len(names)} tenant(s) "
             f"tagged {MANAGED_TAG}={migration} that the state in {state_dir} does not know "
