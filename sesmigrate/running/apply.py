@@ -67,11 +67,11 @@ from .gates import (
     MetricVerdicts,
     ProbeGateError,
     Verdict,
-    Window,
     account_enforcement,
     listed_tenants,
     live_tenants,
     metric_verdicts,
+    metric_windows,
     reinstated_allowed,
     tenant_volumes,
     tenants_of,
@@ -756,20 +756,15 @@ def metric_gate(
     gates = spec_from_mapping(plan.spec, "the plan's spec").gates
     if session.clients.cloudwatch is None:
         raise SesmigrateError("the gate's metric conditions need a CloudWatch client")
-    now = options.clock.now()
-    earliest = now - gates.window_seconds
-    cohort_of: dict[str, str] = {}
-    for name in before:  # the latest cohort that touched a tenant is the one it is judged by
-        for tenant in tenants_of(plan, [name]) & tenants:
-            cohort_of[tenant] = name
-    windows = []
-    for tenant in sorted(tenants):
-        cohort = cohort_of.get(tenant)
-        finished = session.journal.cohort_finished(cohort) if cohort else None
-        start = max(earliest, finished if finished is not None else earliest)
-        windows.append(
-            Window(tenant, listed.get(tenant, ""), cohort or "of earlier plans", start, now)
-        )
+    windows = metric_windows(
+        plan,
+        session.journal.cohort_finished,
+        before,
+        tenants,
+        listed,
+        options.clock.now(),
+        gates.window_seconds,
+    )
     verdicts = metric_verdicts(windows, tenant_volumes(session.clients.cloudwatch, windows), gates)
     report.metric_verdicts = verdicts
     if verdicts.failed:

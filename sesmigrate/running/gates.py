@@ -9,6 +9,7 @@ accepts the failure (`--accept-failed-probe`).
 """
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -217,6 +218,34 @@ class Verdict:
             "complaints": self.volume.complaints,
             "window": {"start": self.window[0], "end": self.window[1]},
         }
+
+
+def metric_windows(
+    plan: Plan,
+    finished: Callable[[str], float | None],
+    cohorts: list[str],
+    tenants: set[str],
+    listed: dict[str, str],
+    now: float,
+    window_seconds: float,
+) -> list[Window]:
+    """Each of `tenants`' window: from when the latest of `cohorts` that touched it finished
+    (`finished`, from the journal) to `now`, at most `window_seconds` long. A tenant of an
+    earlier plan (no cohort here) is judged over the whole window."""
+    earliest = now - window_seconds
+    cohort_of: dict[str, str] = {}
+    for name in cohorts:
+        for tenant in tenants_of(plan, [name]) & tenants:
+            cohort_of[tenant] = name
+    windows = []
+    for tenant in sorted(tenants):
+        cohort = cohort_of.get(tenant)
+        done = finished(cohort) if cohort else None
+        start = max(earliest, done if done is not None else earliest)
+        windows.append(
+            Window(tenant, listed.get(tenant, ""), cohort or "of earlier plans", start, now)
+        )
+    return windows
 
 
 def tenant_volumes(cloudwatch: Any, windows: list[Window]) -> dict[str, Volume]:
