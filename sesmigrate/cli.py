@@ -33,6 +33,7 @@ from .aws.scanner import scan_account
 from .errors import AwsCallError, AwsConfigError, SesmigrateError, UsageError
 from .files import failure_line, read_text, writable_target, write_atomically
 from .helptext import ReadableHelp
+from .listing import first_few
 from .planning.build import (
     PlanRequest,
     check_overwrite,
@@ -381,6 +382,13 @@ DryRun = Annotated[
 AllowIrreversible = Annotated[
     bool, typer.Option(help="Allow irreversible actions (tenant deletion) with --auto-approve.")
 ]
+AcceptRecentSends = Annotated[
+    bool,
+    typer.Option(
+        help="Cleanup and rollback: take associations from (or delete) tenants that sent in "
+        "the [gates] metric window, though senders still naming them then fail."
+    ),
+]
 PlanArgument = Annotated[Path, typer.Argument(metavar="PLAN", help="A plan file.")]
 
 
@@ -453,6 +461,7 @@ def apply(
             "judge (below [gates] min_sends); a rate over its maximum still fails."
         ),
     ] = False,
+    accept_recent_sends: AcceptRecentSends = False,
     wait: Annotated[
         bool,
         typer.Option(help="Wait out a soak still running (lock released), then apply."),
@@ -491,6 +500,7 @@ def apply(
         wait=wait,
         accept_failed_probe=accept_failed_probe,
         accept_inconclusive=accept_inconclusive,
+        accept_recent_sends=accept_recent_sends,
     )
     options = _record("apply", plan, options, format, log_file, verbose)
     listing = stderr if format is SummaryFormat.json else stdout
@@ -664,6 +674,7 @@ def rollback(
             "is named and left in place."
         ),
     ] = False,
+    accept_recent_sends: AcceptRecentSends = False,
     dry_run: DryRun = False,
     parallelism: Annotated[int, typer.Option(min=1, max=64, help="Concurrent actions.")] = 10,
     format: ResultFormat = SummaryFormat.text,
@@ -694,7 +705,11 @@ def rollback(
         dry_run=dry_run,
         headroom=headroom,
     )
-    options = replace(options, delete_foreign_associations=delete_foreign_associations)
+    options = replace(
+        options,
+        delete_foreign_associations=delete_foreign_associations,
+        accept_recent_sends=accept_recent_sends,
+    )
     options = _record("rollback", plan, options, format, log_file, verbose)
     shown = stderr if format is SummaryFormat.json else stdout
 
@@ -710,6 +725,13 @@ def rollback(
             stderr.print(f"[bold yellow]Warning:[/] rollback will {escape(loss)}")
         if len(losses) > 3:
             stderr.print(f"[bold yellow]Warning:[/] … and {len(losses) - 3} more such deletions")
+        if preview.recent_sends:
+            sending = [f"{tenant} ({sends:g} sends)" for tenant, sends in preview.recent_sends]
+            stderr.print(
+                f"[bold yellow]Warning:[/] {len(sending)} tenant(s) it takes from their "
+                f"senders sent in the metric window: {escape(first_few(sending, 5))}"
+                + ("" if dry_run else "; going on (--accept-recent-sends)")
+            )
         irreversible = [u.describe() for u in preview.irreversible]
         if auto_approve and not dry_run:
             _refuse_irreversible(irreversible, allow_irreversible)
@@ -737,6 +759,7 @@ def rollback(
         dry_run=report.dry_run,
         not_run=report.not_run,
         actions=preview["actions"],
+        recent_sends=preview["recent_sends"],
         result=None
         if report.dry_run
         else {

@@ -136,6 +136,9 @@ class Action(ABC):
     operations: ClassVar[tuple[str, ...]] = ()
     """The API operations one application calls, for the plan's call count and duration."""
     irreversible: ClassVar[bool] = False
+    breaks_senders: ClassVar[bool] = False
+    """Whether a send naming the action's tenant can fail once it ran (the tenant, or one
+    of its associations, is gone): cleanup and rollback look for such sends first."""
     service: ClassVar[str] = "sesv2"
     """The botocore service whose client `apply` is given."""
 
@@ -282,6 +285,7 @@ class DeleteTenant(TenantAction):
     glyph: ClassVar[str] = "-"
     operations: ClassVar[tuple[str, ...]] = ("DeleteTenant",)
     irreversible: ClassVar[bool] = True
+    breaks_senders: ClassVar[bool] = True
 
     def describe(self) -> str:
         return f"delete tenant {self.tenant} (irreversible: its id and reputation history are lost)"
@@ -401,6 +405,7 @@ class DetachResource(TenantAction):
     kind: ClassVar[str] = "detach"
     glyph: ClassVar[str] = "-"
     operations: ClassVar[tuple[str, ...]] = ("DeleteTenantResourceAssociation",)
+    breaks_senders: ClassVar[bool] = True
 
     def describe(self) -> str:
         return f"remove {self.resource_arn.rsplit(':', 1)[-1]} from {self.tenant}"

@@ -66,6 +66,7 @@ from .gates import (
     MetricGateFailedError,
     MetricVerdicts,
     ProbeGateError,
+    RecentSendsError,
     Verdict,
     account_enforcement,
     listed_tenants,
@@ -73,6 +74,7 @@ from .gates import (
     metric_verdicts,
     metric_windows,
     reinstated_allowed,
+    senders_at_risk,
     tenant_volumes,
     tenants_of,
     unhealthy_tenants,
@@ -130,6 +132,9 @@ class RunOptions:
     accept_inconclusive: bool = False
     """Let the gate's metric conditions pass though tenants sent too little to judge (said
     loudly); a tenant over a maximum rate still fails it."""
+    accept_recent_sends: bool = False
+    """Cleanup and rollback: take associations from (or delete) tenants that sent in the
+    metric window, though their senders' sends then fail (said loudly)."""
     dry_run: bool = False
     """Check and show what would run, then stop: nothing changes, no journal is created."""
     delete_foreign_associations: bool = False
@@ -559,6 +564,9 @@ def run_apply(
             if before:
                 with progress.phase(f"Health gate before {name}"):
                     gate(plan, session, name, before, options, report, say)
+            if name == CLEANUP:
+                with progress.phase("Reading the cleaned-up tenants' recent sends"):
+                    senders_left(plan, session, options, say)
             left = sum(e.seconds for e in estimate.cohorts[position:])
             say(
                 f"Applying {name} ({position + 1} of {len(chosen)}): about "
@@ -739,6 +747,25 @@ def gate(
     if gates.metrics and tenants:
         metric_gate(plan, session, before, tenants, listed, options, report, say)
     say(f"Health gate passed for {len(tenants)} tenant(s) of {', '.join(before)}")
+
+
+def senders_left(
+    plan: Plan, session: Session, options: RunOptions, say: Callable[[str], None]
+) -> None:
+    """Refuse the cleanup while a tenant it takes associations from (or deletes) still
+    sent in the metric window: its senders have not switched to their new tenants, and
+    their sends would fail. `--accept-recent-sends` goes on, loudly."""
+    actions = [s.action for s in pending_steps(plan, CLEANUP, session.journal.entries())]
+    sending, window = senders_at_risk(session.clients, plan.spec, actions, options.clock.now())
+    if not sending:
+        return
+    if not options.accept_recent_sends:
+        raise RecentSendsError("the cleanup cohort", sending, window)
+    say(
+        f"WARNING: {len(sending)} tenant(s) the cleanup changes sent in the last "
+        f"{round(window)}s ({', '.join(sorted(sending)[:5])}); going on "
+        "(--accept-recent-sends): their senders' sends may fail"
+    )
 
 
 def metric_gate(

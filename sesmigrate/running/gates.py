@@ -9,19 +9,20 @@ accepts the failure (`--accept-failed-probe`).
 """
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from ..actions.tenant import Action
 from ..aws.clients import aws_errors
 from ..errors import SesmigrateError
 from ..listing import first_few
 from ..planning.plan import Plan
 from ..planning.snapshot import MANAGED_TAG
-from ..planning.spec import GateSpec
+from ..planning.spec import GateSpec, spec_from_mapping
 from ..state.probes import ProbeResult
 
 
@@ -401,6 +402,48 @@ class InconclusiveGateError(SesmigrateError):
             f"health gate inconclusive, {len(unsure)} tenant(s) without min_sends "
             f"{min_sends} sends to judge: {shown}; wait for traffic and re-run, "
             "or pass --accept-inconclusive"
+        )
+
+
+def recent_sends(
+    cloudwatch: Any, tenants: set[str], listed: dict[str, str], now: float, window_seconds: float
+) -> dict[str, Volume]:
+    """Those of `tenants` that sent in the last `window_seconds`, with what they sent: a
+    sender still naming a tenant fails once the tenant (or an association its sends
+    reference) is gone. A tenant ListTenants no longer holds has no senders to break."""
+    windows = [
+        Window(t, listed[t], "", now - window_seconds, now) for t in sorted(tenants) if t in listed
+    ]
+    if not windows:
+        return {}
+    return {t: v for t, v in tenant_volumes(cloudwatch, windows).items() if v.sends}
+
+
+def senders_at_risk(
+    clients: Any, spec: dict[str, Any], actions: Iterable[Action], now: float
+) -> tuple[dict[str, Volume], float]:
+    """The tenants that `actions` take away from their senders (`breaks_senders`) and that
+    sent in the spec's window, with the window's length; none while the metric conditions
+    are off (no CloudWatch read, none in the IAM policy)."""
+    gates = spec_from_mapping(spec, "the plan's spec").gates
+    tenants = {t for action in actions if action.breaks_senders and (t := action.tenant_name)}
+    if not gates.metrics or not tenants:
+        return {}, gates.window_seconds
+    if clients.cloudwatch is None:
+        raise SesmigrateError("the gate's metric conditions need a CloudWatch client")
+    listed = listed_tenants(clients.ses)
+    sending = recent_sends(clients.cloudwatch, tenants, listed, now, gates.window_seconds)
+    return sending, gates.window_seconds
+
+
+class RecentSendsError(SesmigrateError):
+    def __init__(self, what: str, sending: dict[str, Volume], window_seconds: float) -> None:
+        shown = first_few([f"{t} ({_count(v.sends)} sends)" for t, v in sorted(sending.items())], 5)
+        super().__init__(
+            f"{what} would break the senders of {len(sending)} tenant(s) that sent in the last "
+            f"{_count(round(window_seconds))}s: {shown}; switch those senders off the tenant "
+            "(send without TenantName) and wait until they show no sends, or pass "
+            "--accept-recent-sends"
         )
 
 

@@ -45,7 +45,7 @@ from .apply import (
     open_session,
 )
 from .executor import Executor, RunResult
-from .gates import tagged_tenants
+from .gates import RecentSendsError, senders_at_risk, tagged_tenants
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,9 @@ class RollbackPreview:
     customers: tuple[str, ...]
     undo: tuple[Undo, ...]
     kept: tuple[str, ...]
+    recent_sends: tuple[tuple[str, float], ...] = ()
+    """Tenants the rollback takes from their senders that sent in the metric window, with
+    how many sends (only with --accept-recent-sends: without it the rollback refuses)."""
 
     @property
     def irreversible(self) -> tuple[Undo, ...]:
@@ -97,6 +100,7 @@ class RollbackPreview:
                 for u in self.undo
             ],
             "kept": list(self.kept),
+            "recent_sends": {tenant: sends for tenant, sends in self.recent_sends},
         }
 
 
@@ -191,6 +195,7 @@ def run_rollback(
             ),
             tuple(key for part in parts for key in part.kept),
         )
+        preview = _senders_checked(session, plan, preview, options)
         confirm(preview)
         cohorts = list(preview.cohorts)
         kept = list(preview.kept)
@@ -215,6 +220,18 @@ def run_rollback(
         return RollbackReport(total, cohorts, kept, preview, counts=counts)
     finally:
         close_session(session, options.memory)
+
+
+def _senders_checked(
+    session: Any, plan: Plan, preview: RollbackPreview, options: RunOptions
+) -> RollbackPreview:
+    """Refuse to take a tenant from senders that still used it in the metric window (a
+    dry run only shows it); with --accept-recent-sends the preview names them."""
+    inverses = [undo.inverse for undo in preview.undo]
+    sending, window = senders_at_risk(session.clients, plan.spec, inverses, options.clock.now())
+    if sending and not (options.accept_recent_sends or options.dry_run):
+        raise RecentSendsError(f"rolling back {', '.join(preview.cohorts)}", sending, window)
+    return replace(preview, recent_sends=tuple((t, sending[t].sends) for t in sorted(sending)))
 
 
 def reappeared(ses: Any, undone: list[str]) -> list[tuple[str, str]]:

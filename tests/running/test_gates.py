@@ -4,12 +4,16 @@ gated cohort; GetAccount's EnforcementStatus."""
 
 import json
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from sesmigrate.aws.clients import AwsSettings
 from sesmigrate.cli import main
+from sesmigrate.planning.build import PlanRequest, make_plan
+from sesmigrate.planning.plan import plan_to_json
 from sesmigrate.planning.spec import GateSpec
 from sesmigrate.running.gates import (
     FAIL,
@@ -22,7 +26,7 @@ from sesmigrate.running.gates import (
     metric_verdicts,
     tenant_volumes,
 )
-from tests.running.test_apply import Journey, one_line
+from tests.running.test_apply import ARN, Journey, one_line
 
 HTTP = pytest.mark.parametrize("emulator", ["http"], indirect=True)
 METRIC_SPEC = 'name = "metric-gates"\n\n[gates]\nmin_sends = 10\n'
@@ -220,3 +224,92 @@ def test_verdicts_per_tenant_and_per_cohort() -> None:
 
     assert [v.subject for v in got.failed] == ["cohort w1"]  # 3 of 12: judged on the sum
     assert [v.subject for v in got.inconclusive] == ["c"]
+
+
+@HTTP
+def test_rollback_of_a_tenant_that_sent_in_the_window_is_refused_unless_accepted(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journey = canary(emulator, tmp_path)
+    first = journey.cohort("canary")[0]
+    send(journey, first, delivered=4)
+    made = journey.tenants()
+    undo = ("rollback", "--cohort", "canary", "--auto-approve", "--allow-irreversible")
+    capsys.readouterr()
+
+    assert journey.run(*undo) == 1
+
+    line = one_line(capsys.readouterr().err)
+    assert "rolling back canary would break the senders of 1 tenant(s) that sent in the " in line
+    assert f"last 3600s: {journey.tenant_of(first)} (4 sends)" in line
+    assert line.endswith("or pass --accept-recent-sends")
+    assert journey.tenants() == made
+
+    assert journey.run("rollback", "--cohort", "canary", "--dry-run", "--format", "json") == 0
+    shown = capsys.readouterr()
+    assert json.loads(shown.out)["recent_sends"] == {journey.tenant_of(first): 4.0}
+    assert journey.tenants() == made
+
+    assert journey.run(*undo, "--accept-recent-sends") == 0
+    assert "sent in the metric window" in capsys.readouterr().err
+    assert journey.tenants() == journey.before
+
+
+@HTTP
+def test_rollback_of_tenants_that_sent_nothing_in_the_window_needs_no_flag(
+    emulator: Any, tmp_path: Path
+) -> None:
+    journey = canary(emulator, tmp_path)
+    emulator.control.set_clock(time.time() - 7200)  # before the window
+    send(journey, journey.cohort("canary")[0], delivered=4)
+    emulator.control.set_clock(None)
+
+    undo = ("rollback", "--cohort", "canary", "--auto-approve", "--allow-irreversible")
+    assert journey.run(*undo) == 0
+    assert journey.tenants() == journey.before
+
+
+@HTTP
+def test_cleanup_is_refused_while_the_tenant_it_detaches_from_still_sends(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journey = Journey(emulator, tmp_path, spec=METRIC_SPEC, strategy="tiered")
+    assert journey.run("apply", "--auto-approve", "--cohort", "all", "--accept-inconclusive") == 0
+    sharing = Counter(c.tenant for c in journey.plan.customers)
+    mover = next(c for c in journey.plan.customers if sharing[c.tenant] > 1)
+    tier = next(c.tier for c in journey.plan.customers if c.tenant != mover.tenant and c.tier)
+    for kind, names in (
+        ("identity", mover.identities),
+        ("configuration-set", mover.configuration_sets),
+        ("template", mover.templates),
+    ):
+        for name in names:
+            journey.ses.tag_resource(
+                ResourceArn=f"{ARN}:{kind}/{name}", Tags=[{"Key": "tier", "Value": tier}]
+            )
+    replan = make_plan(
+        PlanRequest(
+            tmp_path / "migration.toml",
+            {"strategy": "tiered", "canary": 2, "wave_size": 5},
+            None,
+            AwsSettings(region="us-east-1", endpoint_url=emulator.endpoint_url),
+        )
+    ).plan
+    assert any(s.action.kind == "detach" for s in replan.steps_of("cleanup"))
+    journey.path.write_text(plan_to_json(replan))
+    assert journey.run("apply", "--auto-approve", "--cohort", "all", "--accept-inconclusive") == 0
+    send(journey, mover.id, delivered=3)  # still naming its old tier tenant
+    made = journey.tenants()
+    cleanup = ("apply", "--auto-approve", "--cohort", "cleanup", "--accept-inconclusive")
+    capsys.readouterr()
+
+    assert journey.run(*cleanup) == 1
+
+    line = capsys.readouterr().err.splitlines()[-1]
+    assert "the cleanup cohort would break the senders of 1 tenant(s)" in line
+    assert f"{mover.tenant} (3 sends)" in line
+    assert journey.tenants() == made
+
+    assert journey.run(*cleanup, "--accept-recent-sends") == 0
+    assert "going on (--accept-recent-sends)" in capsys.readouterr().err
+    assert journey.tenants() != made
