@@ -277,13 +277,12 @@ def _metrics(
     order = list(report.cohorts)
     notes = []
     for name in started:
-        waiting = [
-            later
+        gate_ahead = any(
+            name in gating_cohorts(order, later) and report.cohorts[later] != "applied"
             for later in order
-            if name in gating_cohorts(order, later) and report.cohorts[later] != "applied"
-        ]
+        )
         at = finished(name)
-        if name not in sums or not waiting or report.cohorts[name] != "applied" or at is None:
+        if name not in sums or not gate_ahead or report.cohorts[name] != "applied" or at is None:
             continue
         if note := pace_note(name, sums[name].volume.sends, at, now, gates):
             notes.append(note)
