@@ -859,7 +859,10 @@ def status(
         SummaryFormat, typer.Option("--format", help="text or json.")
     ] = SummaryFormat.text,
     detailed_exitcode: Annotated[
-        bool, typer.Option(help="Exit 2 on drift or an unhealthy tenant.")
+        bool,
+        typer.Option(
+            help="Exit 2 on drift, an unhealthy tenant or one the metric conditions fail."
+        ),
     ] = False,
     full: Annotated[
         bool,
@@ -899,6 +902,8 @@ def status(
         lines = [f"{name}: {state}" for name, state in report.cohorts.items()]
         lines += [f"  tenant {tenant}: {health}" for tenant, health in report.health.items()]
         lines += [f"  drift: {line}" for line in report.drift]
+        if report.metrics is not None:
+            lines += report.metrics.lines()
         if report.monitoring is not None:
             lines.append(f"Tenant events in {report.monitoring}:")
             lines += [f"  tenant {t}: {e.describe()}" for t, e in report.events.items()]

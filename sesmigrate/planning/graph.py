@@ -182,3 +182,11 @@ def _levels(graph: nx.DiGraph, cohort_of: dict[str, int]) -> dict[str, int]:
         same = [level[p] for p in graph.predecessors(key) if cohort_of[p] == cohort_of[key]]
         level[key] = 1 + max(same) if same else 0
     return level
+
+
+def gating_cohorts(order: list[str], name: str) -> list[str]:
+    """The cohorts before `name` (of cohorts in apply `order`) whose health gates it. For
+    cleanup that is every other cohort: its removals break what they make (make before
+    break), and a deleted tenant's associations go with it whichever cohort replaces them.
+    The cleanup cohort gates nothing."""
+    return [n for n in order[: order.index(name)] if n != CLEANUP]

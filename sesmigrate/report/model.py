@@ -10,19 +10,22 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from ..actions.monitoring import MonitoringAction
+from ..planning.durations import duration
 from ..planning.estimates import plan_estimate
+from ..planning.graph import gating_cohorts
 from ..planning.notices import SEVERITIES
 from ..planning.plan import Plan
-from ..planning.spec import spec_from_mapping
+from ..planning.spec import GateSpec, spec_from_mapping
 from .views import Part
 
-REPORT_FORMAT_VERSION = 4
+REPORT_FORMAT_VERSION = 5
 """2: actions of the migration's monitoring (tenant null, new kinds) and `monitoring`.
 3: each cohort's `estimate` (seconds, busiest operation, calls per operation), the
 summary's `rates` (which, and where they come from) instead of one assumed rate.
 4: `notices` (every blocker, warning and note sealed in the plan, with its consequence),
 the summary's `notices` counts, each tenant's `suppression`, `associated` resources by kind
-and `monitored`, and `part` (the cohort or customer a filtered view shows)."""
+and `monitored`, and `part` (the cohort or customer a filtered view shows).
+5: each cohort's `gate`: what the health gate before it checks (null for the first)."""
 
 RESOURCE_KINDS = (
     ("identity", "identities"),
@@ -32,9 +35,12 @@ RESOURCE_KINDS = (
 """ARN resource type -> the key a tenant's `associated` lists it under."""
 
 
-def report_data(plan: Plan, part: Part | None = None) -> dict[str, Any]:
+def report_data(
+    plan: Plan, part: Part | None = None, order: list[str] | None = None
+) -> dict[str, Any]:
     """Everything a reviewer needs, in apply order; `part` says which view of the plan
-    `plan` is (see `views.plan_part`)."""
+    `plan` is (see `views.plan_part`), `order` the whole plan's cohorts (the view's by
+    default): a view of one cohort still says which cohorts gate it."""
     part = part or Part()
     tenants_by_cohort: dict[str, list[str]] = defaultdict(list)
     for step in plan.steps:
@@ -48,6 +54,8 @@ def report_data(plan: Plan, part: Part | None = None) -> dict[str, Any]:
         for key in batch
     }
     estimate = plan_estimate(plan)
+    gates = spec_from_mapping(plan.spec, "plan.spec").gates
+    order = order or [cohort.name for cohort in plan.cohorts]
     cohorts = []
     for cohort in plan.cohorts:
         steps = plan.steps_of(cohort.name)
@@ -65,7 +73,7 @@ def report_data(plan: Plan, part: Part | None = None) -> dict[str, Any]:
             for step in sorted(steps, key=lambda s: (batch_of[s.action.key][1], s.action.key))
         ]
         kinds = Counter(step.action.kind for step in steps)
-        duration = estimate.of(cohort.name)
+        took = estimate.of(cohort.name)
         cohorts.append(
             {
                 "name": cohort.name,
@@ -75,10 +83,11 @@ def report_data(plan: Plan, part: Part | None = None) -> dict[str, Any]:
                 "counts": dict(sorted(kinds.items())),
                 "actions": actions,
                 "estimate": {
-                    "seconds": duration.seconds,
-                    "busiest": duration.busiest,
-                    "calls": dict(duration.calls),
+                    "seconds": took.seconds,
+                    "busiest": took.busiest,
+                    "calls": dict(took.calls),
                 },
+                "gate": gate_view(gating_cohorts(order, cohort.name), gates),
             }
         )
     kinds = Counter(step.action.kind for step in plan.steps)
@@ -164,3 +173,59 @@ def monitoring_view(plan: Plan) -> dict[str, Any] | None:
         "changes": len(steps),
         "cohort": steps[0].cohort if steps else None,
     }
+
+
+def gate_view(after: list[str], gates: GateSpec) -> dict[str, Any] | None:
+    """What the health gate over the tenants of the cohorts `after` checks, structured and
+    in words every format shows alike; None when no cohort comes before. `after` is always
+    a run of cohorts in apply order, so its first, last and count say it at any size."""
+    if not after:
+        return None
+    metrics = None
+    if gates.metrics:
+        metrics = {
+            "bounce_rate_max": gates.bounce_rate_max,
+            "complaint_rate_max": gates.complaint_rate_max,
+            "min_sends": gates.min_sends,
+            "window_seconds": gates.window_seconds,
+        }
+    return {
+        "after": {"first": after[0], "last": after[-1], "cohorts": len(after)},
+        "allow_reinstated": gates.allow_reinstated,
+        "account_enforcement": gates.account_enforcement,
+        "soak_seconds": gates.soak_seconds,
+        "metrics": metrics,
+        "checks": gate_checks(gates),
+    }
+
+
+def gate_checks(gates: GateSpec) -> list[str]:
+    """The gate's conditions in words, one a check, in the order the gate runs them."""
+    reinstated = (
+        "a REINSTATED tenant passes"
+        if gates.allow_reinstated
+        else "a REINSTATED tenant fails it too (allow_reinstated = false)"
+    )
+    soak = gates.soak_seconds
+    checks = [
+        f"soak: {duration(soak)} (soak_seconds {soak:g}) after the last of them finished"
+        if soak
+        else "no soak (soak_seconds 0)",
+        "reputation: no tenant of theirs (or of the migration's earlier plans) missing, "
+        f"DISABLED or with a HIGH reputation finding; {reinstated}",
+        "probes: no such tenant whose latest probe (apply --probe) failed",
+        "account guard: the account's EnforcementStatus is HEALTHY"
+        if gates.account_enforcement
+        else "account guard off (account_enforcement = false)",
+    ]
+    if not gates.metrics:
+        return [*checks, "metric conditions off (no [gates] metric keys)"]
+    return [
+        *checks,
+        f"metrics: over the {duration(gates.window_seconds)} (window_seconds "
+        f"{gates.window_seconds:g}) since its cohort finished, each tenant (or its cohort, "
+        f"summed) at bounce rate <= {gates.bounce_rate_max:.2%} (bounce_rate_max "
+        f"{gates.bounce_rate_max:g}) and complaint rate <= {gates.complaint_rate_max:.2%} "
+        f"(complaint_rate_max {gates.complaint_rate_max:g}); fewer than min_sends "
+        f"{gates.min_sends} sends is inconclusive",
+    ]

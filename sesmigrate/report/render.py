@@ -109,6 +109,7 @@ def environment() -> Environment:
     env.filters["pystr"] = python_string
     env.filters["duration"] = duration
     env.filters["settings"] = tenant_settings
+    env.filters["after"] = gated_after
     env.globals["fence"] = fence
     env.globals["tabulate"] = tabulate
     return env
@@ -125,7 +126,7 @@ def render(
     `part`; `full` Markdown instead of the summary; `source` is the plan file's name, for
     the summary's pointer to the full report."""
     part = part or Part()
-    data = report_data(plan_part(plan, part), part)
+    data = report_data(plan_part(plan, part), part, [c.name for c in plan.cohorts])
     if fmt == "json":
         return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     if fmt not in _TEMPLATES:
@@ -160,9 +161,11 @@ def _helpers(data: dict[str, Any]) -> dict[str, Any]:
             len(c["tenants"]),
             len(c["actions"]),
             duration(c["estimate"]["seconds"]),
+            gated_after(c["gate"]),
         )
         for c in data["cohorts"]
     ]
+    gated = [c["gate"] for c in data["cohorts"] if c["gate"] is not None]
     groups: dict[tuple[str, str], list[str]] = {}
     for notice in data["notices"]:
         if notice["severity"] != "blocker":
@@ -183,7 +186,19 @@ def _helpers(data: dict[str, Any]) -> dict[str, Any]:
         ],
         "irreversible": irreversible,
         "canary_tenants": [t for t in data["tenants"] if t["name"] in canary_tenants],
+        "gate_checks": gated[0]["checks"] if gated else [],
     }
+
+
+def gated_after(gate: dict[str, Any] | None) -> str:
+    """The cohorts whose tenants a cohort's gate checks, in words: a run of cohorts, said
+    by its ends so that a plan of many waves stays readable."""
+    if gate is None:
+        return "none"
+    after = gate["after"]
+    if after["cohorts"] == 1:
+        return str(after["first"])
+    return f"{after['first']} to {after['last']} ({after['cohorts']} cohorts)"
 
 
 def tenant_settings(tenant: dict[str, Any]) -> str:

@@ -31,7 +31,7 @@ from ..errors import SesmigrateError
 from ..files import read_text
 from ..planning.durations import Rates, duration
 from ..planning.estimates import PlanEstimate, plan_estimate
-from ..planning.graph import CLEANUP, dependency_graph
+from ..planning.graph import CLEANUP, dependency_graph, gating_cohorts
 from ..planning.monitoring import check_planned
 from ..planning.plan import Plan, Step, read_plan
 from ..planning.spec import spec_from_mapping
@@ -560,7 +560,7 @@ def run_apply(
                 session = waited
                 for note in verify(session, plan, [name], session.journal.entries(), progress):
                     say(note)
-            before = _before(plan, name)
+            before = gating_cohorts([c.name for c in plan.cohorts], name)
             if before:
                 with progress.phase(f"Health gate before {name}"):
                     gate(plan, session, name, before, options, report, say)
@@ -651,17 +651,9 @@ def migration_tenants(journal: SqliteJournal, plan: Plan) -> set[str]:
     return applied_tenants(e for e in journal.migration_entries() if e.plan != plan.checksum)
 
 
-def _before(plan: Plan, name: str) -> list[str]:
-    """The cohorts before `name` that gate it. For cleanup that is every other cohort: its
-    removals break what they make (make before break), and a deleted tenant's associations
-    go with it whichever cohort replaces them. The cleanup cohort gates nothing."""
-    order = [c.name for c in plan.cohorts]
-    return [n for n in order[: order.index(name)] if n != CLEANUP]
-
-
 def soak_left(options: RunOptions, plan: Plan, session: Session, cohort: str) -> float:
     """Seconds of the soak before `cohort` still to run, by the journal's finish times."""
-    before = _before(plan, cohort)
+    before = gating_cohorts([c.name for c in plan.cohorts], cohort)
     if options.skip_gates or not before:
         return 0.0
     finished = [t for name in before if (t := session.journal.cohort_finished(name)) is not None]

@@ -209,6 +209,14 @@ class Verdict:
     def line(self) -> str:
         return f"{self.subject} {self.detail} over {_span(self.window)}"
 
+    def measured(self) -> str:
+        """The volume and rates judged, whatever the outcome: what status shows of it."""
+        volume = self.volume
+        return (
+            f"{_count(volume.sends)} sends, bounce rate {volume.bounce_rate:.2%}, complaint "
+            f"rate {volume.complaint_rate:.2%} over {_span(self.window)}"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "subject": self.subject,
@@ -353,6 +361,60 @@ class MetricVerdicts:
     """Tenants inconclusive alone whose cohort passed on its summed volume."""
 
 
+def tenant_verdicts(
+    windows: list[Window], volumes: dict[str, Volume], gates: GateSpec
+) -> list[Verdict]:
+    """Each window's tenant judged on its own volume, in the order of `windows`."""
+    return [
+        judge(w.tenant, volumes.get(w.tenant, Volume()), gates, (w.start, w.end)) for w in windows
+    ]
+
+
+def cohort_verdicts(
+    windows: list[Window], volumes: dict[str, Volume], gates: GateSpec
+) -> dict[str, Verdict]:
+    """Each cohort judged on its tenants' summed volume, over the span their windows cover:
+    what settles the tenants that sent too little alone."""
+    totals: dict[str, Volume] = {}
+    spans: dict[str, tuple[float, float]] = {}
+    for window in windows:
+        volume = volumes.get(window.tenant, Volume())
+        totals[window.cohort] = totals.get(window.cohort, Volume()) + volume
+        start, end = spans.get(window.cohort, (window.start, window.end))
+        spans[window.cohort] = (min(start, window.start), max(end, window.end))
+    return {c: judge(f"cohort {c}", totals[c], gates, spans[c]) for c in sorted(totals)}
+
+
+def pace_note(cohort: str, sends: float, finished: float, now: float, gates: GateSpec) -> str:
+    """Why a finished cohort's gate will be inconclusive before its window is over, so the
+    operator can act now rather than at the gate: its summed sends so far, at their pace,
+    stay below min_sends by the window's end (`window_seconds` after it finished). Empty
+    when they reach it, or when too little time has passed to measure a pace."""
+    window = gates.window_seconds
+    elapsed = min(now - finished, window)
+    if not sends:
+        return (
+            f"cohort {cohort}: no sends in the {round(max(elapsed, 0))}s since it finished: "
+            "its senders have not switched yet, so its gate will be inconclusive"
+        )
+    if sends >= gates.min_sends or elapsed <= 0:
+        return ""
+    projected = sends * window / elapsed
+    if projected >= gates.min_sends:
+        return ""
+    remedy = "lower min_sends, widen window_seconds, or plan a bigger canary"
+    if elapsed >= window:
+        return (
+            f"cohort {cohort}: {_count(sends)} sends in its whole {round(window)}s window, "
+            f"below min_sends {gates.min_sends}: its gate will be inconclusive ({remedy})"
+        )
+    return (
+        f"cohort {cohort}: {_count(sends)} sends in {round(elapsed)}s; at this pace about "
+        f"{round(projected)} by the end of its {round(window)}s window, below min_sends "
+        f"{gates.min_sends}: its gate will be inconclusive ({remedy})"
+    )
+
+
 def metric_verdicts(
     windows: list[Window], volumes: dict[str, Volume], gates: GateSpec
 ) -> MetricVerdicts:
@@ -361,22 +423,18 @@ def metric_verdicts(
     verdict: a pass lets them pass (said), a fail fails the cohort; a tenant's own fail
     stands whatever its cohort's."""
     out = MetricVerdicts()
+    sums = cohort_verdicts(windows, volumes, gates)
     by_cohort: dict[str, list[Verdict]] = {}
-    spans: dict[str, tuple[float, float]] = {}
-    for window in sorted(windows, key=lambda w: (w.cohort, w.tenant)):
-        span = (window.start, window.end)
-        verdict = judge(window.tenant, volumes.get(window.tenant, Volume()), gates, span)
+    for verdict, window in zip(tenant_verdicts(windows, volumes, gates), windows, strict=True):
         by_cohort.setdefault(window.cohort, []).append(verdict)
-        start, end = spans.get(window.cohort, span)
-        spans[window.cohort] = (min(start, span[0]), max(end, span[1]))
-    for cohort, verdicts in by_cohort.items():
+    for cohort in sorted(by_cohort):
+        verdicts = sorted(by_cohort[cohort], key=lambda v: v.subject)
         out.failed += [v for v in verdicts if v.outcome == FAIL]
         out.passed += [v for v in verdicts if v.outcome == PASS]
         unsure = [v for v in verdicts if v.outcome == INCONCLUSIVE]
         if not unsure:
             continue
-        total = sum((v.volume for v in verdicts), Volume())
-        summed = judge(f"cohort {cohort}", total, gates, spans[cohort])
+        summed = sums[cohort]
         if summed.outcome == PASS:
             out.settled += unsure
         elif summed.outcome == FAIL and not any(v.outcome == FAIL for v in verdicts):

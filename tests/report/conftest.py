@@ -345,3 +345,8 @@ def check_golden(name: str, text: str) -> str:
         path.write_text(text, encoding="utf-8", newline="")
     assert path.is_file(), f"no golden file {path}: run with SESMIGRATE_UPDATE_GOLDEN=1"
     return path.read_bytes().decode("utf-8")
+
+
+def with_gates(plan: Plan, **gates: object) -> Plan:
+    """`plan` whose spec sets these `[gates]` keys; its steps are left as they are."""
+    return dataclasses.replace(plan, spec={**plan.spec, "gates": gates})

@@ -19,6 +19,7 @@ from sesmigrate.planning.naming import tenant_name
 from sesmigrate.planning.plan import Plan, Step, plan_to_json, read_plan
 from sesmigrate.report import FORMATS, render
 from sesmigrate.report.render import SUMMARY_LIMIT, fence, markdown_inline
+from sesmigrate.report.views import Part
 
 from .conftest import (
     FIXED_TENANTS,
@@ -30,6 +31,7 @@ from .conftest import (
     build_small_plan,
     check_golden,
     sealed,
+    with_gates,
     with_steps,
 )
 
@@ -271,18 +273,19 @@ class TestMarkdownReport:
         assert f"Customers: {MARKDOWN}, {SCRIPT_ESCAPED_HTML}" in html
         assert "Müller &amp; Söhne" in html
 
-    def test_markdown_report_summary_table_has_a_row_per_cohort_of_five_cells(
+    def test_markdown_report_summary_table_has_a_row_per_cohort_naming_what_its_gate_follows(
         self, plan: Plan
     ) -> None:
         html = markdown_parser().render(render(plan, "markdown", full=True))
         table = html.split("<table>", 1)[1].split("</table>", 1)[0]
         rows = re.findall(r"<tr>(.*?)</tr>", table, re.S)
 
-        assert [len(re.findall(r"<t[hd][ >]", row)) for row in rows] == [5, 5, 5, 5]
-        assert [re.findall(r"<td>(.*?)</td>", row)[0] for row in rows[1:]] == [
-            "canary",
-            "wave-1",
-            "cleanup",
+        assert [len(re.findall(r"<t[hd][ >]", row)) for row in rows] == [6, 6, 6, 6]
+        cells = [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in rows[1:]]
+        assert [(row[0], row[-1]) for row in cells] == [
+            ("canary", "none"),
+            ("wave-1", "canary"),
+            ("cleanup", "canary to wave-1 (2 cohorts)"),
         ]
 
     def test_markdown_report_gives_each_cohort_a_collapsible_diff(self, plan: Plan) -> None:
@@ -468,3 +471,82 @@ class TestMarkdownSummaryAtScale:
         assert len(summary) <= SUMMARY_LIMIT
         assert "### Irreversible actions (3000)" in summary
         assert "- … and 2900 more in the full report" in summary
+
+
+GATED = with_gates(
+    BENIGN,
+    soak_seconds=1800,
+    account_enforcement=False,
+    bounce_rate_max=0.02,
+    min_sends=50,
+    window_seconds=7200,
+)
+"""The benign plan with a soak, the account guard off and the metric conditions on."""
+METRIC_WORDS = (
+    "metrics: over the 2h00m (window_seconds 7200) since its cohort finished, each tenant "
+    "(or its cohort, summed) at bounce rate <= 2.00% (bounce_rate_max 0.02) and complaint "
+    "rate <= 0.10% (complaint_rate_max 0.001); fewer than min_sends 50 sends is inconclusive"
+)
+SOAK_WORDS = "soak: 30m00s (soak_seconds 1800) after the last of them finished"
+GUARD_WORDS = "account guard off (account_enforcement = false)"
+
+
+class TestGateConditions:
+    def test_json_gives_every_cohort_after_the_first_its_gates_conditions(self) -> None:
+        cohorts = {c["name"]: c["gate"] for c in json.loads(render(GATED, "json"))["cohorts"]}
+
+        assert cohorts["canary"] is None
+        assert cohorts["wave-1"]["after"] == {"first": "canary", "last": "canary", "cohorts": 1}
+        assert cohorts["cleanup"]["after"] == {"first": "canary", "last": "wave-1", "cohorts": 2}
+        gate = cohorts["wave-1"]
+        assert (gate["soak_seconds"], gate["account_enforcement"]) == (1800.0, False)
+        assert gate["allow_reinstated"] is True
+        assert gate["metrics"] == {
+            "bounce_rate_max": 0.02,
+            "complaint_rate_max": 0.001,
+            "min_sends": 50,
+            "window_seconds": 7200.0,
+        }
+        assert {SOAK_WORDS, GUARD_WORDS, METRIC_WORDS} <= set(gate["checks"])
+
+    def test_json_says_metrics_null_when_the_spec_leaves_them_off(self) -> None:
+        gate = json.loads(render(BENIGN, "json"))["cohorts"][1]["gate"]
+
+        assert gate["metrics"] is None
+        assert "metric conditions off (no [gates] metric keys)" in gate["checks"]
+        assert "account guard: the account's EnforcementStatus is HEALTHY" in gate["checks"]
+
+    def test_text_states_each_gated_cohorts_conditions_under_its_heading(self) -> None:
+        text = render(GATED, "text")
+        wave = text.split("== wave-1", 1)[1].split("\n== ", 1)[0]
+        cleanup = text.split("== cleanup", 1)[1]
+
+        assert "Health gate first" not in text.split("== wave-1", 1)[0]
+        assert "  Health gate first, over the tenants of canary:" in wave
+        assert "over the tenants of canary to wave-1 (2 cohorts):" in cleanup
+        for words in (SOAK_WORDS, GUARD_WORDS, METRIC_WORDS):
+            assert f"    - {words}\n" in wave
+
+    @pytest.mark.parametrize("full", [False, True], ids=["summary", "full"])
+    def test_markdown_states_the_gates_conditions(self, full: bool) -> None:
+        html = markdown_parser().render(render(GATED, "markdown", full=full))
+        items = re.findall(r"<li>(.*?)</li>", html)
+
+        for words in (SOAK_WORDS, GUARD_WORDS, METRIC_WORDS):
+            assert words.replace("<", "&lt;") in items
+
+    def test_html_states_each_gated_cohorts_conditions_escaped(self) -> None:
+        html = render(GATED, "html")
+        page = Page(html)
+        wave = html.split('<section id="cohort-wave-1">', 1)[1].split("</section>", 1)[0]
+
+        assert "over the tenants of canary:" in "".join(Page(wave).text)
+        assert METRIC_WORDS in page.text
+        assert "bounce rate &lt;= 2.00%" in wave and "bounce rate <=" not in html
+        assert "canary to wave-1 (2 cohorts)" in page.text
+
+    def test_a_view_of_one_cohort_still_says_which_cohorts_gate_it(self) -> None:
+        document = json.loads(render(GATED, "json", part=Part(cohort="wave-1")))
+
+        (cohort,) = document["cohorts"]
+        assert cohort["gate"]["after"] == {"first": "canary", "last": "canary", "cohorts": 1}
