@@ -103,13 +103,13 @@ def demo_spec(strategy: str, customers: int) -> str:
 strategy = "{strategy}"
 
 [cohorts]
-canary = {min(3, customers - 1)}  # at least one customer is left for a wave
+canary = {min(3, customers - 1)}  # the lowest-risk customers, leaving some for a wave
 wave_size = {max(5, customers // 3)}
 
 [gates]
 # Setting these turns on the gate's metric conditions: each tenant's Send, Bounce and
 # Complaint from CloudWatch since its cohort finished, judged before the next cohort.
-bounce_rate_max = {BOUNCE_RATE_MAX}  # more bounced sends than this fails the gate
+bounce_rate_max = {BOUNCE_RATE_MAX}  # a tenant bouncing more of its sends fails the gate
 complaint_rate_max = 0.001
 min_sends = {MIN_SENDS}  # fewer sends are inconclusive (the demo's small volumes; default 200)
 window_seconds = {WINDOW_SECONDS}  # at most the last hour
