@@ -1029,7 +1029,12 @@ def unlock(
 
 @app.command()
 def demo(
-    customers: Annotated[int, typer.Option(min=1, help="Customers in the generated account.")] = 40,
+    customers: Annotated[
+        int,
+        typer.Option(
+            min=2, help="Customers in the generated account (a canary and at least one wave)."
+        ),
+    ] = 40,
     strategy: Annotated[str, typer.Option(help="Strategy to plan with.")] = "tiered",
     dir: Annotated[
         Path, typer.Option("--dir", help="Where the demo writes everything (nothing elsewhere).")

@@ -55,6 +55,7 @@ def test_no_arguments_shows_help_listing_every_contract_command(
         (["emulator", "--lost-response-kinds", ","], "--lost-response-kinds"),
         (["emulator", "--slow-response-ms", "-1"], "--slow-response-ms"),
         (["demo", "--customers", "0"], "--customers"),
+        (["demo", "--customers", "1"], "--customers"),
     ],
 )
 def test_usage_error_exits_1_with_one_line(
