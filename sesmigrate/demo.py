@@ -40,8 +40,8 @@ from .report.kits import iam_document
 from .report.summary import ScanSummary, plan_text
 from .running.apply import ApplyReport, RunOptions, run_apply
 from .running.executor import Progress
-from .running.gates import InconclusiveGateError, MetricGateFailedError
-from .running.rollback import run_rollback
+from .running.gates import InconclusiveGateError, MetricGateFailedError, RecentSendsError
+from .running.rollback import RollbackReport, run_rollback
 from .running.soak import WallClock
 from .running.status import run_status
 
@@ -162,15 +162,13 @@ def send(ses: Any, sender: Sender, delivered: int, bounced: int = 0) -> None:
 
 
 def gate_stop(run: Callable[[], object], expected: type[SesmigrateError]) -> str:
-    """The one line the health gate stops `run` with: the story needs that stop, so a run
-    the gate lets through is the demo failing, said as such."""
+    """The one line a safety check stops `run` with: the story needs that stop, so a run
+    let through is the demo failing, said as such."""
     try:
         run()
     except expected as stop:
         return str(stop)
-    raise SesmigrateError(
-        f"the demo's health gate did not stop the next cohort ({expected.__name__} expected)"
-    )
+    raise SesmigrateError(f"the demo's safety check did not stop the run ({expected.__name__})")
 
 
 def run_demo(
@@ -309,11 +307,22 @@ def run_demo(
             + "."
         )
 
-        back = run_rollback(replace(options, cohort=CANARY), plan, lambda *_: None, Progress())
+        def roll_back(**flags: bool) -> RollbackReport:
+            chosen = replace(options, cohort=CANARY, **flags)
+            return run_rollback(chosen, plan, lambda *_: None, Progress())
+
+        refused = gate_stop(roll_back, RecentSendsError)
+        say(
+            f"10. The operator asked to roll the canary back; rollback read the tenants it "
+            f"would delete and refused, changing nothing: {refused}."
+        )
+
+        back = roll_back(accept_recent_sends=True)
         after, watched_after = _tenants(ses), _monitoring(clients)
         say(
-            f"10. The operator rolled the canary back from the journal, as the gate's line "
-            f"says: {len(back.result.made)} undone; the account's tenants are "
+            f"11. {sender.customer}'s senders went back to sending without a tenant, and the "
+            "operator rolled the canary back from the journal with --accept-recent-sends, as "
+            f"the gate's line says: {len(back.result.made)} undone; the account's tenants are "
             + ("exactly as they began" if after == before else "NOT as they began")
             + "; its monitoring is "
             + ("removed." if watched_after == watched_before else "NOT as it began.")

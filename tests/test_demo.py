@@ -45,7 +45,12 @@ def test_demo_gates_the_next_wave_on_the_canary_mail_writes_its_reports_and_rest
     ) in out
     assert "Status: canary applied, wave-1 pending, wave-2 pending; 1 tenants, 1 unhealthy" in out
     assert "its latest event in /aws/ses/tenants: Sending Status Disabled (DISABLED" in out
-    assert "rolled the canary back from the journal" in out
+    assert (
+        "rollback read the tenants it would delete and refused, changing nothing: rolling "
+        f"back canary would break the senders of 1 tenant(s) that sent in the last 3600s: "
+        f"{tenant} (5 sends)"
+    ) in out
+    assert "rolled the canary back from the journal with --accept-recent-sends" in out
     assert "the account's tenants are exactly as they began; its monitoring is removed." in out
     assert list(elsewhere.iterdir()) == []
     for name in ("report.html", "report.md", "report.json", "report.txt", "iam.json"):
@@ -57,7 +62,7 @@ def test_demo_gates_the_next_wave_on_the_canary_mail_writes_its_reports_and_rest
     assert "min_sends = 20" in (folder / "spec.toml").read_text()
     assert len(list((folder / "cutover").glob("*.md"))) == 9
     steps = [m.group() for line in out.splitlines() if (m := re.match(r"^\d+\. ", line))]
-    assert steps == [f"{n}. " for n in range(1, 11)]
+    assert steps == [f"{n}. " for n in range(1, 12)]
 
 
 def test_demo_with_the_isolated_strategy_judges_each_canary_tenant_and_restores_the_account(
