@@ -57,6 +57,7 @@ from .report.summary import ScanSummary, plan_text
 from .report.views import Part, cohort_notices, plan_part
 from .running.apply import NothingToDo, RunOptions, load_plan, run_apply
 from .running.executor import RunResult
+from .running.gates import Verdict
 from .running.rollback import RollbackPreview, run_rollback
 from .running.soak import SoakPendingError
 from .running.status import run_status
@@ -542,6 +543,7 @@ def apply(
             stop=stop,
             probe=probe,
             countdown=_countdown(),
+            ask_inconclusive=None if auto_approve else _ask_inconclusive(listing),
         )
     except (AwsConfigError, AwsCallError) as exc:
         if not confirmed or dry_run:
@@ -587,6 +589,29 @@ def apply(
         raise report.probe_failed
     if report.soak_pending is not None:
         raise report.soak_pending
+
+
+def _ask_inconclusive(listing: Console) -> Callable[[list[Verdict]], bool]:
+    """The operator's call on a gate whose tenants sent too little to judge: each verdict,
+    then a question whose default is no (as the gate's own refusal)."""
+
+    def ask(verdicts: list[Verdict]) -> bool:
+        listing.print(
+            f"The health gate is inconclusive: {len(verdicts)} tenant(s) sent too little to "
+            "judge by the [gates] metric conditions:",
+            highlight=False,
+        )
+        for verdict in verdicts[:SHOWN]:
+            listing.print(f"  {escape(verdict.line())}", highlight=False)
+        if len(verdicts) > SHOWN:
+            listing.print(f"  … and {len(verdicts) - SHOWN} more", highlight=False)
+        return typer.confirm(
+            "Go on without judging them (as --accept-inconclusive)?",
+            default=False,
+            err=listing is stderr,
+        )
+
+    return ask
 
 
 def _countdown() -> Callable[[str, float], None]:

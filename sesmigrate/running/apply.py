@@ -524,7 +524,10 @@ def run_apply(
     stop: threading.Event | None = None,
     probe: bool = False,
     countdown: Callable[[str, float], None] = lambda cohort, left: None,
+    ask_inconclusive: Callable[[list[Verdict]], bool] | None = None,
 ) -> ApplyReport:
+    """`ask_inconclusive` (on a terminal) decides, when a gate is inconclusive, whether the
+    run goes on as if --accept-inconclusive was given; without it the gate refuses."""
     session = open_session(options, plan, progress)
     try:
         chosen = cohorts_to_apply(plan, session.journal.entries(), options.cohort, probe)
@@ -562,8 +565,17 @@ def run_apply(
                     say(note)
             before = gating_cohorts([c.name for c in plan.cohorts], name)
             if before:
-                with progress.phase(f"Health gate before {name}"):
-                    gate(plan, session, name, before, options, report, say)
+                try:
+                    with progress.phase(f"Health gate before {name}"):
+                        gate(plan, session, name, before, options, report, say)
+                except InconclusiveGateError as unsure:  # asked outside the phase's bar
+                    if ask_inconclusive is None or not ask_inconclusive(unsure.verdicts):
+                        raise
+                    report.accepted_inconclusive += unsure.verdicts
+                    say(
+                        f"WARNING: {len(unsure.verdicts)} tenant(s) sent too little to judge; "
+                        f"the operator let the gate before {name} pass at the prompt"
+                    )
             if name == CLEANUP:
                 with progress.phase("Reading the cleaned-up tenants' recent sends"):
                     senders_left(plan, session, options, say)

@@ -455,6 +455,7 @@ class MetricGateFailedError(SesmigrateError):
 
 class InconclusiveGateError(SesmigrateError):
     def __init__(self, unsure: list[Verdict], min_sends: int) -> None:
+        self.verdicts = unsure
         shown = first_few([v.line() for v in unsure], 5, "; ", "; ")
         super().__init__(
             f"health gate inconclusive, {len(unsure)} tenant(s) without min_sends "

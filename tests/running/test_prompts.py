@@ -22,6 +22,7 @@ import pytest
 
 from sesmigrate.cli import main
 from tests.running.test_apply import Journey
+from tests.running.test_gates import METRIC_SPEC, send
 
 pytestmark = [
     pytest.mark.parametrize("emulator", ["http"], indirect=True),
@@ -74,6 +75,10 @@ class Terminal:
                 return self.text()
             assert self.process.poll() is None, f"exited early: {self.text()!r}"
         raise AssertionError(f"never waited for input: {self.text()!r}")
+
+    def reply(self, line: str) -> None:
+        """Answer a prompt the command will follow with another."""
+        os.write(self.master, line.encode() + b"\r")
 
     def answer(self, line: str) -> int:
         os.write(self.master, line.encode() + b"\r")
@@ -147,3 +152,34 @@ def test_rollback_prompt_is_the_last_thing_on_screen(emulator: Any, tmp_path: Pa
     assert BAR not in screen
     assert terminal.answer("n") == 1
     assert journey.tenants() == applied
+
+
+@pytest.mark.parametrize("reply", ["y", "n"])
+def test_an_inconclusive_gate_asks_on_a_terminal_and_goes_on_only_on_yes(
+    emulator: Any, tmp_path: Path, reply: str
+) -> None:
+    journey = Journey(emulator, tmp_path, spec=METRIC_SPEC)
+    assert main([*cli_args(journey, "apply"), "--auto-approve"]) == 0
+    first = journey.cohort("canary")[0]
+    send(journey, first, delivered=3)
+    applied = journey.tenants()
+    terminal = Terminal(cli_args(journey, "apply"))
+    terminal.until_waiting_for_input()
+    terminal.reply("y")
+
+    screen = visible(terminal.until_waiting_for_input())
+
+    asked = screen.rsplit("Apply these changes?", 1)[1]
+    assert "The health gate is inconclusive: 2 tenant(s) sent too little to judge" in asked
+    assert f"{journey.tenant_of(first)} low volume (3 sends < min_sends 10)" in asked
+    assert asked.rstrip().endswith("Go on without judging them (as --accept-inconclusive)? [y/N]:")
+    assert BAR not in asked.split("inconclusive:", 1)[1]
+    code = terminal.answer(reply)
+    if reply == "y":
+        assert code == 0
+        assert "the operator let the gate before wave-1 pass at the prompt" in terminal.text()
+        assert journey.tenants() != applied
+    else:
+        assert code == 1
+        assert "health gate inconclusive" in visible(terminal.text())
+        assert journey.tenants() == applied
