@@ -30,6 +30,10 @@ DEFAULT_RATE = 1.0
 """Calls a second per operation assumed when none is known: many SES operations allow 1."""
 GATE_FILTERS = 3
 """ListReputationEntities filters a gate reads: DISABLED, HIGH impact, REINSTATED."""
+TENANT_METRICS = ("Send", "Bounce", "Complaint")
+"""The metrics the gate's conditions read per tenant, one GetMetricData query each."""
+MAX_METRIC_QUERIES = 500
+"""GetMetricData's limit of queries per call."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +101,10 @@ class CohortWork:
     templates: int
     batches: tuple[tuple[Action, ...], ...]
     gated: bool
-    """Whether a health gate runs before it (every cohort after the first but cleanup)."""
+    """Whether a health gate runs before it (every cohort after the first)."""
+    metric_tenants: tuple[int, ...] = ()
+    """How many tenants its gate reads the metrics of, per window (a cohort's tenants share
+    one); empty while the metric conditions are off."""
 
 
 def duration(seconds: float) -> str:
@@ -161,6 +168,9 @@ def cohort_estimate(
         gate = Counter(
             {"ListReputationEntities": GATE_FILTERS, "ListTenants": pages, "GetAccount": 1}
         )
+        per_call = MAX_METRIC_QUERIES // len(TENANT_METRICS)
+        if reads := sum(math.ceil(n / per_call) for n in work.metric_tenants if n):
+            gate["GetMetricData"] = reads
     batches = [action_calls(batch, created) for batch in work.batches]
     seconds = phase_seconds(verify, rates) + phase_seconds(gate, rates)
     seconds += changes_seconds(batches, rates)

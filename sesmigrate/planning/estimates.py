@@ -8,11 +8,13 @@ facts -- each cohort's customers and their resources, its batches, how many name
 lists hold -- into it.
 """
 
+from collections import Counter
 from dataclasses import dataclass
 
 from .durations import CohortEstimate, CohortWork, Rates, cohort_estimate, created_tenants
 from .graph import CLEANUP
 from .plan import Plan
+from .spec import spec_from_mapping
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,8 @@ def plan_estimate(
     resources = {c.id: c for c in plan.customers}
     seen = plan.seen
     tenants = seen.tenants if seen is not None else 0
+    metrics = spec_from_mapping(plan.spec, "the plan's spec").gates.metrics
+    judged: dict[str, str] = {}  # a gate reads each earlier tenant over its latest cohort's window
     estimates = []
     for index, cohort in enumerate(plan.cohorts):
         members = [resources[c] for c in cohort.customers if c in resources]
@@ -60,7 +64,8 @@ def plan_estimate(
             configuration_sets=sum(len(c.configuration_sets) for c in members),
             templates=sum(len(c.templates) for c in members),
             batches=batches,
-            gated=index > 0 and cohort.name != CLEANUP,
+            gated=index > 0,
+            metric_tenants=tuple(Counter(judged.values()).values()) if metrics else (),
         )
         names = {
             "ListEmailIdentities": len(seen.identities) if seen else 0,
@@ -71,4 +76,10 @@ def plan_estimate(
         if cohorts is None or cohort.name in cohorts:
             estimates.append(cohort_estimate(work, names, created, rates))
         tenants += len(created_tenants(by_key[k] for batch in cohort.batches for k in batch))
+        if cohort.name != CLEANUP:
+            judged |= {
+                t: cohort.name
+                for step in plan.steps_of(cohort.name)
+                if (t := step.action.tenant_name)
+            }
     return PlanEstimate(tuple(estimates), rates)

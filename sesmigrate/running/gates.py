@@ -20,6 +20,7 @@ from ..actions.tenant import Action
 from ..aws.clients import aws_errors
 from ..errors import SesmigrateError
 from ..listing import first_few
+from ..planning.durations import MAX_METRIC_QUERIES, TENANT_METRICS
 from ..planning.plan import Plan
 from ..planning.snapshot import MANAGED_TAG
 from ..planning.spec import GateSpec, spec_from_mapping
@@ -155,9 +156,6 @@ def account_enforcement(ses: Any) -> str:
 # (namespace AWS/SES, dimensions TenantName and TenantId together, as SES publishes them).
 
 NAMESPACE = "AWS/SES"
-TENANT_METRICS = ("Send", "Bounce", "Complaint")
-MAX_QUERIES = 500
-"""GetMetricData's limit of queries per call."""
 PASS, FAIL, INCONCLUSIVE = "pass", "fail", "inconclusive"
 NO_SENDS = "no sends yet (its senders have not switched)"
 
@@ -267,7 +265,7 @@ def tenant_volumes(cloudwatch: Any, windows: list[Window]) -> dict[str, Volume]:
             spans.setdefault((window.start, window.end), []).append(window)
         else:
             volumes[window.tenant] = Volume()
-    per_call = MAX_QUERIES // len(TENANT_METRICS)
+    per_call = MAX_METRIC_QUERIES // len(TENANT_METRICS)
     for (start, end), group in sorted(spans.items()):
         for first in range(0, len(group), per_call):
             volumes.update(_read(cloudwatch, group[first : first + per_call], start, end))

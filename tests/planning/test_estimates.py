@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from sesmigrate.planning.durations import Rates, duration
+from sesmigrate.planning.durations import CohortWork, Rates, cohort_estimate, duration
 from sesmigrate.planning.estimates import plan_estimate
 from sesmigrate.planning.plan import Seen
 from tests.report.conftest import small_plan
@@ -99,3 +99,24 @@ class _Terminal(io.StringIO):
 
     def isatty(self) -> bool:
         return True
+
+
+def test_the_gate_counts_metric_reads_per_window_only_with_metric_conditions() -> None:
+    quiet = {c.cohort: dict(c.calls) for c in plan_estimate(PLAN).cohorts}
+    gates = {**PLAN.spec.get("gates", {}), "metrics": True}
+    measured = dataclasses.replace(PLAN, spec={**PLAN.spec, "gates": gates})
+
+    calls = {c.cohort: dict(c.calls) for c in plan_estimate(measured).cohorts}
+
+    assert all("GetMetricData" not in c for c in quiet.values())
+    assert "GetMetricData" not in calls["canary"]  # nothing before it to judge
+    assert calls["wave-1"]["GetMetricData"] == 1  # the canary's tenants share one window
+    assert calls["cleanup"]["GetMetricData"] == 1  # wave-1 touched tier-free too: one window
+
+
+def test_metric_reads_split_at_500_queries_per_call() -> None:
+    work = CohortWork("wave-9", 0, 0, 0, (), gated=True, metric_tenants=(166, 167, 0))
+
+    calls = dict(cohort_estimate(work, {}, set(), Rates()).calls)
+
+    assert calls["GetMetricData"] == 1 + 2

@@ -160,7 +160,7 @@ class TestTextReport:
         text = render(plan, "text")
 
         assert "Plan: 2 tenant(s) to create, 13 action(s), 1 IRREVERSIBLE." in text
-        assert "37 API calls, about 17s at an assumed 1 call/s per operation" in text
+        assert "42 API calls, about 20s at an assumed 1 call/s per operation" in text
         assert "Unmanaged tenants left alone: hand-made" in text
         assert f"  ! warning: identity shared.example is used by {MARKDOWN} and {SCRIPT}" in text
 
@@ -170,7 +170,7 @@ class TestTextReport:
         assert heads == [
             "== canary: 1 customer(s), 1 tenant(s), 4 action(s) in 2 batch(es), about 4s ==",
             "== wave-1: 2 customer(s), 2 tenant(s), 7 action(s) in 2 batch(es), about 11s ==",
-            "== cleanup: 0 customer(s), 2 tenant(s), 2 action(s) in 1 batch(es), about 2s ==",
+            "== cleanup: 0 customer(s), 2 tenant(s), 2 action(s) in 1 batch(es), about 5s ==",
         ]
 
 
