@@ -108,6 +108,7 @@ class AccountReader:
     def __init__(self, ses: Any, lanes: Lanes, progress: ScanProgress) -> None:
         self.ses, self.lanes, self.progress = ses, lanes, progress
         self.notes: list[str] = []
+        self.sent_last_24_hours: float | None = None
         self._lock = threading.Lock()
 
     def call(self, method: str, **kwargs: Any) -> dict[str, Any]:
@@ -332,6 +333,8 @@ class AccountReader:
         self.progress.expect(1)
         got = self.call("get_account")
         quota = got.get("SendQuota") or {}
+        if "SentLast24Hours" in quota:
+            self.sent_last_24_hours = float(quota["SentLast24Hours"])
         return AccountInfo(
             account_id=binding.account,
             region=binding.region,
@@ -444,6 +447,7 @@ def scan(
         monitoring=watched,
         scanned_at=now().isoformat(timespec="seconds"),
         notes=tuple(sorted(run.notes)),
+        sent_last_24_hours=run.sent_last_24_hours,
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..listing import first_few
 from .ownership import IDENTITY, POOL, TEMPLATE, Ownership
-from .spec import MigrationSpec
+from .spec import GateSpec, MigrationSpec
 
 VERIFIED = "SUCCESS"
 """The verification status SES gives an identity that may send."""
@@ -86,6 +86,44 @@ def unverified_notices(
                 f"none of its {len(known)} identities is verified ({shown}): SES "
                 "refuses the tenant's sends until one is; the plan associates them anyway",
                 customers,
+            )
+        )
+    return tuple(found)
+
+
+DAY_SECONDS = 86_400.0
+
+
+def volume_notices(
+    judged: Iterable[tuple[str, tuple[str, ...]]],
+    customers: int,
+    sent_last_24_hours: float | None,
+    gates: GateSpec,
+) -> tuple[Notice, ...]:
+    """A warning for each cohort a later gate judges (name, customers) that, at the
+    account's average volume per customer (the scan's last 24 hours), sends fewer than
+    `min_sends` in the gate's window: its gate will be inconclusive. A guess -- SES reports
+    no volume per customer before it has tenants -- so it warns, never refuses."""
+    if not gates.metrics or sent_last_24_hours is None or not customers:
+        return ()
+    share = gates.window_seconds / DAY_SECONDS
+    found = []
+    for name, members in judged:
+        expected = sent_last_24_hours * len(members) / customers * share
+        if not members or expected >= gates.min_sends:
+            continue
+        found.append(
+            Notice(
+                "warning",
+                "low volume",
+                f"cohort {name}",
+                f"at the account's average volume ({sent_last_24_hours:g} sends in the 24 "
+                f"hours before the scan, over {customers} customers) its {len(members)} "
+                f"customer(s) send about {expected:.0f} in the gate's "
+                f"{gates.window_seconds:g}s window, below min_sends {gates.min_sends}: the "
+                "gate after it will be inconclusive unless they send more; give it more "
+                "customers, lower min_sends or widen window_seconds",
+                members,
             )
         )
     return tuple(found)

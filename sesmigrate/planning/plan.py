@@ -26,8 +26,8 @@ from ..errors import SesmigrateError
 from ..jsondoc import Fields, load
 from .diff import Changes, Expectation
 from .durations import ASSUMED, DEFAULT_RATE, Rates
-from .graph import Cohort
-from .notices import SEVERITIES, Notice, plan_notices, unverified_notices
+from .graph import CLEANUP, Cohort
+from .notices import SEVERITIES, Notice, plan_notices, unverified_notices, volume_notices
 from .ownership import MappingRow, Ownership, OwnershipRules, parse_pattern
 from .snapshot import Inventory, canonical_json
 from .spec import MigrationSpec, Suppression, spec_from_mapping
@@ -216,11 +216,25 @@ def build_plan(
         + unverified_notices(
             ((t.name, t.customers, _identity_names(t.resources)) for t in tenants),
             {i.name: i.verification_status for i in inventory.identities},
+        )
+        + volume_notices(
+            _judged(cohorts),
+            len(customers),
+            inventory.sent_last_24_hours,
+            spec.gates,
         ),
         rates=rates,
         seen=Seen.of(inventory),
         rules=rules or OwnershipRules(),
     )
+
+
+def _judged(cohorts: tuple[Cohort, ...]) -> list[tuple[str, tuple[str, ...]]]:
+    """The cohorts a later cohort's gate judges: all but the last (cleanup judges every
+    other) with their customers."""
+    others = [c for c in cohorts if c.name != CLEANUP]
+    last = len(others) if len(others) < len(cohorts) else len(others) - 1
+    return [(c.name, c.customers) for c in others[:last]]
 
 
 def _identity_names(resources: tuple[str, ...]) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -228,6 +229,10 @@ class Inventory:
     """What the scan skipped and why (e.g. a resource deleted between list and get)."""
     rules: ScanRules | None = None
     """The ownership rules the scan was made with; None for an inventory without them."""
+    sent_last_24_hours: float | None = None
+    """The account's sends in the 24 hours before the scan (GetAccount's SendQuota), for
+    the plan's guess at a cohort's volume; it changes by the minute, so it is no fact the
+    fingerprint covers. None: not known (an inventory of an earlier version)."""
 
     def arn(self, kind: str, name: str) -> str:
         """The ARN of an SES resource of this account: kind is identity, configuration-set, ..."""
@@ -269,6 +274,8 @@ class Inventory:
         }
         if self.rules is not None:
             document["ownership_rules"] = self.rules.to_dict()
+        if self.sent_last_24_hours is not None:
+            document["sent_last_24_hours"] = self.sent_last_24_hours
         return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -347,6 +354,7 @@ def read_inventory(text: str, source: str = "inventory") -> Inventory:
         scanned_at=str(document.get("scanned_at", "")),
         notes=tuple(notes),
         rules=_scan_rules(source, document.get("ownership_rules")),
+        sent_last_24_hours=_sent(source, document.get("sent_last_24_hours")),
     )
     # The file's facts are canonical when sesmigrate wrote them, so hashing them as read
     # gives the fingerprint without re-encoding every item; any edit changes that hash.
@@ -359,6 +367,14 @@ def read_inventory(text: str, source: str = "inventory") -> Inventory:
         raise InventoryError(source, "its fingerprint does not match its content (edited?)")
     inventory.__dict__["_fingerprint"] = fingerprint
     return inventory
+
+
+def _sent(source: str, raw: Any) -> float | None:
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 <= raw < math.inf:
+        raise InventoryError(source, "'sent_last_24_hours' must be a number of sends >= 0")
+    return float(raw)
 
 
 def _scan_rules(source: str, raw: Any) -> ScanRules | None:

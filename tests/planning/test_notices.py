@@ -1,7 +1,7 @@
 """The plan's notices: every ownership finding with its consequence, most serious first, and
 none that contradicts what the plan does."""
 
-from sesmigrate.planning.notices import Notice, plan_notices, unverified_notices
+from sesmigrate.planning.notices import Notice, plan_notices, unverified_notices, volume_notices
 from sesmigrate.planning.ownership import (
     UNOWNED_TEMPLATE,
     Customer,
@@ -10,7 +10,7 @@ from sesmigrate.planning.ownership import (
     SharedResource,
     UnownedResource,
 )
-from sesmigrate.planning.spec import MigrationSpec
+from sesmigrate.planning.spec import GateSpec, MigrationSpec
 
 ACME = Customer("acme", "pro", ("acme.example",), ("acme-mail",), ("acme-welcome",), ())
 BETA = Customer("beta", "free", ("beta.example",), ("shared-mail",), (), ())
@@ -119,3 +119,25 @@ class TestUnverifiedNotices:
         tenants = [("acme", ("acme",), ("a.example", "c.example")), ("tier-x", ("b",), ())]
 
         assert unverified_notices(tenants, STATUS) == ()
+
+
+def test_a_cohort_whose_share_of_the_accounts_volume_is_below_min_sends_is_warned_about() -> None:
+    gates = GateSpec(metrics=True, min_sends=200, window_seconds=3600)
+    judged = [("canary", ("a", "b")), ("wave-1", tuple(f"c{n}" for n in range(60)))]
+
+    # 48,000 a day over 100 customers: 20 a customer an hour
+    found = volume_notices(judged, 100, 48_000.0, gates)
+
+    assert [n.subject for n in found] == ["cohort canary"]
+    assert found[0].customers == ("a", "b")
+    assert "its 2 customer(s) send about 40 in the gate's 3600s window, below min_sends 200" in (
+        found[0].message
+    )
+
+
+def test_no_volume_warning_without_metric_conditions_or_a_known_volume() -> None:
+    judged = [("canary", ("a",))]
+
+    assert volume_notices(judged, 10, 0.0, GateSpec(metrics=False)) == ()
+    assert volume_notices(judged, 10, None, GateSpec(metrics=True)) == ()
+    assert volume_notices(judged, 10, 0.0, GateSpec(metrics=True))[0].kind == "low volume"

@@ -208,6 +208,17 @@ class TestJsonRoundTrip:
         assert read.rules == rules
         assert read.fingerprint() == sample().fingerprint()
 
+    def test_the_accounts_recent_volume_is_kept_outside_the_fingerprint(self) -> None:
+        busy = sample(sent_last_24_hours=1234.0)
+
+        read = read_inventory(busy.to_json("x"))
+
+        assert read.sent_last_24_hours == 1234.0
+        assert read.fingerprint() == sample().fingerprint()
+        assert read_inventory(sample().to_json("x")).sent_last_24_hours is None
+        bad = edited(lambda d: d.update(sent_last_24_hours="many"))
+        assert "'sent_last_24_hours' must be a number of sends >= 0" in refusal(bad)
+
     def test_an_inventory_without_rules_reads_as_one_with_none(self) -> None:
         assert "ownership_rules" not in sample().to_json("x")
         assert read_inventory(sample().to_json("x")).rules is None

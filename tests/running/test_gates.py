@@ -313,3 +313,20 @@ def test_cleanup_is_refused_while_the_tenant_it_detaches_from_still_sends(
     assert journey.run(*cleanup, "--accept-recent-sends") == 0
     assert "going on (--accept-recent-sends)" in capsys.readouterr().err
     assert journey.tenants() != made
+
+
+@HTTP
+def test_the_plan_warns_when_a_cohorts_share_of_the_accounts_volume_cannot_reach_min_sends(
+    emulator: Any, tmp_path: Path
+) -> None:
+    journey = Journey(emulator, tmp_path, spec='name = "quiet-canary"\n\n[gates]\nmin_sends = 50\n')
+
+    warned = {n.subject: n for n in journey.plan.notices if n.kind == "low volume"}
+
+    # the emulated account sent nothing in the 24 hours before the scan
+    assert "cohort canary" in warned
+    assert warned["cohort canary"].customers == journey.plan.cohorts[0].customers
+    assert "below min_sends 50: the gate after it will be inconclusive" in (
+        warned["cohort canary"].message
+    )
+    assert f"cohort {journey.plan.cohorts[-1].name}" not in warned  # no gate judges the last
