@@ -105,6 +105,10 @@ class CohortWork:
     metric_tenants: tuple[int, ...] = ()
     """How many tenants its gate reads the metrics of, per window (a cohort's tenants share
     one); empty while the metric conditions are off."""
+    measurements: int = 1
+    """How many times its gate reads them (`[gates] count`)."""
+    interval_seconds: float = 0.0
+    """The wait between two measurements."""
 
 
 def duration(seconds: float) -> str:
@@ -170,9 +174,11 @@ def cohort_estimate(
         )
         per_call = MAX_METRIC_QUERIES // len(TENANT_METRICS)
         if reads := sum(math.ceil(n / per_call) for n in work.metric_tenants if n):
-            gate["GetMetricData"] = reads
+            gate["GetMetricData"] = reads * work.measurements
     batches = [action_calls(batch, created) for batch in work.batches]
     seconds = phase_seconds(verify, rates) + phase_seconds(gate, rates)
+    if "GetMetricData" in gate:
+        seconds += (work.measurements - 1) * work.interval_seconds
     seconds += changes_seconds(batches, rates)
     total = verify + gate
     for batch in batches:

@@ -48,7 +48,7 @@ def plan_estimate(
     resources = {c.id: c for c in plan.customers}
     seen = plan.seen
     tenants = seen.tenants if seen is not None else 0
-    metrics = spec_from_mapping(plan.spec, "the plan's spec").gates.metrics
+    gates = spec_from_mapping(plan.spec, "the plan's spec").gates
     judged: dict[str, str] = {}  # a gate reads each earlier tenant over its latest cohort's window
     estimates = []
     for index, cohort in enumerate(plan.cohorts):
@@ -65,7 +65,9 @@ def plan_estimate(
             templates=sum(len(c.templates) for c in members),
             batches=batches,
             gated=index > 0,
-            metric_tenants=tuple(Counter(judged.values()).values()) if metrics else (),
+            metric_tenants=tuple(Counter(judged.values()).values()) if gates.metrics else (),
+            measurements=gates.count,
+            interval_seconds=gates.interval_seconds,
         )
         names = {
             "ListEmailIdentities": len(seen.identities) if seen else 0,

@@ -196,6 +196,14 @@ class GateSpec:
     min_sends: int = 200
     """Fewer sends in the window make a tenant (a cohort, summed) inconclusive, never failed."""
     window_seconds: float = 3600.0
+    count: int = 1
+    """Measurements the gate takes, `interval_seconds` apart (Argo Rollouts' `count`): one
+    bad reading need not stop a migration when the spec tolerates it."""
+    interval_seconds: float = 300.0
+    failure_limit: int = 0
+    """Failed measurements tolerated: more fail the gate (Argo's `failureLimit`)."""
+    inconclusive_limit: int = 0
+    """Inconclusive measurements tolerated: more stop it as inconclusive."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,6 +304,10 @@ class MigrationSpec:
                 "complaint_rate_max": self.gates.complaint_rate_max,
                 "min_sends": self.gates.min_sends,
                 "window_seconds": self.gates.window_seconds,
+                "count": self.gates.count,
+                "interval_seconds": self.gates.interval_seconds,
+                "failure_limit": self.gates.failure_limit,
+                "inconclusive_limit": self.gates.inconclusive_limit,
             },
             "monitoring": {
                 "enabled": self.monitoring.enabled,
@@ -342,7 +354,16 @@ def _cohorts_dict(cohorts: CohortSpec) -> dict[str, Any]:
     return {"canary": cohorts.canary, cohorts.sizing: sized[cohorts.sizing]}
 
 
-METRIC_KEYS = ("bounce_rate_max", "complaint_rate_max", "min_sends", "window_seconds")
+METRIC_KEYS = (
+    "bounce_rate_max",
+    "complaint_rate_max",
+    "min_sends",
+    "window_seconds",
+    "count",
+    "interval_seconds",
+    "failure_limit",
+    "inconclusive_limit",
+)
 """The `[gates]` keys of the metric conditions: setting any turns them on."""
 
 
@@ -362,8 +383,24 @@ def _gates(top: "_Table") -> GateSpec:
     window = gates.take("window_seconds", (int, float), 3600.0, "a number of seconds > 0")
     if not math.isfinite(window) or window <= 0:
         raise gates.fail(f"gates.window_seconds must be a number of seconds > 0, got {window!r}")
+    interval = gates.take("interval_seconds", (int, float), 300.0, "a number of seconds > 0")
+    if not math.isfinite(interval) or interval <= 0:
+        raise gates.fail(
+            f"gates.interval_seconds must be a number of seconds > 0, got {interval!r}"
+        )
+    count = gates.number("count", 1, 1)
+    limits = {key: gates.number(key, 0, 0) for key in ("failure_limit", "inconclusive_limit")}
+    for key, limit in limits.items():
+        if limit >= count:
+            raise gates.fail(
+                f"gates.{key} must be below gates.count ({count}), got {limit}: the gate "
+                "could never stop"
+            )
     spec = GateSpec(
         soak_seconds=float(soak),
+        count=count,
+        interval_seconds=float(interval),
+        **limits,
         allow_reinstated=gates.take("allow_reinstated", bool, True, "true or false"),
         account_enforcement=gates.take("account_enforcement", bool, True, "true or false"),
         metrics=gates.take("metrics", bool, given, "true or false"),

@@ -188,6 +188,10 @@ def gate_view(after: list[str], gates: GateSpec) -> dict[str, Any] | None:
             "complaint_rate_max": gates.complaint_rate_max,
             "min_sends": gates.min_sends,
             "window_seconds": gates.window_seconds,
+            "count": gates.count,
+            "interval_seconds": gates.interval_seconds,
+            "failure_limit": gates.failure_limit,
+            "inconclusive_limit": gates.inconclusive_limit,
         }
     return {
         "after": {"first": after[0], "last": after[-1], "cohorts": len(after)},
@@ -228,4 +232,14 @@ def gate_checks(gates: GateSpec) -> list[str]:
         f"{gates.bounce_rate_max:g}) and complaint rate <= {gates.complaint_rate_max:.2%} "
         f"(complaint_rate_max {gates.complaint_rate_max:g}); fewer than min_sends "
         f"{gates.min_sends} sends is inconclusive",
+        *(
+            [
+                f"measurements: {gates.count}, {duration(gates.interval_seconds)} apart "
+                f"(count, interval_seconds); more than {gates.failure_limit} failed "
+                f"(failure_limit) fail it, more than {gates.inconclusive_limit} inconclusive "
+                "(inconclusive_limit) stop it"
+            ]
+            if gates.count > 1
+            else []
+        ),
     ]

@@ -783,39 +783,72 @@ def metric_gate(
     say: Callable[[str], None],
 ) -> None:
     """The metric conditions: each tenant's Send/Bounce/Complaint sums since its cohort
-    finished (at most the spec's window), judged per tenant and per cohort."""
+    finished (at most the spec's window), judged per tenant and per cohort, `count` times
+    `interval_seconds` apart (the lock held: a soak is the wait that frees it). More failed
+    (inconclusive) measurements than `failure_limit` (`inconclusive_limit`) stop it."""
     gates = spec_from_mapping(plan.spec, "the plan's spec").gates
     if session.clients.cloudwatch is None:
         raise SesmigrateError("the gate's metric conditions need a CloudWatch client")
-    windows = metric_windows(
-        plan,
-        session.journal.cohort_finished,
-        before,
-        tenants,
-        listed,
-        options.clock.now(),
-        gates.window_seconds,
-    )
-    verdicts = metric_verdicts(windows, tenant_volumes(session.clients.cloudwatch, windows), gates)
-    report.metric_verdicts = verdicts
-    if verdicts.failed:
-        cohorts = sorted({w.cohort for w in windows if w.cohort in before}, key=before.index)
-        last = cohorts[-1] if cohorts else before[-1]
-        raise MetricGateFailedError(
-            verdicts.failed, f"sesmigrate rollback {options.plan_path} --cohort {last}"
+    failed = unsure = 0
+    for measurement in range(1, gates.count + 1):
+        if measurement > 1:
+            options.clock.sleep(gates.interval_seconds)
+        windows = metric_windows(
+            plan,
+            session.journal.cohort_finished,
+            before,
+            tenants,
+            listed,
+            options.clock.now(),
+            gates.window_seconds,
         )
-    if verdicts.inconclusive:
-        if not options.accept_inconclusive:
-            raise InconclusiveGateError(verdicts.inconclusive, gates.min_sends)
-        report.accepted_inconclusive += verdicts.inconclusive
+        volumes = tenant_volumes(session.clients.cloudwatch, windows)
+        verdicts = metric_verdicts(windows, volumes, gates)
+        report.metric_verdicts = verdicts
+        of = f"measurement {measurement} of {gates.count}"
+        if verdicts.failed:
+            failed += 1
+            if failed > gates.failure_limit:
+                cohorts = sorted(
+                    {w.cohort for w in windows if w.cohort in before}, key=before.index
+                )
+                last = cohorts[-1] if cohorts else before[-1]
+                raise MetricGateFailedError(
+                    verdicts.failed,
+                    f"sesmigrate rollback {options.plan_path} --cohort {last}",
+                    f"{failed} of {measurement} measurements failed, failure_limit "
+                    f"{gates.failure_limit}"
+                    if gates.count > 1
+                    else "",
+                )
+            say(
+                f"WARNING: {of} failed ({', '.join(v.subject for v in verdicts.failed[:5])}); "
+                f"tolerated: {failed} of failure_limit {gates.failure_limit}"
+            )
+            continue
+        if verdicts.inconclusive and not options.accept_inconclusive:
+            unsure += 1
+            if unsure > gates.inconclusive_limit:
+                raise InconclusiveGateError(verdicts.inconclusive, gates.min_sends)
+            say(
+                f"WARNING: {of} inconclusive; tolerated: {unsure} of inconclusive_limit "
+                f"{gates.inconclusive_limit}"
+            )
+            continue
+        if verdicts.inconclusive:
+            report.accepted_inconclusive += verdicts.inconclusive
+            say(
+                f"WARNING: {len(verdicts.inconclusive)} tenant(s) sent too little to judge "
+                f"({', '.join(v.subject for v in verdicts.inconclusive[:5])}); the gate lets "
+                "it pass (--accept-inconclusive)"
+            )
+        if verdicts.settled:
+            say(
+                f"{len(verdicts.settled)} tenant(s) sent too little alone and pass on their "
+                "cohort's summed volume"
+            )
+        passed = f"{of}: " if gates.count > 1 else ""
         say(
-            f"WARNING: {len(verdicts.inconclusive)} tenant(s) sent too little to judge "
-            f"({', '.join(v.subject for v in verdicts.inconclusive[:5])}); the gate lets it "
-            "pass (--accept-inconclusive)"
+            f"Metric conditions passed ({passed}{len(verdicts.passed)} tenant(s) judged on "
+            "their own volume)"
         )
-    if verdicts.settled:
-        say(
-            f"{len(verdicts.settled)} tenant(s) sent too little alone and pass on their "
-            "cohort's summed volume"
-        )
-    say(f"Metric conditions passed: {len(verdicts.passed)} tenant(s) judged on their own volume")

@@ -443,11 +443,12 @@ def metric_verdicts(
 
 
 class MetricGateFailedError(SesmigrateError):
-    def __init__(self, failed: list[Verdict], rollback: str) -> None:
+    def __init__(self, failed: list[Verdict], rollback: str, measured: str = "") -> None:
         shown = first_few([v.line() for v in failed], 5, "; ", "; ")
+        measured = f" ({measured})" if measured else ""
         super().__init__(
-            f"health gate failed, {len(failed)} over the [gates] maximum rates: {shown}; "
-            f"investigate, roll back ({rollback}), or pass --skip-gates"
+            f"health gate failed, {len(failed)} over the [gates] maximum rates: {shown}"
+            f"{measured}; investigate, roll back ({rollback}), or pass --skip-gates"
         )
 
 

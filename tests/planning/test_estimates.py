@@ -120,3 +120,13 @@ def test_metric_reads_split_at_500_queries_per_call() -> None:
     calls = dict(cohort_estimate(work, {}, set(), Rates()).calls)
 
     assert calls["GetMetricData"] == 1 + 2
+
+
+def test_repeated_measurements_multiply_the_metric_reads_and_add_their_waits() -> None:
+    once = CohortWork("wave-9", 0, 0, 0, (), gated=True, metric_tenants=(10,))
+    thrice = dataclasses.replace(once, measurements=3, interval_seconds=300.0)
+
+    one, three = (cohort_estimate(w, {}, set(), Rates()) for w in (once, thrice))
+
+    assert dict(three.calls)["GetMetricData"] == 3 * dict(one.calls)["GetMetricData"] == 3
+    assert three.seconds >= one.seconds + 2 * 300.0

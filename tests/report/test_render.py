@@ -17,7 +17,9 @@ from sesmigrate.planning.build import PlanRequest, make_plan
 from sesmigrate.planning.durations import duration
 from sesmigrate.planning.naming import tenant_name
 from sesmigrate.planning.plan import Plan, Step, plan_to_json, read_plan
+from sesmigrate.planning.spec import GateSpec
 from sesmigrate.report import FORMATS, render
+from sesmigrate.report.model import gate_checks
 from sesmigrate.report.render import SUMMARY_LIMIT, fence, markdown_inline
 from sesmigrate.report.views import Part
 
@@ -506,8 +508,13 @@ class TestGateConditions:
             "complaint_rate_max": 0.001,
             "min_sends": 50,
             "window_seconds": 7200.0,
+            "count": 1,
+            "interval_seconds": 300.0,
+            "failure_limit": 0,
+            "inconclusive_limit": 0,
         }
         assert {SOAK_WORDS, GUARD_WORDS, METRIC_WORDS} <= set(gate["checks"])
+        assert not any(check.startswith("measurements:") for check in gate["checks"])
 
     def test_json_says_metrics_null_when_the_spec_leaves_them_off(self) -> None:
         gate = json.loads(render(BENIGN, "json"))["cohorts"][1]["gate"]
@@ -550,3 +557,14 @@ class TestGateConditions:
 
         (cohort,) = document["cohorts"]
         assert cohort["gate"]["after"] == {"first": "canary", "last": "canary", "cohorts": 1}
+
+
+def test_a_gate_of_several_measurements_says_how_many_and_its_limits() -> None:
+    gates = GateSpec(metrics=True, count=3, interval_seconds=600, failure_limit=1)
+
+    checks = gate_checks(gates)
+
+    assert checks[-1] == (
+        "measurements: 3, 10m00s apart (count, interval_seconds); more than 1 failed "
+        "(failure_limit) fail it, more than 0 inconclusive (inconclusive_limit) stop it"
+    )

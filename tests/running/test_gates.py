@@ -15,11 +15,14 @@ from sesmigrate.cli import main
 from sesmigrate.planning.build import PlanRequest, make_plan
 from sesmigrate.planning.plan import plan_to_json
 from sesmigrate.planning.spec import GateSpec
+from sesmigrate.running.apply import RunOptions, run_apply
+from sesmigrate.running.executor import Progress
 from sesmigrate.running.gates import (
     FAIL,
     INCONCLUSIVE,
     NO_SENDS,
     PASS,
+    MetricGateFailedError,
     Volume,
     Window,
     judge,
@@ -27,6 +30,7 @@ from sesmigrate.running.gates import (
     tenant_volumes,
 )
 from tests.running.test_apply import ARN, Journey, one_line
+from tests.running.test_soak import FakeWallClock
 
 HTTP = pytest.mark.parametrize("emulator", ["http"], indirect=True)
 METRIC_SPEC = 'name = "metric-gates"\n\n[gates]\nmin_sends = 10\n'
@@ -330,3 +334,95 @@ def test_the_plan_warns_when_a_cohorts_share_of_the_accounts_volume_cannot_reach
         warned["cohort canary"].message
     )
     assert f"cohort {journey.plan.cohorts[-1].name}" not in warned  # no gate judges the last
+
+
+class Measured:
+    """A journey applied through `run_apply` on a fake wall clock, the emulator's dating its
+    sends by the same clock: the gate's measurements are `interval_seconds` of fake time."""
+
+    def __init__(self, emulator: Any, tmp_path: Path, gates: str) -> None:
+        self.journey = Journey(emulator, tmp_path, spec=f'name = "measured"\n\n[gates]\n{gates}')
+        self.time = FakeWallClock(now=float(int(time.time())))
+        self.said: list[str] = []
+        self.run()  # the canary
+        self.time.now += 60
+
+    def run(self) -> Any:
+        options = RunOptions(
+            plan_path=self.journey.path,
+            aws=AwsSettings(region="us-east-1", endpoint_url=self.journey.emulator.endpoint_url),
+            state_dir=self.journey.state,
+            clock=self.time.clock(),
+        )
+        return run_apply(options, self.journey.plan, lambda *_: None, self.said.append, Progress())
+
+    def send(self, delivered: int = 0, bounced: int = 0) -> None:
+        self.journey.emulator.control.set_clock(self.time.now)
+        send(self.journey, self.journey.cohort("canary")[0], delivered, bounced)
+        self.journey.emulator.control.set_clock(None)
+
+
+@HTTP
+def test_a_failed_measurement_within_failure_limit_is_tolerated_and_later_ones_decide(
+    emulator: Any, tmp_path: Path
+) -> None:
+    measured = Measured(emulator, tmp_path, "min_sends = 10\ncount = 3\nfailure_limit = 1\n")
+    measured.send(delivered=15, bounced=5)  # 25%: the first measurement fails; 5 of 120 next
+    measured.time.during_sleep = lambda: [measured.send(delivered=50) for _ in range(2)]
+
+    measured.run()
+
+    assert measured.time.slept == [300.0, 300.0]
+    assert any("measurement 1 of 3 failed" in line for line in measured.said)
+    assert "tolerated: 1 of failure_limit 1" in " ".join(measured.said)
+    assert sum("Metric conditions passed (measurement" in line for line in measured.said) == 2
+
+
+@HTTP
+def test_more_failed_measurements_than_failure_limit_fail_the_gate_saying_how_many(
+    emulator: Any, tmp_path: Path
+) -> None:
+    measured = Measured(emulator, tmp_path, "min_sends = 10\ncount = 3\nfailure_limit = 1\n")
+    measured.send(delivered=15, bounced=5)
+    before = measured.journey.tenants()
+
+    with pytest.raises(MetricGateFailedError) as failed:
+        measured.run()
+
+    assert measured.time.slept == [300.0]  # it stops at the second failure, not after count
+    assert "(2 of 2 measurements failed, failure_limit 1)" in str(failed.value)
+    assert measured.journey.tenants() == before
+
+
+@HTTP
+def test_a_single_measurement_fails_at_once_without_waiting(emulator: Any, tmp_path: Path) -> None:
+    measured = Measured(emulator, tmp_path, "min_sends = 10\n")
+    measured.send(delivered=15, bounced=5)
+
+    with pytest.raises(MetricGateFailedError) as failed:
+        measured.run()
+
+    assert measured.time.slept == []
+    assert "measurements" not in str(failed.value)
+
+
+@pytest.mark.parametrize(
+    ("gates", "message"),
+    [
+        ("count = 2\nfailure_limit = 2\n", "gates.failure_limit must be below gates.count (2)"),
+        ("inconclusive_limit = 1\n", "gates.inconclusive_limit must be below gates.count (1)"),
+        ("count = 0\n", "gates.count must be an integer >= 1"),
+        ("interval_seconds = -5\n", "gates.interval_seconds must be a number of seconds > 0"),
+    ],
+)
+def test_a_measurement_key_out_of_range_is_one_line_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], gates: str, message: str
+) -> None:
+    spec = tmp_path / "bad.toml"
+    spec.write_text(f'name = "bad"\n\n[gates]\n{gates}')
+    capsys.readouterr()
+
+    code = main(["plan", str(spec), "-o", str(tmp_path / "p.json"), "--region", "us-east-1"])
+
+    assert code != 0
+    assert message in one_line(capsys.readouterr().err)
