@@ -790,6 +790,7 @@ def metric_gate(
     if session.clients.cloudwatch is None:
         raise SesmigrateError("the gate's metric conditions need a CloudWatch client")
     failed = unsure = 0
+    accepted: list[Verdict] = []  # the last measurement's, each measurement judging anew
     for measurement in range(1, gates.count + 1):
         if measurement > 1:
             options.clock.sleep(gates.interval_seconds)
@@ -835,13 +836,7 @@ def metric_gate(
                 f"{gates.inconclusive_limit}"
             )
             continue
-        if verdicts.inconclusive:
-            report.accepted_inconclusive += verdicts.inconclusive
-            say(
-                f"WARNING: {len(verdicts.inconclusive)} tenant(s) sent too little to judge "
-                f"({', '.join(v.subject for v in verdicts.inconclusive[:5])}); the gate lets "
-                "it pass (--accept-inconclusive)"
-            )
+        accepted = verdicts.inconclusive
         if verdicts.settled:
             say(
                 f"{len(verdicts.settled)} tenant(s) sent too little alone and pass on their "
@@ -851,4 +846,11 @@ def metric_gate(
         say(
             f"Metric conditions passed ({passed}{len(verdicts.passed)} tenant(s) judged on "
             "their own volume)"
+        )
+    if accepted:
+        report.accepted_inconclusive += accepted
+        say(
+            f"WARNING: {len(accepted)} tenant(s) sent too little to judge "
+            f"({', '.join(v.subject for v in accepted[:5])}); the gate lets it pass "
+            "(--accept-inconclusive)"
         )
