@@ -8,6 +8,7 @@ and maps them to 1.
 """
 
 import json
+import os
 import shlex
 import sqlite3
 import sys
@@ -1197,6 +1198,10 @@ INTERRUPTED = 130
 """128 + SIGINT, as shells report a command Ctrl-C stopped."""
 
 
+DEBUG_ENV = "SESMIGRATE_DEBUG"
+"""Set to 1, an internal error shows its traceback instead of one line."""
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run a command and map every failure to exit status 1 with one line."""
     token = _recording.set(None)
@@ -1273,6 +1278,16 @@ def _run(argv: list[str] | None) -> tuple[int, str, str]:
     except (OSError, sqlite3.Error) as exc:  # a file-system failure no module foresaw
         stderr.print(f"[bold red]Error:[/] {escape(_one_line(failure_line(exc)))}")
         return 1, "error", _one_line(failure_line(exc))
+    except Exception as exc:  # a bug: one line all the same, the traceback on request
+        if os.environ.get(DEBUG_ENV) == "1":
+            raise
+        line = _one_line(
+            f"internal error: {type(exc).__name__}: {redact(str(exc))}; this is a bug in "
+            "sesmigrate, please report it (set SESMIGRATE_DEBUG=1 for the traceback); every "
+            "action journaled so far is kept, so the same command resumes once it is fixed"
+        )
+        stderr.print(f"[bold red]Error:[/] {escape(line)}")
+        return 1, "error", line
     status = result if isinstance(result, int) else 0
     if status == INTERRUPTED:  # typer's answer to Ctrl-C outside the executor: no command
         return _say_interrupted(argv)  # of ours exits 130 itself

@@ -334,3 +334,32 @@ def test_readme_exit_code_table_lists_every_code_the_cli_returns() -> None:
 
     assert table == {0, 1, 2, SOAK_EXIT_STATUS, cli.INTERRUPTED}
     assert literal <= table
+
+
+def _broken(*_: object, **__: object) -> None:
+    raise RuntimeError("unexpected state at https://user:secret@example.com/x")
+
+
+def test_an_internal_error_is_one_redacted_line_naming_it_a_bug(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv(cli.DEBUG_ENV, raising=False)
+    monkeypatch.setattr(cli, "load_plan", _broken)
+
+    code = main(["status", str(tmp_path / "p.plan.json"), "--state-dir", str(tmp_path / "s")])
+
+    line = one_line(capsys.readouterr().err)
+    assert code == 1
+    assert "internal error: RuntimeError: unexpected state at" in line
+    assert "this is a bug in sesmigrate" in line and "SESMIGRATE_DEBUG=1" in line
+    assert "secret" not in line
+
+
+def test_sesmigrate_debug_shows_an_internal_errors_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(cli.DEBUG_ENV, "1")
+    monkeypatch.setattr(cli, "load_plan", _broken)
+
+    with pytest.raises(RuntimeError, match="unexpected state"):
+        main(["status", str(tmp_path / "p.plan.json"), "--state-dir", str(tmp_path / "s")])
