@@ -14,6 +14,7 @@ says what to do. Between cohorts the health gate reads the applied tenants' repu
 import math
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -725,8 +726,16 @@ def gate(
     done = {e.key for e in entries if e.direction == APPLY and e.state == DONE}
     tenants = live_tenants(plan, done) & tenants_of(plan, before)
     tenants |= migration_tenants(session.journal, plan)
-    unhealthy, reinstated = unhealthy_tenants(session.clients.ses, tenants)
-    listed = listed_tenants(session.clients.ses)
+    gates = spec_from_mapping(plan.spec, "the plan's spec").gates
+    ses = session.clients.ses
+    # different operations, so side by side: SES limits each on its own (as estimated)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        health = pool.submit(unhealthy_tenants, ses, tenants)
+        listing = pool.submit(listed_tenants, ses)
+        guard = pool.submit(account_enforcement, ses) if gates.account_enforcement else None
+        unhealthy, reinstated = health.result()
+        listed = listing.result()
+        enforcement = guard.result() if guard is not None else "HEALTHY"
     missing = sorted(tenants - set(listed))
     report.reinstated = reinstated
     if reinstated and not reinstated_allowed(plan.spec):
@@ -743,11 +752,8 @@ def gate(
             f"({', '.join(r.tenant for r in failures[:5])}); the gate lets it pass "
             "(--accept-failed-probe)"
         )
-    gates = spec_from_mapping(plan.spec, "the plan's spec").gates
-    if gates.account_enforcement:
-        status = account_enforcement(session.clients.ses)
-        if status != "HEALTHY":
-            raise AccountEnforcementError(status)
+    if enforcement != "HEALTHY":
+        raise AccountEnforcementError(enforcement)
     if gates.metrics and tenants:
         metric_gate(plan, session, before, tenants, listed, options, report, say)
     say(f"Health gate passed for {len(tenants)} tenant(s) of {', '.join(before)}")
