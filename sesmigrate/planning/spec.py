@@ -242,6 +242,21 @@ class GateSpec:
             min_sends=max(g.min_sends for g in each),
         )
 
+    def tier_words(self) -> list[str]:
+        """Each tier's overrides in words (`tier vip: bounce rate <= 1.00%`), for the
+        report's and status's conditions."""
+        said = []
+        for tier, given in self.tiers:
+            parts = []
+            if given.bounce_rate_max is not None:
+                parts.append(f"bounce rate <= {given.bounce_rate_max:.2%}")
+            if given.complaint_rate_max is not None:
+                parts.append(f"complaint rate <= {given.complaint_rate_max:.2%}")
+            if given.min_sends is not None:
+                parts.append(f"min_sends {given.min_sends}")
+            said.append(f"tier {tier}: {', '.join(parts)}")
+        return said
+
     def tiers_dict(self) -> dict[str, dict[str, float | int]]:
         """The tiers' overrides as the spec gives them: only the keys each tier sets."""
         return {

@@ -61,6 +61,7 @@ from ..state.rates import DEFAULT_HEADROOM, RateMemory
 from .executor import Executor, Progress, RunResult
 from .gates import (
     AccountEnforcementError,
+    AccountRateError,
     GateFailedError,
     InconclusiveGateError,
     MetricGateFailedError,
@@ -69,13 +70,14 @@ from .gates import (
     RecentSendsError,
     Verdict,
     account_enforcement,
+    account_rates_over,
+    gate_metrics,
     listed_tenants,
     live_tenants,
     metric_verdicts,
     metric_windows,
     reinstated_allowed,
     senders_at_risk,
-    tenant_volumes,
     tenants_of,
     unhealthy_tenants,
 )
@@ -771,7 +773,8 @@ def metric_gate(
     say: Callable[[str], None],
 ) -> None:
     """The metric conditions: each tenant's Send/Bounce/Complaint sums since its cohort
-    finished (at most the spec's window), judged per tenant and per cohort."""
+    finished (at most the spec's window), judged per tenant and per cohort, then the
+    account's rates read in the same call (a tenant's failure, naming the culprit, first)."""
     gates = spec_from_mapping(plan.spec, "the plan's spec").gates
     if session.clients.cloudwatch is None:
         raise SesmigrateError("the gate's metric conditions need a CloudWatch client")
@@ -784,14 +787,16 @@ def metric_gate(
         options.clock.now(),
         gates.window_seconds,
     )
-    verdicts = metric_verdicts(windows, tenant_volumes(session.clients.cloudwatch, windows), gates)
+    volumes, account = gate_metrics(session.clients.cloudwatch, windows)
+    verdicts = metric_verdicts(windows, volumes, gates)
     report.metric_verdicts = verdicts
+    cohorts = sorted({w.cohort for w in windows if w.cohort in before}, key=before.index)
+    last = cohorts[-1] if cohorts else before[-1]
+    rollback = f"sesmigrate rollback {options.plan_path} --cohort {last}"
     if verdicts.failed:
-        cohorts = sorted({w.cohort for w in windows if w.cohort in before}, key=before.index)
-        last = cohorts[-1] if cohorts else before[-1]
-        raise MetricGateFailedError(
-            verdicts.failed, f"sesmigrate rollback {options.plan_path} --cohort {last}"
-        )
+        raise MetricGateFailedError(verdicts.failed, rollback)
+    if account is not None and (over := account_rates_over(account, gates)):
+        raise AccountRateError(over, account, rollback)
     if verdicts.inconclusive:
         if not options.accept_inconclusive:
             raise InconclusiveGateError(verdicts.inconclusive, gates.min_sends)
