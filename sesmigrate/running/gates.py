@@ -348,10 +348,11 @@ def _read(
                     "ReturnData": True,
                 }
             )
-    for n, metric in enumerate(ACCOUNT_METRICS if account else ()):
+    rates = {f"account{n}": m for n, m in enumerate(ACCOUNT_METRICS)} if account else {}
+    for query_id, metric in rates.items():
         queries.append(
             {
-                "Id": f"account{n}",
+                "Id": query_id,
                 "MetricStat": {
                     "Metric": {"Namespace": NAMESPACE, "MetricName": metric, "Dimensions": []},
                     "Period": period,
@@ -373,8 +374,8 @@ def _read(
             )
             for result in page.get("MetricDataResults", []):
                 query_id = result.get("Id", "")
-                if query_id.startswith("account") and result.get("Values"):
-                    metric = ACCOUNT_METRICS[int(query_id.removeprefix("account"))]
+                if query_id in rates and result.get("Values"):
+                    metric = rates[query_id]
                     maxima[metric] = max([*result["Values"], maxima.get(metric, 0.0)])
                 key = ids.get(query_id)
                 if key is not None:
