@@ -458,6 +458,8 @@ def _gates(top: "_Table") -> GateSpec:
             min_sends=min_sends,
         )
         table.done()
+        if tier_gates == TierGates():
+            raise table.fail(f"{table.path} sets none of {', '.join(TIER_KEYS)}")
         overrides.append((tier, tier_gates))
     tiers.done()
     spec = GateSpec(

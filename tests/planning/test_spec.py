@@ -194,6 +194,10 @@ def test_parse_spec_defaults_to_isolated_when_the_spec_is_empty() -> None:
         ),
         ("[gates.tiers]\nvip = 0.01", "gates.tiers.vip must be a table"),
         (
+            "[gates.tiers.vip]",
+            "gates.tiers.vip sets none of bounce_rate_max, complaint_rate_max, min_sends",
+        ),
+        (
             '[gates]\naccount_bounce_rate_max = "5%"',
             "gates.account_bounce_rate_max must be a fraction from 0 to 1 (0.05 is 5%), got '5%'",
         ),
