@@ -53,6 +53,9 @@ STALE_SENDS, STALE_BOUNCES = 20, 5
 """The stale list's first sends: 25% bounced, judged (20 sends reach min_sends) and failed."""
 CLEAN_SENDS = 5
 """The cleaned list's sends in the next hour: too few to judge."""
+ACCOUNT_BOUNCE_RATE_MAX = 0.3
+"""Above the account's rate after the stale list (5 of 20) and the cleaned one (5 of 25), so
+the story's gates stop on the tenant, not on the account guard."""
 FIRST_SENDS_AFTER = 600
 """Seconds from the canary's end to the stale list's sends (and the first gate)."""
 
@@ -113,6 +116,9 @@ bounce_rate_max = {BOUNCE_RATE_MAX}  # a tenant bouncing more of its sends fails
 complaint_rate_max = 0.001
 min_sends = {MIN_SENDS}  # fewer sends are inconclusive (the demo's small volumes; default 200)
 window_seconds = {WINDOW_SECONDS}  # at most the last hour
+# The account's Reputation.BounceRate: the demo account's few sends keep its 5 bounces in
+# it all story long (20% after the cleaned list); a real account keeps the default 0.05.
+account_bounce_rate_max = {ACCOUNT_BOUNCE_RATE_MAX}
 
 [monitoring]
 enabled = true

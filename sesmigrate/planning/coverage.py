@@ -68,6 +68,7 @@ def named_tiers(spec: MigrationSpec, dedicated_flag: bool) -> list[tuple[str, st
     """(where it is named, tier) for every tier the spec or a flag names."""
     named = [("[reputation] tiers", tier) for tier, _ in spec.tier_policies]
     named += [(f"[suppression.{tier}]", tier) for tier, _ in spec.suppression if tier != "default"]
+    named += [(f"[gates.tiers.{tier}]", tier) for tier, _ in spec.gates.tiers]
     dedicated = spec.option("dedicated_tiers")
     if isinstance(dedicated, str):
         dedicated = tuple(t.strip() for t in dedicated.split(",") if t.strip())

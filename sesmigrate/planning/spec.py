@@ -48,6 +48,11 @@ the spec that was actually used.
     # complaint_rate_max = 0.001
     # min_sends = 200                  # fewer sends in the window: inconclusive
     # window_seconds = 3600            # since the cohort finished, at most this long
+    # account_bounce_rate_max = 0.05   # the account's Reputation.BounceRate (SES reviews at 5%)
+    # account_complaint_rate_max = 0.001
+
+    # [gates.tiers.vip]                # a tier's own bounce_rate_max, complaint_rate_max
+    # bounce_rate_max = 0.02           # or min_sends (setting one turns the metrics on)
 
     [monitoring]                       # or --monitoring: SES tenant events to CloudWatch Logs
     enabled = true                     # the section's presence turns it on
@@ -59,7 +64,7 @@ import hashlib
 import math
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -183,6 +188,16 @@ def check_growth(value: Any) -> float:
 
 
 @dataclass(frozen=True, slots=True)
+class TierGates:
+    """A tier's `[gates.tiers.NAME]` overrides of the metric conditions; None keeps the
+    `[gates]` value, so a tier states only where it differs (a VIP tier stricter than free)."""
+
+    bounce_rate_max: float | None = None
+    complaint_rate_max: float | None = None
+    min_sends: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class GateSpec:
     soak_seconds: float = 0.0
     allow_reinstated: bool = True
@@ -204,6 +219,60 @@ class GateSpec:
     """Failed measurements tolerated: more fail the gate (Argo's `failureLimit`)."""
     inconclusive_limit: int = 0
     """Inconclusive measurements tolerated: more stop it as inconclusive."""
+    account_bounce_rate_max: float = 0.05
+    """The account guard's ceiling on the account's `Reputation.BounceRate` (a metric
+    condition): 0.05 by default, the rate at which SES puts an account under review, so the
+    gate stops the migration before SES stops the account's sending."""
+    account_complaint_rate_max: float = 0.001
+    """The same for `Reputation.ComplaintRate`: 0.001 (0.1%), SES's review threshold."""
+    tiers: tuple[tuple[str, TierGates], ...] = ()
+    """Per-tier overrides, by tier name: a tenant of that tier is judged by them."""
+
+    def for_tier(self, tier: str | None) -> "GateSpec":
+        """The conditions a tenant of `tier` is judged by: the tier's overrides, else these."""
+        given = dict(self.tiers).get(tier or "")
+        if given is None:
+            return self
+        return replace(
+            self,
+            **{key: value for key in TIER_KEYS if (value := getattr(given, key)) is not None},
+        )
+
+    def strictest(self, tiers: Iterable[str | None]) -> "GateSpec":
+        """The strictest conditions of `tiers`' (lowest maximum rates, highest min_sends):
+        what a cohort mixing tiers is judged by on its summed volume, so a sum never lets
+        through what one of its tenants' tiers would not."""
+        each = [self.for_tier(tier) for tier in set(tiers)] or [self]
+        return replace(
+            self,
+            bounce_rate_max=min(g.bounce_rate_max for g in each),
+            complaint_rate_max=min(g.complaint_rate_max for g in each),
+            min_sends=max(g.min_sends for g in each),
+        )
+
+    def tier_words(self) -> list[str]:
+        """Each tier's overrides in words (`tier vip: bounce rate <= 1.00%`), for the
+        report's and status's conditions."""
+        said = []
+        for tier, given in self.tiers:
+            parts = []
+            if given.bounce_rate_max is not None:
+                parts.append(f"bounce rate <= {given.bounce_rate_max:.2%}")
+            if given.complaint_rate_max is not None:
+                parts.append(f"complaint rate <= {given.complaint_rate_max:.2%}")
+            if given.min_sends is not None:
+                parts.append(f"min_sends {given.min_sends}")
+            said.append(f"tier {tier}: {', '.join(parts)}")
+        return said
+
+    def tiers_dict(self) -> dict[str, dict[str, float | int]]:
+        """The tiers' overrides as the spec gives them: only the keys each tier sets."""
+        return {
+            tier: {
+                key: value for key in TIER_KEYS if (value := getattr(overrides, key)) is not None
+            }
+            for tier, overrides in self.tiers
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,6 +377,9 @@ class MigrationSpec:
                 "interval_seconds": self.gates.interval_seconds,
                 "failure_limit": self.gates.failure_limit,
                 "inconclusive_limit": self.gates.inconclusive_limit,
+                "account_bounce_rate_max": self.gates.account_bounce_rate_max,
+                "account_complaint_rate_max": self.gates.account_complaint_rate_max,
+                "tiers": self.gates.tiers_dict(),
             },
             "monitoring": {
                 "enabled": self.monitoring.enabled,
@@ -354,17 +426,21 @@ def _cohorts_dict(cohorts: CohortSpec) -> dict[str, Any]:
     return {"canary": cohorts.canary, cohorts.sizing: sized[cohorts.sizing]}
 
 
+TIER_KEYS = ("bounce_rate_max", "complaint_rate_max", "min_sends")
+"""The metric conditions a `[gates.tiers.NAME]` table may override."""
 METRIC_KEYS = (
-    "bounce_rate_max",
-    "complaint_rate_max",
-    "min_sends",
+    *TIER_KEYS,
     "window_seconds",
     "count",
     "interval_seconds",
     "failure_limit",
     "inconclusive_limit",
+    "account_bounce_rate_max",
+    "account_complaint_rate_max",
+    "tiers",
 )
 """The `[gates]` keys of the metric conditions: setting any turns them on."""
+RATE = "a fraction from 0 to 1 (0.05 is 5%)"
 
 
 def _gates(top: "_Table") -> GateSpec:
@@ -373,13 +449,15 @@ def _gates(top: "_Table") -> GateSpec:
     soak = gates.take("soak_seconds", (int, float), 0.0, "a number of seconds >= 0")
     if not math.isfinite(soak) or soak < 0:
         raise gates.fail(f"gates.soak_seconds must be a number of seconds >= 0, got {soak!r}")
-    rates = {}
-    for key, default in (("bounce_rate_max", 0.05), ("complaint_rate_max", 0.001)):
-        what = "a fraction from 0 to 1 (0.05 is 5%)"
-        rate = gates.take(key, (int, float), default, what)
-        if not 0 <= rate <= 1:
-            raise gates.fail(f"gates.{key} must be {what}, got {rate!r}")
-        rates[key] = float(rate)
+    rates = {
+        key: _rate(gates, key, default)
+        for key, default in (
+            ("bounce_rate_max", 0.05),
+            ("complaint_rate_max", 0.001),
+            ("account_bounce_rate_max", 0.05),
+            ("account_complaint_rate_max", 0.001),
+        )
+    }
     window = gates.take("window_seconds", (int, float), 3600.0, "a number of seconds > 0")
     if not math.isfinite(window) or window <= 0:
         raise gates.fail(f"gates.window_seconds must be a number of seconds > 0, got {window!r}")
@@ -396,6 +474,23 @@ def _gates(top: "_Table") -> GateSpec:
                 f"gates.{key} must be below gates.count ({count}), got {limit}: the gate "
                 "could never stop"
             )
+    tiers = gates.table("tiers")
+    overrides = []
+    for tier in sorted(tiers.data):
+        table = tiers.table(tier)
+        min_sends = table.take("min_sends", int, None, "an integer >= 1")
+        if min_sends is not None and min_sends < 1:
+            raise table.fail(f"{table.key('min_sends')} must be an integer >= 1, got {min_sends!r}")
+        tier_gates = TierGates(
+            bounce_rate_max=_rate(table, "bounce_rate_max", None),
+            complaint_rate_max=_rate(table, "complaint_rate_max", None),
+            min_sends=min_sends,
+        )
+        table.done()
+        if tier_gates == TierGates():
+            raise table.fail(f"{table.path} sets none of {', '.join(TIER_KEYS)}")
+        overrides.append((tier, tier_gates))
+    tiers.done()
     spec = GateSpec(
         soak_seconds=float(soak),
         count=count,
@@ -406,10 +501,21 @@ def _gates(top: "_Table") -> GateSpec:
         metrics=gates.take("metrics", bool, given, "true or false"),
         min_sends=gates.number("min_sends", 200, 1),
         window_seconds=float(window),
+        tiers=tuple(overrides),
         **rates,
     )
     gates.done()
     return spec
+
+
+def _rate(table: "_Table", key: str, default: float | None) -> Any:
+    """A maximum rate of `table`: a fraction from 0 to 1 (`default` when not given)."""
+    rate = table.take(key, (int, float), default, RATE)
+    if rate is None:
+        return None
+    if not 0 <= rate <= 1:
+        raise table.fail(f"{table.key(key)} must be {RATE}, got {rate!r}")
+    return float(rate)
 
 
 def _jsonable(value: Any) -> Any:

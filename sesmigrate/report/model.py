@@ -18,14 +18,16 @@ from ..planning.plan import Plan
 from ..planning.spec import GateSpec, spec_from_mapping
 from .views import Part
 
-REPORT_FORMAT_VERSION = 5
+REPORT_FORMAT_VERSION = 6
 """2: actions of the migration's monitoring (tenant null, new kinds) and `monitoring`.
 3: each cohort's `estimate` (seconds, busiest operation, calls per operation), the
 summary's `rates` (which, and where they come from) instead of one assumed rate.
 4: `notices` (every blocker, warning and note sealed in the plan, with its consequence),
 the summary's `notices` counts, each tenant's `suppression`, `associated` resources by kind
 and `monitored`, and `part` (the cohort or customer a filtered view shows).
-5: each cohort's `gate`: what the health gate before it checks (null for the first)."""
+5: each cohort's `gate`: what the health gate before it checks (null for the first).
+6: the gate's `metrics` add `account_bounce_rate_max`, `account_complaint_rate_max` and
+`tiers` (each tier's overrides)."""
 
 RESOURCE_KINDS = (
     ("identity", "identities"),
@@ -192,6 +194,9 @@ def gate_view(after: list[str], gates: GateSpec) -> dict[str, Any] | None:
             "interval_seconds": gates.interval_seconds,
             "failure_limit": gates.failure_limit,
             "inconclusive_limit": gates.inconclusive_limit,
+            "account_bounce_rate_max": gates.account_bounce_rate_max,
+            "account_complaint_rate_max": gates.account_complaint_rate_max,
+            "tiers": gates.tiers_dict(),
         }
     return {
         "after": {"first": after[0], "last": after[-1], "cohorts": len(after)},
@@ -242,4 +247,19 @@ def gate_checks(gates: GateSpec) -> list[str]:
             if gates.count > 1
             else []
         ),
+        *(
+            [
+                f"tiers: a tenant of a tier below is judged by its own conditions "
+                f"({'; '.join(gates.tier_words())}), its cohort's sum by the strictest "
+                "among its tenants' tiers"
+            ]
+            if gates.tiers
+            else []
+        ),
+        f"account rates: the account's Reputation.BounceRate <= "
+        f"{gates.account_bounce_rate_max:.2%} (account_bounce_rate_max "
+        f"{gates.account_bounce_rate_max:g}) and Reputation.ComplaintRate <= "
+        f"{gates.account_complaint_rate_max:.2%} (account_complaint_rate_max "
+        f"{gates.account_complaint_rate_max:g}), their maximum since the earliest of them "
+        "finished; no data points pass",
     ]

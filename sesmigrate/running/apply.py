@@ -62,6 +62,7 @@ from ..state.rates import DEFAULT_HEADROOM, RateMemory
 from .executor import Executor, Progress, RunResult
 from .gates import (
     AccountEnforcementError,
+    AccountRateError,
     GateFailedError,
     InconclusiveGateError,
     MetricGateFailedError,
@@ -70,13 +71,14 @@ from .gates import (
     RecentSendsError,
     Verdict,
     account_enforcement,
+    account_rates_over,
+    gate_metrics,
     listed_tenants,
     live_tenants,
     metric_verdicts,
     metric_windows,
     reinstated_allowed,
     senders_at_risk,
-    tenant_volumes,
     tenants_of,
     unhealthy_tenants,
 )
@@ -791,7 +793,9 @@ def metric_gate(
     """The metric conditions: each tenant's Send/Bounce/Complaint sums since its cohort
     finished (at most the spec's window), judged per tenant and per cohort, `count` times
     `interval_seconds` apart (the lock held: a soak is the wait that frees it). More failed
-    (inconclusive) measurements than `failure_limit` (`inconclusive_limit`) stop it."""
+    (inconclusive) measurements than `failure_limit` (`inconclusive_limit`) stop it. The
+    account's rates ride in the same calls; over their maximum they stop it at once (a
+    tenant's failure, naming the culprit, first)."""
     gates = spec_from_mapping(plan.spec, "the plan's spec").gates
     if session.clients.cloudwatch is None:
         raise SesmigrateError("the gate's metric conditions need a CloudWatch client")
@@ -809,20 +813,19 @@ def metric_gate(
             options.clock.now(),
             gates.window_seconds,
         )
-        volumes = tenant_volumes(session.clients.cloudwatch, windows)
+        volumes, account = gate_metrics(session.clients.cloudwatch, windows)
         verdicts = metric_verdicts(windows, volumes, gates)
         report.metric_verdicts = verdicts
+        cohorts = sorted({w.cohort for w in windows if w.cohort in before}, key=before.index)
+        last = cohorts[-1] if cohorts else before[-1]
+        rollback = f"sesmigrate rollback {options.plan_path} --cohort {last}"
         of = f"measurement {measurement} of {gates.count}"
         if verdicts.failed:
             failed += 1
             if failed > gates.failure_limit:
-                cohorts = sorted(
-                    {w.cohort for w in windows if w.cohort in before}, key=before.index
-                )
-                last = cohorts[-1] if cohorts else before[-1]
                 raise MetricGateFailedError(
                     verdicts.failed,
-                    f"sesmigrate rollback {options.plan_path} --cohort {last}",
+                    rollback,
                     f"{failed} of {measurement} measurements failed, failure_limit "
                     f"{gates.failure_limit}"
                     if gates.count > 1
@@ -833,6 +836,8 @@ def metric_gate(
                 f"tolerated: {failed} of failure_limit {gates.failure_limit}"
             )
             continue
+        if account is not None and (over := account_rates_over(account, gates)):
+            raise AccountRateError(over, account, rollback)
         if verdicts.inconclusive and not options.accept_inconclusive:
             unsure += 1
             if unsure > gates.inconclusive_limit:

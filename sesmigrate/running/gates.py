@@ -156,6 +156,8 @@ def account_enforcement(ses: Any) -> str:
 # (namespace AWS/SES, dimensions TenantName and TenantId together, as SES publishes them).
 
 NAMESPACE = "AWS/SES"
+ACCOUNT_METRICS = ("Reputation.BounceRate", "Reputation.ComplaintRate")
+"""The account's rates, without dimensions, as SES publishes them."""
 PASS, FAIL, INCONCLUSIVE = "pass", "fail", "inconclusive"
 NO_SENDS = "no sends yet (its senders have not switched)"
 
@@ -193,6 +195,9 @@ class Window:
     cohort: str
     start: float
     end: float
+    tier: str | None = None
+    """The plan's tier of the tenant, whose `[gates.tiers]` conditions judge it; None for
+    one the plan does not know (of an earlier plan): the `[gates]` conditions."""
 
 
 @dataclass(frozen=True)
@@ -240,6 +245,7 @@ def metric_windows(
     (`finished`, from the journal) to `now`, at most `window_seconds` long. A tenant of an
     earlier plan (no cohort here) is judged over the whole window."""
     earliest = now - window_seconds
+    tiers = {t.name: t.tier for t in plan.tenants}
     cohort_of: dict[str, str] = {}
     for name in cohorts:
         for tenant in tenants_of(plan, [name]) & tenants:
@@ -249,15 +255,48 @@ def metric_windows(
         cohort = cohort_of.get(tenant)
         done = finished(cohort) if cohort else None
         start = max(earliest, done if done is not None else earliest)
-        windows.append(
-            Window(tenant, listed.get(tenant, ""), cohort or "of earlier plans", start, now)
-        )
+        where = cohort or "of earlier plans"
+        windows.append(Window(tenant, listed.get(tenant, ""), where, start, now, tiers.get(tenant)))
     return windows
 
 
+@dataclass(frozen=True)
+class AccountRates:
+    """The account's `Reputation.BounceRate` and `Reputation.ComplaintRate`, the Maximum
+    over `window`; None without data points (an account with no recent sends has no rate).
+
+    Maximum, not Average: each data point is already a rate (SES's running rate over the
+    account's recent sends), so an average of them is no rate of any sends, and it would
+    dilute a spike that SES's review has already seen."""
+
+    bounce_rate: float | None
+    complaint_rate: float | None
+    window: tuple[float, float]
+
+    def words(self) -> str:
+        def rate(value: float | None) -> str:
+            return "no data points" if value is None else f"{value:.2%}"
+
+        return (
+            f"bounce rate {rate(self.bounce_rate)}, complaint rate {rate(self.complaint_rate)} "
+            f"(maximum over {_span(self.window)})"
+        )
+
+
 def tenant_volumes(cloudwatch: Any, windows: list[Window]) -> dict[str, Volume]:
+    """Each window's tenant's Send/Bounce/Complaint sums (see `gate_metrics`)."""
+    return gate_metrics(cloudwatch, windows, account=False)[0]
+
+
+def gate_metrics(
+    cloudwatch: Any, windows: list[Window], account: bool = True
+) -> tuple[dict[str, Volume], AccountRates | None]:
     """Each window's tenant's Send/Bounce/Complaint sums: one GetMetricData per up to 500
-    queries (windows of one span share a call; CloudWatch takes one span per call)."""
+    queries (windows of one span share a call; CloudWatch takes one span per call). With
+    `account`, the account's rates too, in the first call of the longest span (the earliest
+    judged cohort's, at most window_seconds): no call of its own, and the span the judged
+    tenants have sent in; the account's rate before them is SES's enforcement status's to
+    judge (the account guard). None when no span has begun (nothing was read)."""
     volumes: dict[str, Volume] = {}
     spans: dict[tuple[float, float], list[Window]] = {}
     for window in windows:
@@ -265,14 +304,23 @@ def tenant_volumes(cloudwatch: Any, windows: list[Window]) -> dict[str, Volume]:
             spans.setdefault((window.start, window.end), []).append(window)
         else:
             volumes[window.tenant] = Volume()
-    per_call = MAX_METRIC_QUERIES // len(TENANT_METRICS)
+    rates = None
+    per_call = (MAX_METRIC_QUERIES - len(ACCOUNT_METRICS)) // len(TENANT_METRICS)
     for (start, end), group in sorted(spans.items()):
         for first in range(0, len(group), per_call):
-            volumes.update(_read(cloudwatch, group[first : first + per_call], start, end))
-    return volumes
+            with_account = account and rates is None
+            read, maxima = _read(
+                cloudwatch, group[first : first + per_call], start, end, with_account
+            )
+            volumes.update(read)
+            if with_account:
+                rates = AccountRates(*(maxima.get(m) for m in ACCOUNT_METRICS), (start, end))
+    return volumes, rates
 
 
-def _read(cloudwatch: Any, windows: list[Window], start: float, end: float) -> dict[str, Volume]:
+def _read(
+    cloudwatch: Any, windows: list[Window], start: float, end: float, account: bool
+) -> tuple[dict[str, Volume], dict[str, float]]:
     period = max(60, math.ceil((end - start) / 60) * 60)
     queries, ids = [], {}
     for n, window in enumerate(windows):
@@ -298,7 +346,21 @@ def _read(cloudwatch: Any, windows: list[Window], start: float, end: float) -> d
                     "ReturnData": True,
                 }
             )
+    rates = {f"account{n}": m for n, m in enumerate(ACCOUNT_METRICS)} if account else {}
+    for query_id, metric in rates.items():
+        queries.append(
+            {
+                "Id": query_id,
+                "MetricStat": {
+                    "Metric": {"Namespace": NAMESPACE, "MetricName": metric, "Dimensions": []},
+                    "Period": period,
+                    "Stat": "Maximum",
+                },
+                "ReturnData": True,
+            }
+        )
     sums: dict[tuple[str, str], float] = {}
+    maxima: dict[str, float] = {}
     token = None
     with aws_errors():
         while True:
@@ -309,7 +371,11 @@ def _read(cloudwatch: Any, windows: list[Window], start: float, end: float) -> d
                 **({"NextToken": token} if token else {}),
             )
             for result in page.get("MetricDataResults", []):
-                key = ids.get(result.get("Id", ""))
+                query_id = result.get("Id", "")
+                if query_id in rates and result.get("Values"):
+                    metric = rates[query_id]
+                    maxima[metric] = max([*result["Values"], maxima.get(metric, 0.0)])
+                key = ids.get(query_id)
                 if key is not None:
                     sums[key] = sums.get(key, 0.0) + sum(result.get("Values", []))
             token = page.get("NextToken")
@@ -318,7 +384,7 @@ def _read(cloudwatch: Any, windows: list[Window], start: float, end: float) -> d
     return {
         w.tenant: Volume(*(sums.get((w.tenant, metric), 0.0) for metric in TENANT_METRICS))
         for w in windows
-    }
+    }, maxima
 
 
 def judge(subject: str, volume: Volume, gates: GateSpec, window: tuple[float, float]) -> Verdict:
@@ -362,17 +428,30 @@ class MetricVerdicts:
 def tenant_verdicts(
     windows: list[Window], volumes: dict[str, Volume], gates: GateSpec
 ) -> list[Verdict]:
-    """Each window's tenant judged on its own volume, in the order of `windows`."""
+    """Each window's tenant judged on its own volume by its tier's conditions, in the order
+    of `windows`."""
     return [
-        judge(w.tenant, volumes.get(w.tenant, Volume()), gates, (w.start, w.end)) for w in windows
+        judge(w.tenant, volumes.get(w.tenant, Volume()), gates.for_tier(w.tier), (w.start, w.end))
+        for w in windows
     ]
+
+
+def cohort_conditions(windows: list[Window], gates: GateSpec) -> dict[str, GateSpec]:
+    """Each cohort's conditions for its summed volume: the strictest of its tenants' tiers'
+    (`GateSpec.strictest`), so a VIP tenant's sum with free ones is held to the VIP's."""
+    tiers: dict[str, list[str | None]] = {}
+    for window in windows:
+        tiers.setdefault(window.cohort, []).append(window.tier)
+    return {cohort: gates.strictest(each) for cohort, each in tiers.items()}
 
 
 def cohort_verdicts(
     windows: list[Window], volumes: dict[str, Volume], gates: GateSpec
 ) -> dict[str, Verdict]:
     """Each cohort judged on its tenants' summed volume, over the span their windows cover:
-    what settles the tenants that sent too little alone."""
+    what settles the tenants that sent too little alone. Each cohort is held to the
+    strictest conditions among its tenants' tiers (`cohort_conditions`)."""
+    conditions = cohort_conditions(windows, gates)
     totals: dict[str, Volume] = {}
     spans: dict[str, tuple[float, float]] = {}
     for window in windows:
@@ -380,7 +459,7 @@ def cohort_verdicts(
         totals[window.cohort] = totals.get(window.cohort, Volume()) + volume
         start, end = spans.get(window.cohort, (window.start, window.end))
         spans[window.cohort] = (min(start, window.start), max(end, window.end))
-    return {c: judge(f"cohort {c}", totals[c], gates, spans[c]) for c in sorted(totals)}
+    return {c: judge(f"cohort {c}", totals[c], conditions[c], spans[c]) for c in sorted(totals)}
 
 
 def pace_note(cohort: str, sends: float, finished: float, now: float, gates: GateSpec) -> str:
@@ -449,6 +528,36 @@ class MetricGateFailedError(SesmigrateError):
         super().__init__(
             f"health gate failed, {len(failed)} over the [gates] maximum rates: {shown}"
             f"{measured}; investigate, roll back ({rollback}), or pass --skip-gates"
+        )
+
+
+def account_rates_over(rates: AccountRates | None, gates: GateSpec) -> list[str]:
+    """Which of the account's rates are over their `[gates]` maximum, in words; none
+    without data points (an account with no recent sends has no rate to judge)."""
+    if rates is None:
+        return []
+    over = []
+    for what, rate, key, limit in (
+        ("bounce", rates.bounce_rate, "account_bounce_rate_max", gates.account_bounce_rate_max),
+        (
+            "complaint",
+            rates.complaint_rate,
+            "account_complaint_rate_max",
+            gates.account_complaint_rate_max,
+        ),
+    ):
+        if rate is not None and rate > limit:
+            over.append(f"{what} rate {rate:.2%} is over [gates] {key} {limit:.2%}")
+    return over
+
+
+class AccountRateError(SesmigrateError):
+    def __init__(self, over: list[str], rates: AccountRates, rollback: str) -> None:
+        super().__init__(
+            f"health gate failed, the account's {' and its '.join(over)} (the maximum of "
+            f"Reputation.*Rate over {_span(rates.window)}; SES reviews an account from 5% "
+            f"bounces or 0.1% complaints); investigate, roll back ({rollback}), or pass "
+            "--skip-gates"
         )
 
 

@@ -36,14 +36,17 @@ from .apply import RunOptions, check_binding, cohort_status, journal_file
 from .executor import Progress
 from .gates import (
     PASS,
+    AccountRates,
     Verdict,
+    account_rates_over,
+    cohort_conditions,
     cohort_verdicts,
+    gate_metrics,
     live_tenants,
     metric_verdicts,
     metric_windows,
     pace_note,
     tenant_verdicts,
-    tenant_volumes,
     tenants_of,
     unhealthy_tenants,
 )
@@ -63,6 +66,8 @@ class MetricStatus:
     """Whether the gate would fail on them (a tenant's own fail, or a cohort's sum)."""
     notes: tuple[str, ...] = ()
     """A line per finished cohort whose pace will not reach min_sends (`gates.pace_note`)."""
+    account: AccountRates | None = None
+    """The account's rates the gate would judge (None: no started cohort's span to read)."""
 
     def to_dict(self) -> dict[str, Any]:
         gates = self.conditions
@@ -72,6 +77,16 @@ class MetricStatus:
                 "complaint_rate_max": gates.complaint_rate_max,
                 "min_sends": gates.min_sends,
                 "window_seconds": gates.window_seconds,
+                "account_bounce_rate_max": gates.account_bounce_rate_max,
+                "account_complaint_rate_max": gates.account_complaint_rate_max,
+                "tiers": gates.tiers_dict(),
+            },
+            "account": None
+            if self.account is None
+            else {
+                "bounce_rate": self.account.bounce_rate,
+                "complaint_rate": self.account.complaint_rate,
+                "window": {"start": self.account.window[0], "end": self.account.window[1]},
             },
             "tenants": {v.subject: _measured(v) for v in self.tenants},
             "cohorts": {name: _measured(v) for name, v in self.cohorts.items()},
@@ -83,8 +98,13 @@ class MetricStatus:
         lines = [
             f"Metric conditions (bounce rate <= {gates.bounce_rate_max:.2%}, complaint rate <= "
             f"{gates.complaint_rate_max:.2%}, min_sends {gates.min_sends}, window "
-            f"{round(gates.window_seconds)}s):"
+            f"{round(gates.window_seconds)}s; account bounce rate <= "
+            f"{gates.account_bounce_rate_max:.2%}, complaint rate <= "
+            f"{gates.account_complaint_rate_max:.2%}):"
         ]
+        lines += [f"  {words} (and its cohort's sum)" for words in gates.tier_words()]
+        if self.account is not None:
+            lines.append(f"  account: {self.account.words()}")
         for verdict in [*self.tenants, *self.cohorts.values()]:
             said = "" if verdict.outcome == PASS else f"; {verdict.detail}"
             subject = verdict.subject
@@ -272,8 +292,9 @@ def _metrics(
     started = [n for n, s in report.cohorts.items() if s in ("applied", "partly applied")]
     tenants = {name for name, health in report.health.items() if health != "missing"}
     windows = metric_windows(plan, finished, started, tenants, ids, now, gates.window_seconds)
-    volumes = tenant_volumes(clients.cloudwatch, windows)
+    volumes, account = gate_metrics(clients.cloudwatch, windows)
     sums = cohort_verdicts(windows, volumes, gates)
+    conditions = cohort_conditions(windows, gates)
     order = list(report.cohorts)
     notes = []
     for name in started:
@@ -284,12 +305,15 @@ def _metrics(
         at = finished(name)
         if name not in sums or not gate_ahead or report.cohorts[name] != "applied" or at is None:
             continue
-        if note := pace_note(name, sums[name].volume.sends, at, now, gates):
+        if note := pace_note(name, sums[name].volume.sends, at, now, conditions[name]):
             notes.append(note)
     return MetricStatus(
         conditions=gates,
         tenants=tuple(tenant_verdicts(windows, volumes, gates)),
         cohorts={name: sums[name] for name in started if name in sums},
-        failed=bool(metric_verdicts(windows, volumes, gates).failed),
+        failed=bool(
+            metric_verdicts(windows, volumes, gates).failed or account_rates_over(account, gates)
+        ),
         notes=tuple(notes),
+        account=account,
     )

@@ -12,7 +12,7 @@ from sesmigrate.planning.coverage import (
 from sesmigrate.planning.diff import Changes
 from sesmigrate.planning.ownership import MappingRow, OwnershipRules
 from sesmigrate.planning.snapshot import MANAGED_TAG, ExistingTenant, Inventory
-from sesmigrate.planning.spec import MigrationSpec, Suppression
+from sesmigrate.planning.spec import GateSpec, MigrationSpec, Suppression, TierGates
 from tests.strategies.builders import ACCOUNT, customer, inventory, owners
 
 OWNED = owners(customer("acme", "vip"), customer("beta", "free"), customer("gamma", "pro"))
@@ -46,6 +46,12 @@ class TestTiers:
 
         with pytest.raises(UnmatchedNameError, match=r"\[suppression.fre\] names tier 'fre'"):
             tier_warnings(spec(suppression=suppression), OWNED, False)
+
+    def test_a_gate_tier_like_a_known_one_is_an_error_naming_its_table(self) -> None:
+        gates = GateSpec(metrics=True, tiers=(("vipp", TierGates(bounce_rate_max=0.01)),))
+
+        with pytest.raises(UnmatchedNameError, match=r"^\[gates.tiers.vipp\] names tier 'vipp'"):
+            tier_warnings(spec(gates=gates), OWNED, False)
 
     def test_every_typo_is_named_in_the_one_error(self) -> None:
         with pytest.raises(UnmatchedNameError) as caught:

@@ -1,6 +1,7 @@
 """The migration spec: every key parsed and checked, errors that name the key, flag overrides."""
 
 import json
+from dataclasses import replace
 
 import pytest
 from hypothesis import given
@@ -182,6 +183,25 @@ def test_parse_spec_defaults_to_isolated_when_the_spec_is_empty() -> None:
         ("[gates]\naccount_enforcement = 1", "gates.account_enforcement must be true or false"),
         ('[gates]\nmetrics = "on"', "gates.metrics must be true or false, got 'on'"),
         ("[gates]\nmin_send = 5", "unknown key gates.min_send (did you mean 'min_sends'?)"),
+        (
+            "[gates.tiers.vip]\nbounce_rate_max = 2",
+            "gates.tiers.vip.bounce_rate_max must be a fraction from 0 to 1 (0.05 is 5%), got 2",
+        ),
+        ("[gates.tiers.vip]\nmin_sends = 0", "gates.tiers.vip.min_sends must be an integer >= 1"),
+        (
+            "[gates.tiers.vip]\nwindow_seconds = 60",
+            "unknown key gates.tiers.vip.window_seconds",
+        ),
+        ("[gates.tiers]\nvip = 0.01", "gates.tiers.vip must be a table"),
+        (
+            "[gates.tiers.vip]",
+            "gates.tiers.vip sets none of bounce_rate_max, complaint_rate_max, min_sends",
+        ),
+        (
+            '[gates]\naccount_bounce_rate_max = "5%"',
+            "gates.account_bounce_rate_max must be a fraction from 0 to 1 (0.05 is 5%), got '5%'",
+        ),
+        ("[gates]\naccount_complaint_rate_max = 1.5", "gates.account_complaint_rate_max must be"),
         ("tenant_quota = 0", "tenant_quota must be an integer >= 1, got 0"),
         ('delete_orphaned_tenants = "no"', "delete_orphaned_tenants must be true or false"),
         ('adopt = "legacy"', "adopt must be a list of strings, got 'legacy'"),
@@ -350,6 +370,33 @@ def test_the_gate_keys_round_trip_and_an_old_plans_spec_gets_the_defaults() -> N
     old = spec.to_dict()
     old["gates"] = {"soak_seconds": 0.0, "allow_reinstated": True}
     assert spec_from_mapping(old, SOURCE).gates == GateSpec()
+
+
+def test_a_tier_is_judged_by_its_overrides_and_a_mix_of_tiers_by_the_strictest() -> None:
+    text = "[gates]\nmin_sends = 50\n[gates.tiers.vip]\nbounce_rate_max = 0.01\nmin_sends = 20\n"
+    gates = parsed(text + "[gates.tiers.free]\ncomplaint_rate_max = 0.002\n").gates
+
+    assert gates.metrics is True
+    assert gates.for_tier("vip") == replace(gates, bounce_rate_max=0.01, min_sends=20)
+    assert gates.for_tier("pro") == gates.for_tier(None) == gates
+    strictest = gates.strictest(["vip", "free"])
+    assert (strictest.bounce_rate_max, strictest.complaint_rate_max, strictest.min_sends) == (
+        0.01,
+        0.001,
+        50,
+    )
+    assert gates.tiers_dict() == {
+        "free": {"complaint_rate_max": 0.002},
+        "vip": {"bounce_rate_max": 0.01, "min_sends": 20},
+    }
+
+
+def test_tier_overrides_and_account_rates_round_trip_and_turn_the_metrics_on() -> None:
+    spec = parsed("[gates.tiers.vip]\ncomplaint_rate_max = 0.0005")
+    assert spec.gates.metrics is True
+    assert spec_from_mapping(spec.to_dict(), SOURCE) == spec
+    account = parsed("[gates]\naccount_bounce_rate_max = 0.04").gates
+    assert account == GateSpec(metrics=True, account_bounce_rate_max=0.04)
 
 
 def test_parse_spec_rejects_a_boolean_soak_time() -> None:

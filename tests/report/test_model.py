@@ -37,9 +37,9 @@ def errors(document: dict[str, Any]) -> list[str]:
 
 
 class TestReportData:
-    def test_report_data_format_version_is_5(self, plan: Plan) -> None:
-        assert REPORT_FORMAT_VERSION == 5
-        assert report_data(plan)["format_version"] == 5
+    def test_report_data_format_version_is_6(self, plan: Plan) -> None:
+        assert REPORT_FORMAT_VERSION == 6
+        assert report_data(plan)["format_version"] == 6
 
     def test_report_data_lists_cohorts_in_apply_order(self, plan: Plan) -> None:
         names = [c["name"] for c in report_data(plan)["cohorts"]]
@@ -176,7 +176,7 @@ class TestJsonReport:
             (lambda d: d["cohorts"][0].pop("actions"), "'actions' is a required property"),
             (lambda d: d.update(extra=1), "Additional properties are not allowed"),
             (lambda d: d["cohorts"][1]["actions"][0].update(glyph="*"), "is not one of"),
-            (lambda d: d.update(format_version=4), "5 was expected"),
+            (lambda d: d.update(format_version=5), "6 was expected"),
             (lambda d: d["cohorts"][0].pop("estimate"), "'estimate' is a required property"),
             (lambda d: d["summary"]["rates"].update(source="guessed"), "is not one of"),
             (lambda d: d["cohorts"][0].update(name="wave one"), "does not match"),

@@ -22,9 +22,12 @@ from sesmigrate.running.gates import (
     INCONCLUSIVE,
     NO_SENDS,
     PASS,
+    AccountRates,
     MetricGateFailedError,
     Volume,
     Window,
+    account_rates_over,
+    gate_metrics,
     judge,
     metric_verdicts,
     tenant_volumes,
@@ -131,7 +134,8 @@ def test_healthy_volume_passes_and_a_cohort_of_small_senders_is_judged_on_the_su
 def test_sends_before_the_cohort_finished_are_outside_the_window(
     emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    journey = canary(emulator, tmp_path)
+    # the emulator's account rate counts every send ever (71% here): the guard would fail
+    journey = canary(emulator, tmp_path, spec=METRIC_SPEC + "account_bounce_rate_max = 1\n")
     first = journey.cohort("canary")[0]
     emulator.control.set_clock(time.time() - 600)  # bounces dated before the canary finished
     send(journey, first, bounced=50)
@@ -192,6 +196,21 @@ def test_a_malformed_gate_key_is_one_line_naming_it(
     assert "gates.bounce_rate_max must be a fraction from 0 to 1 (0.05 is 5%), got '5%'" in line
 
 
+@HTTP
+def test_a_malformed_tier_gate_key_is_one_line_naming_it(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tmp_path / "bad.toml"
+    spec.write_text('name = "bad"\n\n[gates.tiers.vip]\nmin_sends = 2.5\n')
+    capsys.readouterr()
+
+    code = main(["plan", str(spec), "-o", str(tmp_path / "p.json"), "--region", "us-east-1"])
+
+    assert code != 0
+    line = one_line(capsys.readouterr().err)
+    assert "gates.tiers.vip.min_sends must be an integer >= 1, got 2.5" in line
+
+
 def test_volumes_are_read_in_calls_of_at_most_500_queries(emulator: Any) -> None:
     cloudwatch = emulator.client("cloudwatch")
     calls: list[int] = []
@@ -212,6 +231,92 @@ def test_volumes_are_read_in_calls_of_at_most_500_queries(emulator: Any) -> None
     assert calls == [498, 102]
     assert volumes["t-0"] == volumes["t-199"] == Volume(40.0, 4.0, 0.0)
     assert volumes["t-1"] == Volume()
+
+    calls.clear()
+    for rate in (0.02, 0.07, 0.03):
+        emulator.control.put_metric_data("Reputation.BounceRate", rate, {}, now - 60)
+
+    volumes, account = gate_metrics(cloudwatch, windows)
+
+    assert calls == [500, 102]  # the account's two queries ride in the first call
+    assert volumes["t-0"] == Volume(40.0, 4.0, 0.0)
+    assert account == AccountRates(0.07, None, (now - 600, now + 1))  # the Maximum
+
+
+def test_the_account_rates_fail_over_their_maximum_and_pass_without_data() -> None:
+    gates = GateSpec(metrics=True, account_complaint_rate_max=0.002)
+    window = (0.0, 60.0)
+
+    assert account_rates_over(AccountRates(None, None, window), gates) == []
+    assert account_rates_over(AccountRates(0.05, 0.002, window), gates) == []  # at the maximum
+    assert account_rates_over(AccountRates(0.06, 0.003, window), gates) == [
+        "bounce rate 6.00% is over [gates] account_bounce_rate_max 5.00%",
+        "complaint rate 0.30% is over [gates] account_complaint_rate_max 0.20%",
+    ]
+
+
+@HTTP
+def test_the_account_bounce_rate_over_its_maximum_fails_the_gate_naming_it(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journey = canary(emulator, tmp_path)
+    for customer in journey.cohort("canary"):
+        send(journey, customer, delivered=20)  # the tenants pass
+    emulator.control.put_metric_data("Reputation.BounceRate", 0.06)  # the account's does not
+    before = journey.tenants()
+    capsys.readouterr()
+
+    assert journey.run("apply", "--auto-approve") == 1
+
+    line = one_line(capsys.readouterr().err)
+    assert line.startswith(
+        "Error: health gate failed, the account's bounce rate 6.00% is over [gates] "
+        "account_bounce_rate_max 5.00% (the maximum of Reputation.*Rate over "
+    )
+    assert f"roll back (sesmigrate rollback {journey.path} --cohort canary), or pass" in line
+    assert journey.tenants() == before
+
+
+@HTTP
+def test_an_account_without_rate_data_points_passes_the_account_rates(
+    emulator: Any, tmp_path: Path
+) -> None:
+    journey = canary(emulator, tmp_path)  # nothing sent: no rate published
+
+    assert journey.run("apply", "--auto-approve", "--accept-inconclusive") == 0
+
+
+TIERED_SPEC = (
+    'name = "tiered-gates"\n\n[gates]\nmin_sends = 10\n\n'
+    "[gates.tiers.vip]\nbounce_rate_max = 0.01\n"
+)
+
+
+@HTTP
+def test_a_vip_tenant_fails_at_a_bounce_rate_its_free_tier_neighbour_passes_at(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journey = Journey(emulator, tmp_path, spec=TIERED_SPEC, strategy="tiered", wave_size=3)
+    assert journey.run("apply", "--auto-approve") == 0
+    tiers = {c.id: c for c in journey.plan.customers}
+    names = [c.name for c in journey.plan.cohorts]
+    first_vip = next(n for n in names if any(tiers[c].tier == "vip" for c in journey.cohort(n)))
+    assert names.index(first_vip) < len(names) - 1  # a gate follows it
+    vip = next(tiers[c] for c in journey.cohort(first_vip) if tiers[c].tier == "vip")
+    free = tiers[journey.cohort("canary")[0]]
+    assert free.tier == "free"
+    for _ in names[1 : names.index(first_vip) + 1]:
+        assert journey.run("apply", "--auto-approve", "--skip-gates") == 0
+    for customer in (vip, free):
+        send(journey, customer.id, delivered=49, bounced=1)  # 2%: over vip's 1%, not free's 5%
+    capsys.readouterr()
+
+    assert journey.run("apply", "--auto-approve", "--accept-inconclusive") == 1
+
+    line = one_line(capsys.readouterr().err)
+    assert "health gate failed, 1 over the [gates] maximum rates: " in line
+    assert f"{vip.tenant} bounce rate 2.00% > 1.00% (1 of 50 sends)" in line
+    assert free.tenant not in line
 
 
 def test_verdicts_per_tenant_and_per_cohort() -> None:
@@ -366,7 +471,9 @@ class Measured:
 def test_a_failed_measurement_within_failure_limit_is_tolerated_and_later_ones_decide(
     emulator: Any, tmp_path: Path
 ) -> None:
-    measured = Measured(emulator, tmp_path, "min_sends = 10\ncount = 3\nfailure_limit = 1\n")
+    gates = "min_sends = 10\ncount = 3\nfailure_limit = 1\n"
+    # the account's rate keeps its maximum: only the tenants' measurements decide here
+    measured = Measured(emulator, tmp_path, gates + "account_bounce_rate_max = 1\n")
     measured.send(delivered=15, bounced=5)  # 25%: the first measurement fails; 5 of 120 next
     measured.time.during_sleep = lambda: [measured.send(delivered=50) for _ in range(2)]
 

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from sesmigrate.aws.clients import AwsSettings
-from sesmigrate.planning.spec import GateSpec
+from sesmigrate.planning.spec import GateSpec, TierGates
 from sesmigrate.running.apply import RunOptions, journal_file
-from sesmigrate.running.gates import NO_SENDS, pace_note
+from sesmigrate.running.gates import NO_SENDS, AccountRates, pace_note
 from sesmigrate.running.soak import WallClock
-from sesmigrate.running.status import run_status
+from sesmigrate.running.status import MetricStatus, run_status
 from sesmigrate.state.journal import SqliteJournal
 from tests.running.test_gates import canary, send
 
@@ -40,7 +40,11 @@ def test_status_json_carries_each_tenants_sends_rates_window_and_verdict(
         "complaint_rate_max": 0.001,
         "min_sends": 10,
         "window_seconds": 3600.0,
+        "account_bounce_rate_max": 0.05,
+        "account_complaint_rate_max": 0.001,
+        "tiers": {},
     }
+    assert (metrics["account"]["bounce_rate"], metrics["account"]["complaint_rate"]) == (0.25, 0)
     sent = metrics["tenants"][journey.tenant_of(first)]
     assert (sent["sends"], sent["bounces"], sent["complaints"]) == (20.0, 5.0, 0.0)
     assert (sent["bounce_rate"], sent["complaint_rate"]) == (0.25, 0.0)
@@ -74,6 +78,20 @@ def test_status_text_tells_a_tenant_without_sends_from_one_with_too_few(
     none = next(line for line in lines if f"tenant {journey.tenant_of(second)}: incon" in line)
     assert none.endswith(f"; {NO_SENDS}")
     assert any(line.startswith("  cohort canary: inconclusive: 3 sends") for line in lines)
+
+
+def test_status_states_the_tiers_conditions_and_the_account_rates() -> None:
+    gates = GateSpec(metrics=True, tiers=(("vip", TierGates(bounce_rate_max=0.01)),))
+    status = MetricStatus(gates, (), {}, False, account=AccountRates(0.02, None, (0.0, 60.0)))
+
+    lines = status.lines()
+
+    assert "account bounce rate <= 5.00%, complaint rate <= 0.10%):" in lines[0]
+    assert "  tier vip: bounce rate <= 1.00% (and its cohort's sum)" in lines
+    assert "  account: bounce rate 2.00%, complaint rate no data points (maximum over 60s " in (
+        "\n".join(lines)
+    )
+    assert status.to_dict()["conditions"]["tiers"] == {"vip": {"bounce_rate_max": 0.01}}
 
 
 @HTTP
