@@ -1,5 +1,6 @@
 """onboard end to end over HTTP: a customer made with plain boto3 after the migration."""
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from sesmigrate.aws.clients import AwsSettings
 from sesmigrate.cli import main
 from sesmigrate.errors import SesmigrateError
 from sesmigrate.planning.snapshot import MANAGED_TAG
+from sesmigrate.state.lock import ApplyLock, ApplyLockedError
 from tests.running.test_apply import Journey
 
 pytestmark = pytest.mark.parametrize("emulator", ["http"], indirect=True)
@@ -48,8 +50,8 @@ def where(journey: Journey) -> list[str]:
 
 
 def api(journey: Journey, customer: str, **given: Any) -> Any:
+    given.setdefault("plan", journey.path)
     return onboard(
-        plan=journey.path,
         customer=customer,
         aws=AwsSettings(region="us-east-1", endpoint_url=journey.emulator.endpoint_url),
         state_dir=journey.state,
@@ -165,3 +167,25 @@ def test_shared_is_refused_in_one_line(emulator: Any, tmp_path: Path) -> None:
     with pytest.raises(SesmigrateError, match="needs the group sizes from the state"):
         api(journey, "pooled")
     assert journey.tenants() == journey.before
+
+
+def test_a_held_lock_is_waited_for_a_bounded_time_and_said(emulator: Any, tmp_path: Path) -> None:
+    journey = migrated(emulator, tmp_path)
+    new_customer(journey, "queued")
+    before = journey.tenants()
+    held = ApplyLock(journey.plan.account, journey.plan.region, "a-long-apply")
+    refused = pytest.raises(ApplyLockedError, match=r"a-long-apply.*after waiting 0\.05s")
+    with held, refused:
+        api(journey, "queued", lock_wait=0.05)
+    assert journey.tenants() == before
+    assert api(journey, "queued").changed
+
+
+def test_the_tenant_quota_is_checked_before_create_tenant(emulator: Any, tmp_path: Path) -> None:
+    journey = migrated(emulator, tmp_path)
+    new_customer(journey, "onetoomany")
+    before = journey.tenants()
+    full = replace(journey.plan, spec={**journey.plan.spec, "tenant_quota": len(before)})
+    with pytest.raises(OnboardError, match=f"holds {len(before)} tenants and the tenant quota"):
+        api(journey, "onetoomany", plan=full)
+    assert journey.tenants() == before
