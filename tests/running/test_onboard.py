@@ -80,7 +80,8 @@ def test_onboard_by_command_sends_through_its_tenant_and_a_second_run_does_nothi
     assert journey.tenants() == before
 
     assert journey.run("status", "--detailed-exitcode") == 0
-    assert "drift" not in capsys.readouterr().out
+    shown = capsys.readouterr().out
+    assert "drift" not in shown and "tenant newco: healthy" in shown
 
 
 def test_the_api_returns_what_it_made_and_rollback_of_the_onboarding_restores_the_account(
