@@ -127,7 +127,6 @@ def onboard(
         )
         who = _customer(customer, resources, tier, live)
         owners = Ownership((who,), (), _common_templates(main), (), (), ())
-        assert live.inventory is not None
         desired = desired_state(get_strategy(spec.strategy), owners, live.inventory, spec)
         wanted = desired.tenants[0]
         listed = live.tenants.get(wanted.name)
@@ -240,7 +239,6 @@ def _customer(customer: str, resources: Resources, tier: str | None, live: LiveV
     found = live.customers.get(customer)
     identities = {*resources.identities, *(found.identities if found else ())}
     sets = {*resources.configuration_sets, *(found.configuration_sets if found else ())}
-    assert live.inventory is not None
     sets |= {
         i.configuration_set
         for i in live.inventory.identities

@@ -53,12 +53,12 @@ class LiveView:
     """Every customer the reads revealed, judged by the plan's rules."""
     new: tuple[tuple[str, str], ...]
     """(kind, name) of resources that appeared since the plan's scan."""
+    inventory: Inventory
+    """What was read, as a partial inventory without tenants: onboarding plans from it."""
     associations: dict[str, frozenset[str]] = field(default_factory=dict)
     """Resource ARNs held by each tenant asked for."""
     calls: int = 0
     """SES calls the view cost (lists and reads), for the estimate to be checked against."""
-    inventory: Inventory | None = None
-    """What was read, as a partial inventory without tenants: onboarding plans from it."""
 
     def arn(self, plan: Plan, kind: str, name: str) -> str:
         partition = partition_of(plan.region)
@@ -215,9 +215,9 @@ def live_view(
         },
         customers={c.id: c for c in owners.customers},
         new=tuple(new),
+        inventory=partial,
         associations=held,
         calls=counted.calls,
-        inventory=partial,
     )
 
 

@@ -190,3 +190,23 @@ def test_the_tenant_quota_is_checked_before_create_tenant(emulator: Any, tmp_pat
     with pytest.raises(OnboardError, match=f"holds {len(before)} tenants and the tenant quota"):
         api(journey, "onetoomany", plan=full)
     assert journey.tenants() == before
+
+
+def test_onboarding_in_the_middle_of_a_rollout_lets_the_pending_cohorts_apply(
+    emulator: Any, tmp_path: Path
+) -> None:
+    journey = Journey(emulator, tmp_path)
+    assert journey.run("apply", "--auto-approve") == 0  # the canary only
+    domain = new_customer(journey, "midway")
+    assert api(journey, "midway").changed
+    assert journey.run("apply", "--auto-approve", "--cohort", "all") == 0
+    sends(journey, domain, "midway")
+
+
+def test_the_next_plan_finds_the_onboarded_customer_in_place(emulator: Any, tmp_path: Path) -> None:
+    journey = migrated(emulator, tmp_path)
+    new_customer(journey, "settled")
+    api(journey, "settled")
+    replanned = tmp_path / "again.plan.json"
+    again = ["plan", "--strategy", "isolated", "-o", str(replanned), "--detailed-exitcode"]
+    assert main([*again, *where(journey)]) == 0
