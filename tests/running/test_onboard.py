@@ -210,3 +210,25 @@ def test_the_next_plan_finds_the_onboarded_customer_in_place(emulator: Any, tmp_
     replanned = tmp_path / "again.plan.json"
     again = ["plan", "--strategy", "isolated", "-o", str(replanned), "--detailed-exitcode"]
     assert main([*again, *where(journey)]) == 0
+
+
+def test_named_untagged_resources_of_a_dedicated_tier_get_a_tenant_of_their_own(
+    emulator: Any, tmp_path: Path
+) -> None:
+    journey = migrated(emulator, tmp_path, strategy="tiered")
+    journey.ses.create_configuration_set(ConfigurationSetName="bigco-sending")
+    journey.ses.create_email_identity(EmailIdentity="bigco.example.org")
+    named = ["--identity", "bigco.example.org", "--configuration-set", "bigco-sending"]
+    assert journey.run("onboard", "--customer", "bigco", "--tier", "vip", *named) == 0
+    held = journey.ses.list_tenant_resources(TenantName="bigco")["TenantResources"]
+    assert {r["ResourceArn"].rsplit(":", 1)[-1] for r in held} >= {
+        "identity/bigco.example.org",
+        "configuration-set/bigco-sending",
+    }
+    journey.ses.send_email(
+        FromEmailAddress="news@bigco.example.org",
+        Destination={"ToAddresses": ["success@simulator.amazonses.com"]},
+        Content={"Simple": {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}}},
+        ConfigurationSetName="bigco-sending",
+        TenantName="bigco",
+    )
