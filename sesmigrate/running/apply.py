@@ -612,7 +612,7 @@ def run_apply(
             )
             todo = {s.action.key for s in pending_steps(plan, name, session.journal.entries())}
             with progress.phase(f"Applying {name}") as bar:
-                result = _run_cohort(session, options, plan, name, todo, graph, bar, stop)
+                result = run_cohort(session, options, plan, name, todo, graph, bar, stop)
             report.cohorts.append((name, result))
             if not result.ok:
                 break
@@ -631,7 +631,7 @@ def run_apply(
         close_session(session, options.memory)
 
 
-def _run_cohort(
+def run_cohort(
     session: Session,
     options: RunOptions,
     plan: Plan,

@@ -25,7 +25,7 @@ from ..actions.tenant import CreateTenant
 from ..aws.clients import AwsSettings, aws_errors
 from ..errors import SesmigrateError
 from ..files import write_atomically
-from ..planning.diff import diff
+from ..planning.diff import Changes, PlannedAction, diff
 from ..planning.graph import cohorts, dependency_graph
 from ..planning.naming import tenant_name
 from ..planning.ownership import (
@@ -43,8 +43,16 @@ from ..planning.spec import MigrationSpec, spec_from_mapping
 from ..report.kits import cutover_pages
 from ..state import home
 from ..state.lock import ApplyLock
-from ..strategies import desired_state, get_strategy
-from .apply import RunOptions, _run_cohort, close_session, connect, load_plan, open_session
+from ..strategies import DesiredTenant, desired_state, get_strategy
+from .apply import (
+    Connection,
+    RunOptions,
+    close_session,
+    connect,
+    load_plan,
+    open_session,
+    run_cohort,
+)
 from .executor import Progress
 from .verification import ListedTenant, LiveView, live_view
 
@@ -111,7 +119,7 @@ def onboard(
     cohort = f"onboard-{customer}"
     state = home.writable_state_dir(state_dir)
     options = RunOptions(
-        plan_path=output or Path(),
+        plan_path=Path(),  # the onboarding's own plan, once sealed
         aws=aws or AwsSettings(),
         state_dir=state,
         parallelism=parallelism,
@@ -120,80 +128,134 @@ def onboard(
     connection = connect(options, main)
     lock = ApplyLock(main.account, main.region, cohort, lock_dir, wait=lock_wait)
     lock.__enter__()
-    held: ApplyLock | None = lock
     try:
-        live = live_view(
-            connection.clients, main, [customer], also=_named(resources), parallelism=parallelism
-        )
-        who = _customer(customer, resources, tier, live)
-        owners = Ownership((who,), (), _common_templates(main), (), (), ())
-        desired = desired_state(get_strategy(spec.strategy), owners, live.inventory, spec)
-        wanted = desired.tenants[0]
-        listed = live.tenants.get(wanted.name)
-        existing = _read_tenant(connection.clients.ses, listed) if listed else None
-        _check_holder(existing, spec)
-        inventory = replace(live.inventory, tenants=(existing,) if existing else ())
-        changes = diff(inventory, desired, owners, spec)
-        adds = tuple(p for p in changes.actions if not p.cleanup)
-        pending = _unverified(inventory, who)
-        if not adds:
-            arn = existing.arn if existing else ""
-            page = _page(main, inventory, spec, changes, owners, cohort, who.id)
-            return OnboardResult(who.id, wanted.name, arn, (), (), pending, page, None, cohort)
-        creating = any(isinstance(p.action, CreateTenant) for p in adds)
-        if creating and len(live.tenants) + 1 > spec.tenant_quota:
-            raise OnboardError(
-                f"the account holds {len(live.tenants)} tenants and the tenant quota is "
-                f"{spec.tenant_quota}: customer {who.id!r} needs a new one; raise the quota "
-                "in Service Quotas and tenant_quota in the spec"
+        place = _placement(connection, main, spec, customer, resources, tier, parallelism)
+        if not place.adds:
+            arn = place.existing.arn if place.existing else ""
+            page = _page(main, spec, place, cohort)
+            return OnboardResult(
+                place.customer.id, place.wanted.name, arn, (), (), place.pending, page, None, cohort
             )
-        ordered = cohorts(adds, owners.customers, spec.cohorts, [(cohort, (who.id,))])
-        built = build_plan(
-            inventory,
-            spec,
-            replace(changes, actions=adds),
-            ordered,
-            tool_version=__version__,
-            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            rates=main.rates,
-            owners=owners,
-            rules=plan_rules(main),
+        sealed, path = _seal(main, spec, place, cohort, output, state)
+    except BaseException:
+        lock.__exit__()
+        raise
+    return _run(replace(options, plan_path=path), sealed, connection, lock, place)
+
+
+@dataclass(frozen=True)
+class _Placement:
+    """Where the strategy puts the customer, what is there, and what the diff adds."""
+
+    customer: Customer
+    owners: Ownership
+    wanted: DesiredTenant
+    existing: ExistingTenant | None
+    inventory: Inventory
+    changes: Changes
+    adds: tuple[PlannedAction, ...]
+    pending: tuple[str, ...]
+
+
+def _placement(
+    connection: Connection,
+    main: Plan,
+    spec: MigrationSpec,
+    customer: str,
+    resources: Resources,
+    tier: str | None,
+    parallelism: int,
+) -> _Placement:
+    """The pipeline over the partial view; a refusal here has changed nothing."""
+    live = live_view(
+        connection.clients, main, [customer], also=_named(resources), parallelism=parallelism
+    )
+    who = _customer(customer, resources, tier, live)
+    owners = Ownership((who,), (), _common_templates(main), (), (), ())
+    desired = desired_state(get_strategy(spec.strategy), owners, live.inventory, spec)
+    wanted = desired.tenants[0]
+    listed = live.tenants.get(wanted.name)
+    existing = _read_tenant(connection.clients.ses, listed) if listed else None
+    _check_holder(existing, spec)
+    inventory = replace(live.inventory, tenants=(existing,) if existing else ())
+    changes = diff(inventory, desired, owners, spec)
+    adds = tuple(p for p in changes.actions if not p.cleanup)
+    creating = any(isinstance(p.action, CreateTenant) for p in adds)
+    if creating and len(live.tenants) + 1 > spec.tenant_quota:
+        raise OnboardError(
+            f"the account holds {len(live.tenants)} tenants and the tenant quota is "
+            f"{spec.tenant_quota}: customer {who.id!r} needs a new one; raise the quota "
+            "in Service Quotas and tenant_quota in the spec"
         )
-        built = replace(built, seen=_both_seen(main.seen, built.seen))
-        path = output or _default_path(state, main, who.id, built.created_at)
-        text = plan_to_json(built)
-        write_atomically(path, text)
-        sealed = read_plan(text, str(path))
-        options = replace(options, plan_path=path)
-        session = open_session(options, sealed, connection=connection, lock=lock)
-        held = None
-        try:
-            todo = {s.action.key for s in sealed.steps}
-            graph = dependency_graph(tuple(sealed.steps))
-            result = _run_cohort(session, options, sealed, cohort, todo, graph, Progress(), None)
-            if not result.ok:
-                failed = "; ".join(f"{key}: {why}" for key, why in result.failed[:3])
-                raise OnboardError(
-                    f"onboarding {who.id!r} stopped ({failed or 'interrupted'}): run it again "
-                    f"to resume, or roll it back with sesmigrate rollback {path} --cohort {cohort}"
-                )
-            session.journal.finish_cohort(cohort)
-            with aws_errors():
-                got = connection.clients.ses.get_tenant(TenantName=wanted.name)["Tenant"]
-        finally:
-            close_session(session, options.memory)
+    pending = _unverified(inventory, who)
+    return _Placement(who, owners, wanted, existing, inventory, changes, adds, pending)
+
+
+def _seal(
+    main: Plan,
+    spec: MigrationSpec,
+    place: _Placement,
+    cohort: str,
+    output: Path | None,
+    state: Path,
+) -> tuple[Plan, Path]:
+    """The onboarding's one-cohort plan, sealed and written (`output`, else the state's
+    folder of onboardings) where rollback will be given it."""
+    named = [(cohort, (place.customer.id,))]
+    ordered = cohorts(place.adds, place.owners.customers, spec.cohorts, named)
+    built = build_plan(
+        place.inventory,
+        spec,
+        replace(place.changes, actions=place.adds),
+        ordered,
+        tool_version=__version__,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        rates=main.rates,
+        owners=place.owners,
+        rules=plan_rules(main),
+    )
+    built = replace(built, seen=_both_seen(main.seen, built.seen))
+    path = output or state / "onboardings" / _file_name(main, place.customer.id, built)
+    text = plan_to_json(built)
+    write_atomically(path, text)
+    return read_plan(text, str(path)), path
+
+
+def _run(
+    options: RunOptions,
+    sealed: Plan,
+    connection: Connection,
+    lock: ApplyLock,
+    place: _Placement,
+) -> OnboardResult:
+    """The sealed plan's one cohort, journaled and run as apply runs a cohort."""
+    cohort = sealed.cohorts[0].name
+    session = open_session(options, sealed, connection=connection, lock=lock)
+    try:
+        todo = {s.action.key for s in sealed.steps}
+        graph = dependency_graph(tuple(sealed.steps))
+        result = run_cohort(session, options, sealed, cohort, todo, graph, Progress(), None)
+        if not result.ok:
+            failed = "; ".join(f"{key}: {why}" for key, why in result.failed[:3])
+            raise OnboardError(
+                f"onboarding {place.customer.id!r} stopped ({failed or 'interrupted'}): run it "
+                f"again to resume, or roll it back with sesmigrate rollback "
+                f"{options.plan_path} --cohort {cohort}"
+            )
+        session.journal.finish_cohort(cohort)
+        with aws_errors():
+            got = connection.clients.ses.get_tenant(TenantName=place.wanted.name)["Tenant"]
     finally:
-        if held is not None:
-            held.__exit__()
+        close_session(session, options.memory)
     return OnboardResult(
-        customer=who.id,
-        tenant_name=wanted.name,
+        customer=place.customer.id,
+        tenant_name=place.wanted.name,
         tenant_arn=got["TenantArn"],
         made=tuple(sealed.step(k).action.describe() for k in result.made),
         found=tuple(sealed.step(k).action.describe() for k in result.found),
-        pending_verification=pending,
-        cutover=cutover_pages(sealed).get(who.id, ""),
-        plan_path=path,
+        pending_verification=place.pending,
+        cutover=cutover_pages(sealed).get(place.customer.id, ""),
+        plan_path=options.plan_path,
         cohort=cohort,
     )
 
@@ -329,27 +391,19 @@ def _unverified(inventory: Inventory, customer: Customer) -> tuple[str, ...]:
     )
 
 
-def _page(
-    main: Plan,
-    inventory: Inventory,
-    spec: MigrationSpec,
-    changes: Any,
-    owners: Ownership,
-    cohort: str,
-    customer: str,
-) -> str:
+def _page(main: Plan, spec: MigrationSpec, place: _Placement, cohort: str) -> str:
     """The cut-over page of an onboarding with nothing to do, from the plan it would make."""
-    ordered = cohorts((), owners.customers, spec.cohorts, [(cohort, (customer,))])
+    ordered = cohorts((), place.owners.customers, spec.cohorts, [(cohort, (place.customer.id,))])
     view = build_plan(
-        inventory,
+        place.inventory,
         spec,
-        replace(changes, actions=()),
+        replace(place.changes, actions=()),
         ordered,
         tool_version=__version__,
         created_at=main.created_at,
-        owners=owners,
+        owners=place.owners,
     )
-    return cutover_pages(view).get(customer, "")
+    return cutover_pages(view).get(place.customer.id, "")
 
 
 def _both_seen(main: Seen | None, onboarding: Seen | None) -> Seen | None:
@@ -364,6 +418,7 @@ def _both_seen(main: Seen | None, onboarding: Seen | None) -> Seen | None:
     )
 
 
-def _default_path(state: Path, main: Plan, customer: str, created_at: str) -> Path:
-    stamp = created_at.replace("-", "").replace(":", "").replace("+0000", "Z")
-    return state / "onboardings" / f"{main.migration}-{tenant_name(customer)}-{stamp}.plan.json"
+def _file_name(main: Plan, customer: str, built: Plan) -> str:
+    """One file per onboarding: migration, customer and when it was sealed."""
+    stamp = built.created_at.replace("-", "").replace(":", "").replace("+0000", "Z")
+    return f"{main.migration}-{tenant_name(customer)}-{stamp}.plan.json"
