@@ -232,3 +232,25 @@ def test_named_untagged_resources_of_a_dedicated_tier_get_a_tenant_of_their_own(
         ConfigurationSetName="bigco-sending",
         TenantName="bigco",
     )
+
+
+def test_rolling_back_a_tier_onboarding_takes_only_its_associations_from_the_tier_tenant(
+    emulator: Any, tmp_path: Path
+) -> None:
+    journey = migrated(emulator, tmp_path, strategy="tiered")
+    before = journey.tenants()
+    new_customer(journey, "cheapco", tier="free")
+    result = api(journey, "cheapco")
+    assert journey.tenants()["tier-free"] != before["tier-free"]
+    undo = ["rollback", str(result.plan_path), "--auto-approve", "--cohort", result.cohort]
+    assert main([*undo, *where(journey)]) == 0
+    assert journey.tenants() == before
+
+
+def test_a_customer_the_migration_already_placed_is_already_onboarded(
+    emulator: Any, tmp_path: Path
+) -> None:
+    journey = migrated(emulator, tmp_path)
+    placed = journey.plan.customers[0]
+    result = api(journey, placed.id)
+    assert (result.tenant_name, result.made, result.plan_path) == (placed.tenant, (), None)
