@@ -215,10 +215,11 @@ def _seal(
         rules=plan_rules(main),
     )
     built = replace(built, seen=_both_seen(main.seen, built.seen))
-    path = output or state / "onboardings" / _file_name(main, place.customer.id, built)
     text = plan_to_json(built)
+    sealed = read_plan(text, "the onboarding's plan")
+    path = output or state / "onboardings" / _file_name(main, place.customer.id, sealed)
     write_atomically(path, text)
-    return read_plan(text, str(path)), path
+    return sealed, path
 
 
 def _run(
@@ -418,7 +419,9 @@ def _both_seen(main: Seen | None, onboarding: Seen | None) -> Seen | None:
     )
 
 
-def _file_name(main: Plan, customer: str, built: Plan) -> str:
-    """One file per onboarding: migration, customer and when it was sealed."""
-    stamp = built.created_at.replace("-", "").replace(":", "").replace("+0000", "Z")
-    return f"{main.migration}-{tenant_name(customer)}-{stamp}.plan.json"
+def _file_name(main: Plan, customer: str, sealed: Plan) -> str:
+    """One file per onboarding plan: migration, customer, when it was sealed and its
+    checksum's start, so two onboardings within a second keep their own files."""
+    stamp = sealed.created_at.replace("-", "").replace(":", "").replace("+0000", "Z")
+    digest = sealed.checksum.removeprefix("sha256:")[:8]
+    return f"{main.migration}-{tenant_name(customer)}-{stamp}-{digest}.plan.json"

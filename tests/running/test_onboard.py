@@ -254,3 +254,15 @@ def test_a_customer_the_migration_already_placed_is_already_onboarded(
     placed = journey.plan.customers[0]
     result = api(journey, placed.id)
     assert (result.tenant_name, result.made, result.plan_path) == (placed.tenant, (), None)
+
+
+def test_a_rerun_makes_only_what_is_still_missing(emulator: Any, tmp_path: Path) -> None:
+    journey = migrated(emulator, tmp_path)
+    new_customer(journey, "halfway")
+    first = api(journey, "halfway")
+    held = journey.ses.list_tenant_resources(TenantName="halfway")["TenantResources"]
+    lost = next(r["ResourceArn"] for r in held if r["ResourceType"] == "CONFIGURATION_SET")
+    journey.ses.delete_tenant_resource_association(TenantName="halfway", ResourceArn=lost)
+    again = api(journey, "halfway")
+    assert again.made == ("associate configuration-set/halfway-cs with halfway",)
+    assert again.plan_path != first.plan_path and again.tenant_arn == first.tenant_arn
