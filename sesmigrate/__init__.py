@@ -1,3 +1,19 @@
-"""sesmigrate: move a multi-customer SES account onto SES tenants, reviewably and reversibly."""
+"""sesmigrate: move a multi-customer SES account onto SES tenants, reviewably and reversibly.
+
+`from sesmigrate import onboard` is the API for a platform's own sign-up code. It is loaded
+on first use, so importing the pure core (planning, strategies) never pulls in boto3.
+"""
+
+from typing import Any
 
 __version__ = "0.1.0"
+
+__all__ = ["OnboardError", "OnboardResult", "Resources", "__version__", "onboard"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("OnboardError", "OnboardResult", "Resources", "onboard"):
+        from .running import onboard as module
+
+        return getattr(module, name)
+    raise AttributeError(f"module 'sesmigrate' has no attribute {name!r}")

@@ -59,6 +59,8 @@ from .report.views import Part, cohort_notices, plan_part
 from .running.apply import NothingToDo, RunOptions, load_plan, run_apply
 from .running.executor import RunResult
 from .running.gates import Verdict
+from .running.onboard import LOCK_WAIT, Resources
+from .running.onboard import onboard as run_onboard
 from .running.rollback import RollbackPreview, run_rollback
 from .running.soak import SoakPendingError
 from .running.status import run_status
@@ -876,6 +878,67 @@ def _show_undo(console: Console, preview: RollbackPreview) -> None:
             "--dry-run --format json lists every one",
             highlight=False,
         )
+
+
+@app.command()
+def onboard(
+    plan_file: Annotated[
+        Path, typer.Argument(metavar="PLAN", help="The migration's latest sealed plan file.")
+    ],
+    customer: Annotated[str, typer.Option(help="The customer id, as the ownership rules name it.")],
+    identity: Annotated[
+        list[str] | None, typer.Option(help="An identity of the customer (repeatable).")
+    ] = None,
+    configuration_set: Annotated[
+        list[str] | None, typer.Option(help="A configuration set of the customer (repeatable).")
+    ] = None,
+    template: Annotated[
+        list[str] | None, typer.Option(help="A template of the customer (repeatable).")
+    ] = None,
+    tier: Annotated[str | None, typer.Option(help="The customer's tier (tiered strategy).")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Where to write the onboarding's plan (default: the state's)."
+        ),
+    ] = None,
+    lock_wait: Annotated[
+        float, typer.Option(min=0, help="Seconds to wait for a run holding the account's lock.")
+    ] = LOCK_WAIT,
+    state_dir: StateDir = None,
+    region: Region = None,
+    profile: Profile = None,
+    endpoint_url: EndpointUrl = None,
+) -> None:
+    """Provision a new customer's tenant the migration's way, after the migration."""
+    result = run_onboard(
+        plan=plan_file,
+        customer=customer,
+        resources=Resources(
+            tuple(identity or ()), tuple(configuration_set or ()), tuple(template or ())
+        ),
+        tier=tier,
+        aws=AwsSettings(profile=profile, region=region, endpoint_url=endpoint_url),
+        state_dir=state_dir,
+        output=output,
+        lock_wait=lock_wait,
+    )
+    lines = [f"{result.customer}: {line}" for line in result.made]
+    lines += [f"{result.customer}: already done: {line}" for line in result.found]
+    if not result.changed and not result.found:
+        lines.append(f"{result.customer}: already onboarded: nothing to do")
+    lines += [
+        f"{result.customer}: pending: cannot send until verified: {name}"
+        for name in result.pending_verification
+    ]
+    if result.plan_path is not None:
+        lines.append(
+            f"Undo it with: sesmigrate rollback {shlex.quote(str(result.plan_path))} "
+            f"--cohort {shlex.quote(result.cohort)}"
+        )
+    for line in lines:
+        stdout.print(visible(line), markup=False, highlight=False)
+    stdout.print(visible(result.cutover), markup=False, highlight=False)
 
 
 @app.command()

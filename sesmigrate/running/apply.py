@@ -189,7 +189,16 @@ def load_plan(path: Path) -> Plan:
     return read_plan(read_text(path, "plan"), str(path))
 
 
-def open_session(options: RunOptions, plan: Plan, progress: Any = None) -> Session:
+@dataclass(frozen=True)
+class Connection:
+    """Clients checked against the plan's account and region, rate-limited as learned."""
+
+    clients: Clients
+    binding: AccountBinding
+    limiter: RateLimiter
+
+
+def connect(options: RunOptions, plan: Plan) -> Connection:
     settings = replace(options.aws, max_pool_connections=max(options.parallelism, 10))
     clients = make_clients(settings)
     if options.call_log is not None:
@@ -199,8 +208,24 @@ def open_session(options: RunOptions, plan: Plan, progress: Any = None) -> Sessi
     limiter.attach_all(clients)
     if options.audit is not None:
         options.audit.caller(binding.caller)
-    lock = ApplyLock(plan.account, plan.region, plan.checksum[:19], options.lock_dir)
-    lock.__enter__()
+    return Connection(clients, binding, limiter)
+
+
+def open_session(
+    options: RunOptions,
+    plan: Plan,
+    progress: Any = None,
+    connection: Connection | None = None,
+    lock: ApplyLock | None = None,
+) -> Session:
+    """The run's session; an onboarding passes the `connection` it read the account with
+    and the `lock` it already holds (its plan is made under the lock), which the session
+    then owns and releases."""
+    connection = connection or connect(options, plan)
+    clients, binding, limiter = connection.clients, connection.binding, connection.limiter
+    if lock is None:
+        lock = ApplyLock(plan.account, plan.region, plan.checksum[:19], options.lock_dir)
+        lock.__enter__()
     try:
         journal = open_journal(options, plan)
         if not options.dry_run:
@@ -590,7 +615,7 @@ def run_apply(
             )
             todo = {s.action.key for s in pending_steps(plan, name, session.journal.entries())}
             with progress.phase(f"Applying {name}") as bar:
-                result = _run_cohort(session, options, plan, name, todo, graph, bar, stop)
+                result = run_cohort(session, options, plan, name, todo, graph, bar, stop)
             report.cohorts.append((name, result))
             if not result.ok:
                 break
@@ -609,7 +634,7 @@ def run_apply(
         close_session(session, options.memory)
 
 
-def _run_cohort(
+def run_cohort(
     session: Session,
     options: RunOptions,
     plan: Plan,

@@ -53,6 +53,8 @@ class LiveView:
     """Every customer the reads revealed, judged by the plan's rules."""
     new: tuple[tuple[str, str], ...]
     """(kind, name) of resources that appeared since the plan's scan."""
+    inventory: Inventory
+    """What was read, as a partial inventory without tenants: onboarding plans from it."""
     associations: dict[str, frozenset[str]] = field(default_factory=dict)
     """Resource ARNs held by each tenant asked for."""
     calls: int = 0
@@ -96,10 +98,11 @@ def live_view(
     parallelism: int = 16,
     progress: ScanProgress | None = None,
     read_all: bool = False,
+    also: Iterable[tuple[str, str]] = (),
 ) -> LiveView:
-    """The lists, plus reads of `customers`' resources and of what is new since the plan
-    (`read_all`: of every listed identity, configuration set and template, which sees the
-    two changes the cohort's reads cannot)."""
+    """The lists, plus reads of `customers`' resources, of what is new since the plan and
+    of the (kind, name) pairs `also` names (`read_all`: of every listed identity,
+    configuration set and template, which sees the two changes the cohort's reads cannot)."""
     members = set(customers)
     planned = [c for c in plan.customers if c.id in members]
     seen = plan.seen
@@ -137,7 +140,7 @@ def live_view(
             CONFIGURATION_SET: {s for c in planned for s in c.configuration_sets},
             TEMPLATE: {t for c in planned for t in c.templates},
         }
-        for kind, name in new:
+        for kind, name in (*new, *also):
             wanted[kind].add(name)
         if read_all:
             wanted = {IDENTITY: set(identities), CONFIGURATION_SET: set(config_sets)}
@@ -212,6 +215,7 @@ def live_view(
         },
         customers={c.id: c for c in owners.customers},
         new=tuple(new),
+        inventory=partial,
         associations=held,
         calls=counted.calls,
     )

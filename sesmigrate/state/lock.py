@@ -29,10 +29,11 @@ from .home import lock_dir
 
 
 class ApplyLockedError(SesmigrateError):
-    def __init__(self, account: str, region: str, holder: str) -> None:
+    def __init__(self, account: str, region: str, holder: str, waited: float = 0.0) -> None:
         self.account, self.region, self.holder = account, region, holder
+        after = f" after waiting {waited:g}s" if waited else ""
         super().__init__(
-            f"another apply or rollback holds account {account} in {region} ({holder}); "
+            f"another apply or rollback holds account {account} in {region} ({holder}){after}; "
             "wait for it, or run 'sesmigrate unlock' if that process is gone"
         )
 
@@ -44,6 +45,9 @@ class ApplyLock:
     plan: str = ""
     folder: Path | None = None
     """Default: `lock_dir()`, read when the lock is made."""
+    wait: float = 0.0
+    """Seconds to wait for a holder to finish: an onboarding (a sign-up) may wait a little
+    for a short run; apply and rollback refuse at once, since theirs last hours."""
 
     def __post_init__(self) -> None:
         folder = self.folder if self.folder is not None else lock_dir()
@@ -65,9 +69,9 @@ class ApplyLock:
 
     def __enter__(self) -> "ApplyLock":
         try:
-            self._lock.acquire(timeout=0)
+            self._lock.acquire(timeout=self.wait)
         except Timeout:
-            raise ApplyLockedError(self.account, self.region, self.holder()) from None
+            raise ApplyLockedError(self.account, self.region, self.holder(), self.wait) from None
         record = {
             "host": socket.gethostname(),
             "pid": os.getpid(),
