@@ -350,7 +350,7 @@ class TestNothingAcceptedSilently:
         assert "ops-team" in [c for cohort in plan.cohorts for c in cohort.customers]
         assert (
             f"ownership: using the rules {inventory} was scanned with (tags 'customer'/'tier', "
-            "1 mapping row(s)); the spec gives none"
+            "1 mapping row(s)); the spec gives none beyond the defaults"
         ) in capsys.readouterr().out
 
     def test_an_empty_region_says_so_at_scan_and_at_plan(
