@@ -337,9 +337,12 @@ def show(
     sealed = read_plan(read_text(plan_file, "plan"), str(plan_file))
     plan = plan_part(sealed, part)
     if cutover is not None:
-        write_cutover_pages(plan, cutover)
+        pages = write_cutover_pages(plan, cutover)
+        _say(f"Wrote {len(pages):,} cut-over page(s), one per customer, into {cutover}")
     if cutover_file is not None:
-        write_atomically(cutover_file, cutover_combined(plan))
+        kit = cutover_combined(plan)
+        write_atomically(cutover_file, kit)
+        _say(f"Wrote the cut-over kit ({len(kit):,} characters) to {cutover_file}")
     if (cutover or cutover_file) and output is None and not iam and format is ReportFormat.text:
         return
     text = (

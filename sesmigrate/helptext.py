@@ -52,8 +52,11 @@ def value_word(option: TyperOption) -> str:
 def readable(command: Any) -> None:
     """Give `command`'s options value words and quiet defaults (in place, help text only)."""
     for param in command.params:
-        if isinstance(param, TyperArgument) and param.metavar is None and param.name:
-            param.metavar = param.name.upper()
+        if isinstance(param, TyperArgument):
+            if param.metavar is None and param.name:
+                param.metavar = param.name.upper()
+            # `PLAN <path>`: the name says what it holds; the type is Python's word for it
+            param.display_type_rich = lambda ctx: None
         if not isinstance(param, TyperOption):
             continue
         if param.is_flag or param.count:

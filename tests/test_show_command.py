@@ -123,7 +123,11 @@ class TestShowKits:
             f"{tenant_name(customer)}.md": page for customer, page in cutover_pages(plan).items()
         }
         assert f"{tenant_name(SCRIPT)}.md" in written
-        assert capsys.readouterr().out == ""
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert captured.err == (
+            f"Wrote {len(written)} cut-over page(s), one per customer, into {folder}\n"
+        )
 
     def test_show_cutover_file_writes_the_combined_kit(
         self, plan: Plan, plan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -135,7 +139,9 @@ class TestShowKits:
         text = target.read_text(encoding="utf-8")
         assert text == cutover_combined(plan)
         assert "## Customer `Müller & Söhne`" in text
-        assert MULLER not in capsys.readouterr().out
+        captured = capsys.readouterr()
+        assert MULLER not in captured.out
+        assert captured.err == f"Wrote the cut-over kit ({len(text):,} characters) to {target}\n"
 
     def test_show_cutover_with_a_format_also_prints_that_report(
         self, plan: Plan, plan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]

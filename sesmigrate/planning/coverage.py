@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from ..errors import SesmigrateError
 from .diff import Changes
 from .naming import PLACEHOLDER
-from .ownership import Ownership, OwnershipRules
+from .ownership import MappingRow, Ownership, OwnershipRules
 from .snapshot import Inventory
 from .spec import MigrationSpec
 from .suggest import closest
@@ -103,6 +103,13 @@ def tier_warnings(spec: MigrationSpec, owners: Ownership, dedicated_flag: bool) 
 
 def mapping_warnings(rules: OwnershipRules, inventory: Inventory) -> list[str]:
     """A mapping row that names no resource of the account owns nothing: say which."""
+    return [
+        f"mapping row {row.resource!r} {said}" for row, said in unmatched_rows(rules, inventory)
+    ]
+
+
+def unmatched_rows(rules: OwnershipRules, inventory: Inventory) -> list[tuple[MappingRow, str]]:
+    """Each mapping row that names no resource of the account, with what to say of it."""
     names: set[str] = set()
     for kind, items in (
         ("identity", inventory.identities),
@@ -113,8 +120,11 @@ def mapping_warnings(rules: OwnershipRules, inventory: Inventory) -> list[str]:
             names |= {item.name, inventory.arn(kind, item.name)}
     plain = {n for n in names if not n.startswith("arn:")}
     return [
-        f"mapping row {row.resource!r} (customer {row.customer!r}) names no identity, "
-        f"configuration set or template of the account{_hint(row.resource, plain)}"
+        (
+            row,
+            f"(customer {row.customer!r}) names no identity, configuration set or template "
+            f"of the account{_hint(row.resource, plain)}",
+        )
         for row in rules.mapping
         if row.resource not in names
     ]

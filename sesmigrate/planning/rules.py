@@ -92,7 +92,7 @@ def chosen_rules(
         ]
     return scanned, [
         f"ownership: using the rules {source} was scanned with ({describe(scanned)}); "
-        "the spec gives none"
+        "the spec gives none beyond the defaults"
     ]
 
 

@@ -691,6 +691,7 @@ def _cohorts(top: _Table) -> CohortSpec:
         raise cohorts.fail(f"cohorts.wave_size must be an integer >= 1, got {wave_size!r}")
     waves: tuple[float, ...] = ()
     growth = DEFAULT_GROWTH
+    cohorts.known.add("growth")  # popped below, not taken: known for a typo's hint
     try:
         if "waves" in sizing:
             waves = parse_waves(cohorts.take("waves", list, [], "a list of percentages"))

@@ -136,8 +136,15 @@ def resource_scope(plan: Plan) -> str:
     named = policy_size(_operator_policy(plan, arns, exact=True))
     if named <= MANAGED_POLICY_LIMIT:
         return f"names each of the {len(arns)} resource(s) the plan associates or removes"
+    probe = probe_permission(plan, exact=True)
+    senders = (
+        f" and the {len(probe['resources'])} identities and configuration sets the probe may "
+        "send from"
+        if probe and probe["resources"]
+        else ""
+    )
     return (
-        f"names the {len(arns)} resources the plan associates or removes by kind "
+        f"names the {len(arns)} resources the plan associates or removes{senders} by kind "
         f"({', '.join(_by_kind(plan, arns))}): naming each would take {named} characters, "
         f"over IAM's {MANAGED_POLICY_LIMIT} for a managed policy"
     )

@@ -38,11 +38,15 @@ RESOURCE_KINDS = (
 
 
 def report_data(
-    plan: Plan, part: Part | None = None, order: list[str] | None = None
+    plan: Plan,
+    part: Part | None = None,
+    order: list[str] | None = None,
+    whole: Plan | None = None,
 ) -> dict[str, Any]:
     """Everything a reviewer needs, in apply order; `part` says which view of the plan
     `plan` is (see `views.plan_part`), `order` the whole plan's cohorts (the view's by
-    default): a view of one cohort still says which cohorts gate it."""
+    default): a view of one cohort still says which cohorts gate it; `whole` the sealed
+    plan (the view by default), whose monitoring actions a view of a later cohort lacks."""
     part = part or Part()
     tenants_by_cohort: dict[str, list[str]] = defaultdict(list)
     for step in plan.steps:
@@ -93,7 +97,7 @@ def report_data(
             }
         )
     kinds = Counter(step.action.kind for step in plan.steps)
-    monitoring = monitoring_view(plan)
+    monitoring = monitoring_view(whole or plan)
     severities = Counter(n.severity for n in plan.notices)
     return {
         "format_version": REPORT_FORMAT_VERSION,

@@ -126,7 +126,7 @@ def render(
     `part`; `full` Markdown instead of the summary; `source` is the plan file's name, for
     the summary's pointer to the full report."""
     part = part or Part()
-    data = report_data(plan_part(plan, part), part, [c.name for c in plan.cohorts])
+    data = report_data(plan_part(plan, part), part, [c.name for c in plan.cohorts], plan)
     if fmt == "json":
         return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     if fmt not in _TEMPLATES:

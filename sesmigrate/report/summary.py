@@ -12,7 +12,7 @@ from typing import Any
 
 from tabulate import tabulate
 
-from ..planning.coverage import empty_account
+from ..planning.coverage import empty_account, unmatched_rows
 from ..planning.durations import duration
 from ..planning.estimates import plan_estimate
 from ..planning.notices import VERIFIED
@@ -46,6 +46,10 @@ class ScanSummary:
         empty = self.empty
         region = f"{inventory.account.account_id} {inventory.account.region}"
         nothing = [{"kind": "account", "name": region, "message": empty}] if empty else []
+        nothing += [
+            {"kind": "mapping row", "name": row.resource, "message": said}
+            for row, said in unmatched_rows(self.rules, inventory)
+        ]
         return {
             "format_version": SUMMARY_FORMAT_VERSION,
             "inventory": self.output,

@@ -350,8 +350,26 @@ class TestNothingAcceptedSilently:
         assert "ops-team" in [c for cohort in plan.cohorts for c in cohort.customers]
         assert (
             f"ownership: using the rules {inventory} was scanned with (tags 'customer'/'tier', "
-            "1 mapping row(s)); the spec gives none"
+            "1 mapping row(s)); the spec gives none beyond the defaults"
         ) in capsys.readouterr().out
+
+    def test_scan_warns_of_a_mapping_row_that_names_no_resource_with_the_closest(
+        self, emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        emulator.control.load_realistic_account(8, 3)
+        mapping = tmp_path / "owners.csv"
+        mapping.write_text("ops-alerts@example.or,ops-team,free\n")
+        scan = ["scan", "--mapping", str(mapping), "-o", str(tmp_path / "inventory.json")]
+
+        assert main([*scan, *self.where(emulator), "--format", "json"]) == 0
+
+        said = (
+            "(customer 'ops-team') names no identity, configuration set or template of the "
+            "account (did you mean 'ops-alerts@example.org'?)"
+        )
+        assert {"kind": "mapping row", "name": "ops-alerts@example.or", "message": said} in (
+            json.loads(capsys.readouterr().out)["warnings"]
+        )
 
     def test_an_empty_region_says_so_at_scan_and_at_plan(
         self,

@@ -28,7 +28,7 @@ def test_plan_uses_the_inventorys_rules_when_the_spec_gives_none_and_says_so() -
     assert notes == [
         "ownership: using the rules inv.json was scanned with (tags 'owner'/'plan', "
         "--name-pattern '(?P<customer>[a-z]+)\\\\.mail\\\\.example\\\\.com', 1 mapping row(s)); "
-        "the spec gives none"
+        "the spec gives none beyond the defaults"
     ]
 
 

@@ -275,6 +275,7 @@ def test_parse_spec_names_the_key_when_a_value_is_wrong(text: str, problem: str)
     [
         ('stratgy = "tiered"', "unknown key stratgy (did you mean 'strategy'?)"),
         ("[cohorts]\ncanry = 3", "unknown key cohorts.canry (did you mean 'canary'?)"),
+        ("[cohorts]\ngroth = 4", "unknown key cohorts.groth (did you mean 'growth'?)"),
         ('[reputaton]\ndefault = "strict"', "unknown key reputaton (did you mean 'reputation'?)"),
         ("canary = 3", "unknown key canary (it belongs in [cohorts])"),
         (

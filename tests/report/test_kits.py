@@ -30,6 +30,7 @@ from sesmigrate.report.kits import (
     cutover_combined,
     cutover_pages,
     iam_document,
+    moved_resources,
     operator_policy,
     policy_size,
     tenant_policies,
@@ -287,7 +288,8 @@ class TestOperatorPolicy:
 
         assert policy_size(policy) <= MANAGED_POLICY_LIMIT
         assert re.fullmatch(
-            r"names the 200 resources the plan associates or removes by kind \(.*identity/\*, "
+            r"names the 200 resources the plan associates or removes and the \d+ identities "
+            r"and configuration sets the probe may send from by kind \(.*identity/\*, "
             r".*template/\*\): naming each would take \d+ characters, over IAM's 6144 for a "
             r"managed policy",
             json.loads(iam_document(wide))["operator_policy_resources"],
@@ -314,6 +316,13 @@ class TestOperatorPolicy:
         )
         policy = operator_policy(dataclasses.replace(plan, tenants=tenants))
         probe = statements(policy)["ProbeTheTenantsThroughTheMailboxSimulator"]
+        scope = json.loads(iam_document(dataclasses.replace(plan, tenants=tenants)))
+        moved = len(moved_resources(plan))
+
+        assert scope["operator_policy_resources"].startswith(
+            f"names the {moved} resources the plan associates or removes and the 800 "
+            "identities and configuration sets the probe may send from by kind ("
+        )
 
         assert policy_size(policy) <= MANAGED_POLICY_LIMIT
         assert probe["Condition"]["StringLike"] == {"ses:TenantName": ["*"]}

@@ -11,6 +11,7 @@ from sesmigrate.aws.clients import AwsSettings
 from sesmigrate.planning.build import PlanRequest, make_plan
 from sesmigrate.planning.plan import Plan, plan_to_json, read_plan
 from sesmigrate.report import render
+from sesmigrate.report.views import Part
 from sesmigrate.resources import template_text
 
 pytestmark = pytest.mark.parametrize("emulator", ["memory"], indirect=True)
@@ -87,3 +88,17 @@ def test_json_report_of_a_monitored_plan_meets_the_schema(plan: Plan) -> None:
     assert next(a for a in monitoring if a["kind"] == "put_target")["batch"] == 2
     assert canary["counts"]["put_rule"] == 1
     assert report["monitoring"]["changes"] == 4
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+def test_view_of_a_later_cohort_still_says_the_canary_puts_monitoring_in_place(
+    plan: Plan, fmt: str
+) -> None:
+    later = Part(cohort=plan.cohorts[1].name)
+    text = render(plan, fmt, full=True, part=later)
+    readable = visible_text(text) if fmt == "html" else " ".join(text.split())
+    readable = readable.replace("`", "")
+
+    assert "already in place" not in readable
+    assert SENTENCE.format(rule="sesmigrate-isolated") in readable
+    assert json.loads(render(plan, "json", part=later))["monitoring"]["changes"] == 4
