@@ -83,7 +83,7 @@ class TestShowReports:
         assert main(["show", str(plan_file), "--format", "json"]) == 0
 
         document = json.loads(capsys.readouterr().out)
-        assert document["format_version"] == 5
+        assert document["format_version"] == 6
         assert [c["name"] for c in document["cohorts"]] == ["canary", "wave-1", "cleanup"]
         assert all(c["estimate"]["seconds"] > 0 for c in document["cohorts"])
 

@@ -127,19 +127,21 @@ def onboard(
     )
     connection = connect(options, main)
     lock = ApplyLock(main.account, main.region, cohort, lock_dir, wait=lock_wait)
-    lock.__enter__()
+    lock.__enter__()  # the run's session takes it over; until then it is ours to release
     try:
         place = _placement(connection, main, spec, customer, resources, tier, parallelism)
-        if not place.adds:
-            arn = place.existing.arn if place.existing else ""
-            page = _page(main, spec, place, cohort)
-            return OnboardResult(
-                place.customer.id, place.wanted.name, arn, (), (), place.pending, page, None, cohort
-            )
-        sealed, path = _seal(main, spec, place, cohort, output, state)
+        if place.adds:
+            sealed, path = _seal(main, spec, place, cohort, output, state)
     except BaseException:
         lock.__exit__()
         raise
+    if not place.adds:
+        lock.__exit__()
+        arn = place.existing.arn if place.existing else ""
+        page = _page(main, spec, place, cohort)
+        return OnboardResult(
+            place.customer.id, place.wanted.name, arn, (), (), place.pending, page, None, cohort
+        )
     return _run(replace(options, plan_path=path), sealed, connection, lock, place)
 
 

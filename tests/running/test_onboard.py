@@ -266,3 +266,19 @@ def test_a_rerun_makes_only_what_is_still_missing(emulator: Any, tmp_path: Path)
     again = api(journey, "halfway")
     assert again.made == ("associate configuration-set/halfway-cs with halfway",)
     assert again.plan_path != first.plan_path and again.tenant_arn == first.tenant_arn
+
+
+def test_an_onboarding_with_nothing_to_do_releases_the_accounts_lock(
+    emulator: Any, tmp_path: Path
+) -> None:
+    journey = migrated(emulator, tmp_path)
+    new_customer(journey, "idleco")
+    api(journey, "idleco")
+
+    again = api(journey, "idleco")
+
+    assert not again.changed and again.plan_path is None
+    lock = ApplyLock(journey.plan.account, journey.plan.region, "next run", wait=0)
+    assert not lock.holder_file.exists()  # released, not merely dropped
+    with lock:
+        pass  # free at once: the no-op released what it took
