@@ -143,14 +143,15 @@ def test_a_state_dir_under_a_regular_file_is_one_line(
     state = tmp_path / "a-file" / "state"
     argv = commands(plan_file, state)[command]
 
-    refused([*argv, "--endpoint-url", "http://127.0.0.1:9", "--region", REGION], "not a directory")
+    line = refused([*argv, "--endpoint-url", "http://127.0.0.1:9", "--region", REGION])
+    assert "not a directory" in line
 
 
 def test_a_state_dir_that_is_a_regular_file_is_one_line(plan_file: Path, tmp_path: Path) -> None:
     state = tmp_path / "state"
     state.write_text("not a folder", encoding="utf-8")
 
-    refused(commands(plan_file, state)["apply"], f"{state} is not a directory")
+    assert f"{state} is not a directory" in refused(commands(plan_file, state)["apply"])
 
 
 @pytest.mark.skipif(AS_ROOT, reason="root writes into a read-only folder")
@@ -159,7 +160,7 @@ def test_a_read_only_state_dir_is_one_line(plan_file: Path, tmp_path: Path) -> N
     state.mkdir()
     state.chmod(0o500)
     try:
-        refused(commands(plan_file, state)["apply"], "not writable")
+        assert "not writable" in refused(commands(plan_file, state)["apply"])
     finally:
         state.chmod(0o700)
 
@@ -186,7 +187,8 @@ def test_plan_output_under_a_regular_file_is_one_line(plan_file: Path, tmp_path:
     for target in (tmp_path / "a-file" / "p.plan.json", tmp_path / "a-file" / "x" / "p.plan.json"):
         argv = ["plan", "--inventory", str(inventory), "-o", str(target), "--region", REGION]
 
-        refused(argv, f"cannot write {target}", "ot a directory")
+        line = refused(argv)
+        assert f"cannot write {target}" in line and "ot a directory" in line
 
 
 def no_space(*args: object, **kwargs: object) -> None:
@@ -360,9 +362,8 @@ def test_an_unknown_aws_profile_in_the_environment_is_one_line(
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
     argv = commands(plan_file, tmp_path / "state")[command]
 
-    refused(
-        [*argv, "--endpoint-url", "http://127.0.0.1:9", "--region", REGION], "'no-such-profile'"
-    )
+    line = refused([*argv, "--endpoint-url", "http://127.0.0.1:9", "--region", REGION])
+    assert "'no-such-profile'" in line
 
 
 @pytest.mark.parametrize("emulator", ["http"], indirect=True)
@@ -392,7 +393,7 @@ def test_a_journal_lock_or_log_path_that_cannot_be_a_file_is_one_line(
         monkeypatch.setenv(name, str(tmp_path / value))
         extra = []
 
-    refused([*live_plan, *extra], named)
+    assert named in refused([*live_plan, *extra])
 
 
 @pytest.mark.parametrize("command", ["scan", "plan"])

@@ -24,7 +24,7 @@ from sesmigrate.emulator.accounts import HANDMADE_TENANT
 from sesmigrate.emulator.control import TrafficSettings
 from sesmigrate.errors import AwsConfigError
 from sesmigrate.planning.build import PlanRequest, make_plan
-from sesmigrate.planning.plan import checksum_of, plan_to_json, read_plan
+from sesmigrate.planning.plan import CustomerView, checksum_of, plan_to_json, read_plan
 from sesmigrate.planning.snapshot import MANAGED_TAG
 from sesmigrate.running.apply import RunOptions, StalePlanError, run_apply
 from sesmigrate.running.executor import Progress
@@ -802,28 +802,7 @@ def test_a_full_rollback_after_lost_answers_in_apply_and_cleanup_restores_the_ac
     lose_every_answer(emulator, "CreateTenant", "CreateTenantResourceAssociation")
     assert journey.run("apply", "--auto-approve", "--cohort", "all") == 0
     emulator.control.set_traffic(TrafficSettings())
-    sharing = Counter(c.tenant for c in journey.plan.customers)
-    mover = next(c for c in journey.plan.customers if sharing[c.tenant] > 1)
-    tier = next(c.tier for c in journey.plan.customers if c.tenant != mover.tenant and c.tier)
-    for kind, names in (
-        ("identity", mover.identities),
-        ("configuration-set", mover.configuration_sets),
-        ("template", mover.templates),
-    ):
-        for name in names:
-            journey.ses.tag_resource(
-                ResourceArn=f"{ARN}:{kind}/{name}", Tags=[{"Key": "tier", "Value": tier}]
-            )
-    replan = make_plan(
-        PlanRequest(
-            None,
-            {"strategy": "tiered", "canary": 2, "wave_size": 5},
-            None,
-            AwsSettings(region="us-east-1", endpoint_url=emulator.endpoint_url),
-        )
-    ).plan
-    assert any(s.action.kind == "detach" for s in replan.steps_of("cleanup"))
-    journey.path.write_text(plan_to_json(replan))
+    move_to_another_tier(journey)
     lose_every_answer(
         emulator,
         "CreateTenant",
@@ -841,6 +820,34 @@ def test_a_full_rollback_after_lost_answers_in_apply_and_cleanup_restores_the_ac
 
     emulator.control.set_traffic(TrafficSettings())
     assert journey.tenants() == journey.before
+
+
+def move_to_another_tier(journey: Journey, spec: Path | None = None) -> CustomerView:
+    """Re-tag a customer who shares its tier's tenant into another tier and re-plan (tiered)
+    into the journey's plan file: the new plan's cleanup detaches it from its old tenant."""
+    sharing = Counter(c.tenant for c in journey.plan.customers)
+    mover = next(c for c in journey.plan.customers if sharing[c.tenant] > 1)
+    tier = next(c.tier for c in journey.plan.customers if c.tenant != mover.tenant and c.tier)
+    for kind, names in (
+        ("identity", mover.identities),
+        ("configuration-set", mover.configuration_sets),
+        ("template", mover.templates),
+    ):
+        for name in names:
+            journey.ses.tag_resource(
+                ResourceArn=f"{ARN}:{kind}/{name}", Tags=[{"Key": "tier", "Value": tier}]
+            )
+    replan = make_plan(
+        PlanRequest(
+            spec,
+            {"strategy": "tiered", "canary": 2, "wave_size": 5},
+            None,
+            AwsSettings(region="us-east-1", endpoint_url=journey.emulator.endpoint_url),
+        )
+    ).plan
+    assert any(s.action.kind == "detach" for s in replan.steps_of("cleanup"))
+    journey.path.write_text(plan_to_json(replan))
+    return mover
 
 
 @pytest.mark.parametrize("state", ["failed", "intent"])

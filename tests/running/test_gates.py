@@ -4,7 +4,6 @@ gated cohort; GetAccount's EnforcementStatus."""
 
 import json
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +11,6 @@ import pytest
 
 from sesmigrate.aws.clients import AwsSettings
 from sesmigrate.cli import main
-from sesmigrate.planning.build import PlanRequest, make_plan
-from sesmigrate.planning.plan import plan_to_json
 from sesmigrate.planning.spec import GateSpec
 from sesmigrate.running.apply import RunOptions, run_apply
 from sesmigrate.running.executor import Progress
@@ -32,7 +29,7 @@ from sesmigrate.running.gates import (
     metric_verdicts,
     tenant_volumes,
 )
-from tests.running.test_apply import ARN, Journey, one_line
+from tests.running.test_apply import Journey, move_to_another_tier, one_line
 from tests.running.test_soak import FakeWallClock
 
 HTTP = pytest.mark.parametrize("emulator", ["http"], indirect=True)
@@ -384,28 +381,7 @@ def test_cleanup_is_refused_while_the_tenant_it_detaches_from_still_sends(
 ) -> None:
     journey = Journey(emulator, tmp_path, spec=METRIC_SPEC, strategy="tiered")
     assert journey.run("apply", "--auto-approve", "--cohort", "all", "--accept-inconclusive") == 0
-    sharing = Counter(c.tenant for c in journey.plan.customers)
-    mover = next(c for c in journey.plan.customers if sharing[c.tenant] > 1)
-    tier = next(c.tier for c in journey.plan.customers if c.tenant != mover.tenant and c.tier)
-    for kind, names in (
-        ("identity", mover.identities),
-        ("configuration-set", mover.configuration_sets),
-        ("template", mover.templates),
-    ):
-        for name in names:
-            journey.ses.tag_resource(
-                ResourceArn=f"{ARN}:{kind}/{name}", Tags=[{"Key": "tier", "Value": tier}]
-            )
-    replan = make_plan(
-        PlanRequest(
-            tmp_path / "migration.toml",
-            {"strategy": "tiered", "canary": 2, "wave_size": 5},
-            None,
-            AwsSettings(region="us-east-1", endpoint_url=emulator.endpoint_url),
-        )
-    ).plan
-    assert any(s.action.kind == "detach" for s in replan.steps_of("cleanup"))
-    journey.path.write_text(plan_to_json(replan))
+    mover = move_to_another_tier(journey, tmp_path / "migration.toml")
     assert journey.run("apply", "--auto-approve", "--cohort", "all", "--accept-inconclusive") == 0
     send(journey, mover.id, delivered=3)  # still naming its old tier tenant
     made = journey.tenants()
