@@ -106,6 +106,19 @@ def volume_notices(
     no volume per customer before it has tenants -- so it warns, never refuses."""
     if not gates.metrics or sent_last_24_hours is None or not customers:
         return ()
+    judged = list(judged)
+    if not sent_last_24_hours and judged:  # one line says it for every cohort
+        return (
+            Notice(
+                "warning",
+                "low volume",
+                "",
+                "the account sent nothing in the 24 hours before the scan: each gate's "
+                "metric conditions will be inconclusive until the cohorts' senders switch "
+                f"and send min_sends {gates.min_sends} within window_seconds "
+                f"{gates.window_seconds:g}",
+            ),
+        )
     share = gates.window_seconds / DAY_SECONDS
     found = []
     for name, members in judged:

@@ -140,4 +140,13 @@ def test_no_volume_warning_without_metric_conditions_or_a_known_volume() -> None
 
     assert volume_notices(judged, 10, 0.0, GateSpec(metrics=False)) == ()
     assert volume_notices(judged, 10, None, GateSpec(metrics=True)) == ()
-    assert volume_notices(judged, 10, 0.0, GateSpec(metrics=True))[0].kind == "low volume"
+
+
+def test_an_account_that_sent_nothing_gets_one_volume_warning_for_all_cohorts() -> None:
+    judged = [("canary", ("a",)), ("wave-1", ("b", "c"))]
+
+    (found,) = volume_notices(judged, 10, 0.0, GateSpec(metrics=True, min_sends=50))
+
+    assert (found.kind, found.subject, found.customers) == ("low volume", "", ())
+    assert found.message.startswith("the account sent nothing in the 24 hours before the scan")
+    assert "send min_sends 50 within window_seconds 3600" in found.message

@@ -11,6 +11,7 @@ import pytest
 
 from sesmigrate.aws.clients import AwsSettings
 from sesmigrate.cli import main
+from sesmigrate.planning.build import PlanRequest, make_plan
 from sesmigrate.planning.spec import GateSpec
 from sesmigrate.running.apply import RunOptions, run_apply
 from sesmigrate.running.executor import Progress
@@ -404,17 +405,44 @@ def test_cleanup_is_refused_while_the_tenant_it_detaches_from_still_sends(
 def test_the_plan_warns_when_a_cohorts_share_of_the_accounts_volume_cannot_reach_min_sends(
     emulator: Any, tmp_path: Path
 ) -> None:
-    journey = Journey(emulator, tmp_path, spec='name = "quiet-canary"\n\n[gates]\nmin_sends = 50\n')
+    emulator.control.load_realistic_account(12, 5)
+    sender = next(
+        i["IdentityName"]
+        for i in emulator.ses.list_email_identities()["EmailIdentities"]
+        if "@" not in i["IdentityName"]
+    )
+    emulator.ses.send_email(
+        FromEmailAddress=f"news@{sender}",
+        Destination={"ToAddresses": [f"success+{n}@simulator.amazonses.com" for n in range(48)]},
+        Content={"Simple": {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}}},
+    )
+    spec = tmp_path / "quiet.toml"
+    spec.write_text('name = "quiet-canary"\n\n[gates]\nmin_sends = 50\nwindow_seconds = 86400\n')
+    request = PlanRequest(
+        spec,
+        {"strategy": "isolated", "canary": 2, "wave_size": 5},
+        None,
+        AwsSettings(region="us-east-1", endpoint_url=emulator.endpoint_url),
+    )
+    plan = make_plan(request).plan
 
-    warned = {n.subject: n for n in journey.plan.notices if n.kind == "low volume"}
+    warned = {n.subject: n for n in plan.notices if n.kind == "low volume"}
 
-    # the emulated account sent nothing in the 24 hours before the scan
-    assert "cohort canary" in warned
-    assert warned["cohort canary"].customers == journey.plan.cohorts[0].customers
-    assert "below min_sends 50: the gate after it will be inconclusive" in (
+    # 48 sends a day over 12 customers: the canary's 2 send about 8, wave-1's 5 about 20
+    assert set(warned) == {"cohort canary", "cohort wave-1"}
+    assert warned["cohort canary"].customers == plan.cohorts[0].customers
+    assert "its 2 customer(s) send about 8 in the gate's 86400s window, below min_sends 50" in (
         warned["cohort canary"].message
     )
-    assert f"cohort {journey.plan.cohorts[-1].name}" not in warned  # no gate judges the last
+
+
+def test_the_plan_says_once_when_the_account_sent_nothing(emulator: Any, tmp_path: Path) -> None:
+    journey = Journey(emulator, tmp_path, spec='name = "silent"\n\n[gates]\nmin_sends = 50\n')
+
+    warned = [n for n in journey.plan.notices if n.kind == "low volume"]
+
+    assert [n.subject for n in warned] == [""]
+    assert warned[0].message.startswith("the account sent nothing in the 24 hours")
 
 
 class Measured:
