@@ -179,36 +179,6 @@ def test_without_metric_keys_the_gate_reads_no_metrics(
     assert journey.run("apply", "--auto-approve") == 0
 
 
-@HTTP
-def test_a_malformed_gate_key_is_one_line_naming_it(
-    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    spec = tmp_path / "bad.toml"
-    spec.write_text('name = "bad"\n\n[gates]\nbounce_rate_max = "5%"\n')
-    capsys.readouterr()
-
-    code = main(["plan", str(spec), "-o", str(tmp_path / "p.json"), "--region", "us-east-1"])
-
-    assert code != 0
-    line = one_line(capsys.readouterr().err)
-    assert "gates.bounce_rate_max must be a fraction from 0 to 1 (0.05 is 5%), got '5%'" in line
-
-
-@HTTP
-def test_a_malformed_tier_gate_key_is_one_line_naming_it(
-    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    spec = tmp_path / "bad.toml"
-    spec.write_text('name = "bad"\n\n[gates.tiers.vip]\nmin_sends = 2.5\n')
-    capsys.readouterr()
-
-    code = main(["plan", str(spec), "-o", str(tmp_path / "p.json"), "--region", "us-east-1"])
-
-    assert code != 0
-    line = one_line(capsys.readouterr().err)
-    assert "gates.tiers.vip.min_sends must be an integer >= 1, got 2.5" in line
-
-
 def test_volumes_are_read_in_calls_of_at_most_500_queries(emulator: Any) -> None:
     cloudwatch = emulator.client("cloudwatch")
     calls: list[int] = []
@@ -520,13 +490,21 @@ def test_a_single_measurement_fails_at_once_without_waiting(emulator: Any, tmp_p
 @pytest.mark.parametrize(
     ("gates", "message"),
     [
+        (
+            'bounce_rate_max = "5%"\n',
+            "gates.bounce_rate_max must be a fraction from 0 to 1 (0.05 is 5%), got '5%'",
+        ),
+        (
+            "[gates.tiers.vip]\nmin_sends = 2.5\n",
+            "gates.tiers.vip.min_sends must be an integer >= 1, got 2.5",
+        ),
         ("count = 2\nfailure_limit = 2\n", "gates.failure_limit must be below gates.count (2)"),
         ("inconclusive_limit = 1\n", "gates.inconclusive_limit must be below gates.count (1)"),
         ("count = 0\n", "gates.count must be an integer >= 1"),
         ("interval_seconds = -5\n", "gates.interval_seconds must be a number of seconds > 0"),
     ],
 )
-def test_a_measurement_key_out_of_range_is_one_line_naming_it(
+def test_a_malformed_gate_key_is_one_line_naming_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], gates: str, message: str
 ) -> None:
     spec = tmp_path / "bad.toml"
