@@ -53,8 +53,8 @@ from .apply import (
     open_session,
     run_cohort,
 )
-from .executor import Progress
-from .verification import ListedTenant, LiveView, live_view
+from .executor import Progress, RunResult
+from .verification import LiveView, live_view
 
 PLACING = ("isolated", "tiered")
 """The strategies that can place one customer without the others (see the module)."""
@@ -131,7 +131,11 @@ def onboard(
     try:
         place = _placement(connection, main, spec, customer, resources, tier, parallelism)
         if place.adds:
-            sealed, path = _seal(main, spec, place, cohort, output, state)
+            changes = replace(place.changes, actions=place.adds)
+            folder = state / "onboardings"
+            sealed, path = seal(
+                main, spec, place.inventory, changes, place.owners, cohort, output, folder
+            )
     except BaseException:
         lock.__exit__()
         raise
@@ -177,8 +181,8 @@ def _placement(
     desired = desired_state(get_strategy(spec.strategy), owners, live.inventory, spec)
     wanted = desired.tenants[0]
     listed = live.tenants.get(wanted.name)
-    existing = _read_tenant(connection.clients.ses, listed) if listed else None
-    _check_holder(existing, spec)
+    existing = read_tenant(connection.clients.ses, listed.name) if listed else None
+    check_holder(existing, spec, "onboarding")
     inventory = replace(live.inventory, tenants=(existing,) if existing else ())
     changes = diff(inventory, desired, owners, spec)
     adds = tuple(p for p in changes.actions if not p.cleanup)
@@ -193,33 +197,36 @@ def _placement(
     return _Placement(who, owners, wanted, existing, inventory, changes, adds, pending)
 
 
-def _seal(
+def seal(
     main: Plan,
     spec: MigrationSpec,
-    place: _Placement,
+    inventory: Inventory,
+    changes: Changes,
+    owners: Ownership,
     cohort: str,
     output: Path | None,
-    state: Path,
+    folder: Path,
 ) -> tuple[Plan, Path]:
-    """The onboarding's one-cohort plan, sealed and written (`output`, else the state's
-    folder of onboardings) where rollback will be given it."""
-    named = [(cohort, (place.customer.id,))]
-    ordered = cohorts(place.adds, place.owners.customers, spec.cohorts, named)
+    """A one-customer, one-cohort plan of `changes`, sealed and written where rollback will
+    be given it: `output`, else a file named for it in `folder`."""
+    customer = owners.customers[0].id
+    named = [(cohort, (customer,))]
+    ordered = cohorts(changes.actions, owners.customers, spec.cohorts, named)
     built = build_plan(
-        place.inventory,
+        inventory,
         spec,
-        replace(place.changes, actions=place.adds),
+        changes,
         ordered,
         tool_version=__version__,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         rates=main.rates,
-        owners=place.owners,
+        owners=owners,
         rules=plan_rules(main),
     )
     built = replace(built, seen=_both_seen(main.seen, built.seen))
     text = plan_to_json(built)
-    sealed = read_plan(text, "the onboarding's plan")
-    path = output or state / "onboardings" / _file_name(main, place.customer.id, sealed)
+    sealed = read_plan(text, f"the {cohort} plan")
+    path = output or folder / _file_name(main, customer, sealed)
     write_atomically(path, text)
     return sealed, path
 
@@ -231,25 +238,9 @@ def _run(
     lock: ApplyLock,
     place: _Placement,
 ) -> OnboardResult:
-    """The sealed plan's one cohort, journaled and run as apply runs a cohort."""
-    cohort = sealed.cohorts[0].name
-    session = open_session(options, sealed, connection=connection, lock=lock)
-    try:
-        todo = {s.action.key for s in sealed.steps}
-        graph = dependency_graph(tuple(sealed.steps))
-        result = run_cohort(session, options, sealed, cohort, todo, graph, Progress(), None)
-        if not result.ok:
-            failed = "; ".join(f"{key}: {why}" for key, why in result.failed[:3])
-            raise OnboardError(
-                f"onboarding {place.customer.id!r} stopped ({failed or 'interrupted'}): run it "
-                f"again to resume, or roll it back with sesmigrate rollback "
-                f"{options.plan_path} --cohort {cohort}"
-            )
-        session.journal.finish_cohort(cohort)
-        with aws_errors():
-            got = connection.clients.ses.get_tenant(TenantName=place.wanted.name)["Tenant"]
-    finally:
-        close_session(session, options.memory)
+    result = run_sealed(options, sealed, connection, lock, OnboardError)
+    with aws_errors():
+        got = connection.clients.ses.get_tenant(TenantName=place.wanted.name)["Tenant"]
     return OnboardResult(
         customer=place.customer.id,
         tenant_name=place.wanted.name,
@@ -259,8 +250,37 @@ def _run(
         pending_verification=place.pending,
         cutover=cutover_pages(sealed).get(place.customer.id, ""),
         plan_path=options.plan_path,
-        cohort=cohort,
+        cohort=sealed.cohorts[0].name,
     )
+
+
+def run_sealed(
+    options: RunOptions,
+    sealed: Plan,
+    connection: Connection,
+    lock: ApplyLock,
+    error: type[SesmigrateError],
+) -> RunResult:
+    """The sealed plan's one cohort, journaled and run as apply runs a cohort; a stop is
+    an `error` that says how to resume or undo it."""
+    cohort = sealed.cohorts[0].name
+    session = open_session(options, sealed, connection=connection, lock=lock)
+    try:
+        todo = {s.action.key for s in sealed.steps}
+        graph = dependency_graph(tuple(sealed.steps))
+        result = run_cohort(session, options, sealed, cohort, todo, graph, Progress(), None)
+        if not result.ok:
+            failed = "; ".join(f"{key}: {why}" for key, why in result.failed[:3])
+            customer = sealed.cohorts[0].customers[0]
+            raise error(
+                f"{cohort.partition('-')[0]}ing {customer!r} stopped "
+                f"({failed or 'interrupted'}): run it again to resume, or roll it back with "
+                f"sesmigrate rollback {options.plan_path} --cohort {cohort}"
+            )
+        session.journal.finish_cohort(cohort)
+    finally:
+        close_session(session, options.memory)
+    return result
 
 
 def _unplaceable(strategy: str) -> str:
@@ -342,14 +362,14 @@ def _common_templates(plan: Plan) -> tuple[UnownedResource, ...]:
     return tuple(UnownedResource("template", n, "") for n in common)
 
 
-def _read_tenant(ses: Any, listed: ListedTenant) -> ExistingTenant:
+def read_tenant(ses: Any, name: str) -> ExistingTenant:
     """The one tenant the customer's place names, as a scan reads it (tags, associations,
     suppression) plus its reputation policy: what the diff compares."""
     with aws_errors():
-        got = ses.get_tenant(TenantName=listed.name)["Tenant"]
+        got = ses.get_tenant(TenantName=name)["Tenant"]
         held = [
             TenantResource(r["ResourceType"], r["ResourceArn"])
-            for page in ses.get_paginator("list_tenant_resources").paginate(TenantName=listed.name)
+            for page in ses.get_paginator("list_tenant_resources").paginate(TenantName=name)
             for r in page.get("TenantResources", [])
         ]
         entity = ses.get_reputation_entity(
@@ -357,7 +377,7 @@ def _read_tenant(ses: Any, listed: ListedTenant) -> ExistingTenant:
         )["ReputationEntity"]
     suppression = got.get("SuppressionAttributes") or {}
     return ExistingTenant(
-        name=listed.name,
+        name=name,
         tenant_id=got["TenantId"],
         arn=got["TenantArn"],
         sending_status=got.get("SendingStatus", "ENABLED"),
@@ -369,8 +389,8 @@ def _read_tenant(ses: Any, listed: ListedTenant) -> ExistingTenant:
     )
 
 
-def _check_holder(existing: ExistingTenant | None, spec: MigrationSpec) -> None:
-    """The migration never takes a tenant it does not manage, nor does onboarding."""
+def check_holder(existing: ExistingTenant | None, spec: MigrationSpec, what: str) -> None:
+    """The migration never touches a tenant it does not manage, nor does `what`."""
     if existing is None or existing.migration == spec.name:
         return
     whose = (
@@ -379,7 +399,7 @@ def _check_holder(existing: ExistingTenant | None, spec: MigrationSpec) -> None:
         else f"is not managed by migration {spec.name!r}"
     )
     raise OnboardError(
-        f"tenant {existing.name} exists and {whose}: onboarding leaves it alone; rename or "
+        f"tenant {existing.name} exists and {whose}: {what} leaves it alone; rename or "
         "delete it, or change tenant_name_template and re-plan"
     )
 
