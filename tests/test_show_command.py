@@ -13,7 +13,12 @@ from sesmigrate.cli import main
 from sesmigrate.planning.naming import tenant_name
 from sesmigrate.planning.plan import Plan, plan_to_json
 from sesmigrate.report import FORMATS, render
-from sesmigrate.report.kits import cutover_combined, cutover_pages, iam_document
+from sesmigrate.report.kits import (
+    cutover_combined,
+    cutover_pages,
+    iam_document,
+    onboarding_policy,
+)
 from tests.report.conftest import MULLER, SCRIPT, small_plan
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -97,6 +102,15 @@ class TestShowKits:
         out = capsys.readouterr().out
         assert out == iam_document(plan)
         assert json.loads(out)["operator_policy"]["Version"] == "2012-10-17"
+
+    def test_show_iam_prints_the_onboarding_roles_policy(
+        self, plan: Plan, plan_file: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        assert main(["show", str(plan_file), "--iam"]) == 0
+
+        shown = json.loads(capsys.readouterr().out)["onboarding_role_policy"]
+        assert shown == onboarding_policy(plan)
+        assert "ses:CreateTenant" in json.dumps(shown)
 
     def test_show_iam_writes_the_iam_document_to_the_output_file(
         self, plan: Plan, plan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -15,6 +15,10 @@ The operator may also send the `apply --probe` message: `ses:SendEmail` from the
 identities through its configuration sets, only naming one of the plan's tenants
 (`ses:TenantName`; when naming them would not fit, by kind and any tenant name) and only to
 the SES mailbox simulator (`ses:Recipients`).
+The onboarding role (a sign-up worker or Lambda running `onboard`) gets a policy of its own:
+the lists and reads onboarding makes, tenants created only with this migration's tag and
+changed, associated or deleted only while they carry it (rollback of an onboarding, and
+offboarding), the customers' resources by kind; no send, no deletion of a customer's resource.
 Each tenant also gets a sending policy restricted by the `ses:TenantName` condition key.
 The cut-over kit tells each customer's developers what changes in their sends. All of it
 is rendered from `templates/iam` and `templates/cutover`; the JSON is parsed back before it
@@ -93,6 +97,37 @@ TagResource has no tag condition: CloudWatch Logs documents no `aws:TagKeys` che
 tags CreateLogGroup sets, and a condition it ignores or refuses would break the first apply."""
 MONITORING_LOGS_POLICY_ACTIONS = ("logs:DeleteResourcePolicy", "logs:PutResourcePolicy")
 """The Logs resource policy: no resource-level permissions, so Resource "*"."""
+ONBOARDING_LIST_ACTIONS = (
+    "ses:ListConfigurationSets",
+    "ses:ListEmailIdentities",
+    "ses:ListEmailTemplates",
+    "ses:ListTenants",
+)
+"""What `onboard` lists (its partial view) and rollback lists (tenants back again): no
+resource-level permissions, so Resource "*"."""
+ONBOARDING_READ_ACTIONS = (
+    "ses:GetConfigurationSet",
+    "ses:GetEmailIdentity",
+    "ses:GetEmailTemplate",
+    "ses:GetReputationEntity",
+    "ses:GetTenant",
+    "ses:ListResourceTenants",
+    "ses:ListTenantResources",
+)
+"""What onboarding reads of the customer's resources and of the one tenant its place names
+(any tenant: one an unmanaged tenant holds is refused, so it must be readable), and what
+rollback and offboarding read of the tenants they delete or take associations from."""
+ONBOARDING_TENANT_ACTIONS = ("ses:DeleteTenant",)
+"""On tenants of this migration: DeleteTenant undoes a created tenant (rollback) and
+removes one only the customer used (offboard)."""
+ONBOARDING_ASSOCIATION_ACTIONS = (
+    "ses:CreateTenantResourceAssociation",
+    "ses:DeleteTenantResourceAssociation",
+)
+"""Associations: made by onboarding, removed by its rollback and by offboarding."""
+ONBOARDING_RESOURCE_KINDS = ("configuration-set", "identity", "template")
+"""What a send names, so what onboarding associates: by kind, since the names of customers
+still to come are not known when the plan is made."""
 MANAGED_POLICY_LIMIT = 6_144
 """The most characters IAM takes in a managed policy, white space not counted."""
 SIMULATOR_RECIPIENTS = ("*@simulator.amazonses.com",)
@@ -248,6 +283,52 @@ def metric_actions(plan: Plan) -> list[str]:
     return list(METRIC_ACTIONS) if spec.gates.metrics else []
 
 
+def onboarding_policy(plan: Plan) -> dict[str, Any]:
+    """The onboarding role's policy: what `onboard` calls, and what rolling an onboarding
+    back and offboarding a customer call, so one role serves the sign-up worker for all
+    three. Tenants are created only with this migration's tag and changed, associated or
+    deleted only while they carry it; the customers' resources are named by kind. It
+    never sends, and never deletes an identity, configuration set or template.
+
+    It follows the spec, not the steps: which reputation policy and suppression calls
+    an onboarding may make depends on the tiers the spec gives, not on this plan's."""
+    spec = spec_from_mapping(plan.spec, "plan.spec")
+    partition = partition_of(plan.region)
+    prefix = _prefix(plan)
+    policies = {spec.default_policy, *(p for _, p in spec.tier_policies)}
+    sets_policy = bool(policies - {"keep"})
+    tenant_actions = {*ONBOARDING_TENANT_ACTIONS}
+    if sets_policy:
+        tenant_actions.add("ses:UpdateReputationEntityPolicy")
+    if spec.suppression:
+        tenant_actions.add("ses:PutTenantSuppressionAttributes")
+    text = (
+        environment()
+        .get_template("iam/onboarding-policy.json.j2")
+        .render(
+            list_actions=list(ONBOARDING_LIST_ACTIONS),
+            read_actions=list(ONBOARDING_READ_ACTIONS),
+            partition=partition,
+            region=plan.region,
+            account=plan.account,
+            migration=plan.migration,
+            managed_tag=MANAGED_TAG,
+            tag_keys=sorted({MANAGED_TAG, CUSTOMER_TAG, GROUP_TAG}),
+            tenant_arn_pattern=f"{prefix}:tenant/*",
+            tenant_actions=sorted(tenant_actions),
+            association_actions=list(ONBOARDING_ASSOCIATION_ACTIONS),
+            resource_arns=[f"{prefix}:{kind}/*" for kind in ONBOARDING_RESOURCE_KINDS],
+            policy_arns=(
+                [f"arn:{partition}:ses:{plan.region}:aws:reputation-policy/*"]
+                if sets_policy
+                else []
+            ),
+            metric_actions=metric_actions(plan),
+        )
+    )
+    return dict(json.loads(text))
+
+
 def tenant_policies(plan: Plan) -> dict[str, dict[str, Any]]:
     """A sending policy per tenant: only its resources, only with its name as TenantName."""
     template = environment().get_template("iam/tenant-sending-policy.json.j2")
@@ -260,9 +341,11 @@ def tenant_policies(plan: Plan) -> dict[str, dict[str, Any]]:
 
 
 def iam_document(plan: Plan) -> str:
-    """Both kinds of policy in one JSON document, for `sesmigrate show --iam`."""
+    """Every policy in one JSON document, for `sesmigrate show --iam`: the operator's, the
+    onboarding role's and each tenant's sending policy."""
     document = {
         "migration": plan.migration,
+        "onboarding_role_policy": onboarding_policy(plan),
         "operator_policy": operator_policy(plan),
         "operator_policy_resources": resource_scope(plan),
         "tenant_sending_policies": tenant_policies(plan),

@@ -25,12 +25,16 @@ from sesmigrate.report.kits import (
     MONITORING_LOGS_POLICY_ACTIONS,
     MONITORING_READ_ACTIONS,
     MONITORING_RULE_ACTIONS,
+    ONBOARDING_ASSOCIATION_ACTIONS,
+    ONBOARDING_LIST_ACTIONS,
+    ONBOARDING_READ_ACTIONS,
     READ_ACTIONS,
     TENANT_ACTIONS,
     cutover_combined,
     cutover_pages,
     iam_document,
     moved_resources,
+    onboarding_policy,
     operator_policy,
     policy_size,
     tenant_policies,
@@ -620,6 +624,181 @@ class TestTenantPolicies:
         }
 
 
+ONBOARDING_NEEDS = {
+    *ONBOARDING_LIST_ACTIONS,
+    *ONBOARDING_READ_ACTIONS,
+    "ses:CreateTenant",
+    "ses:TagResource",
+    "ses:CreateTenantResourceAssociation",
+    "ses:DeleteTenantResourceAssociation",
+    "ses:DeleteTenant",
+}
+"""What onboarding, its rollback and offboarding call whatever the spec says: the lists
+and reads of the partial view, CreateTenant with its tags, associations made and removed,
+DeleteTenant."""
+NEVER_ONBOARDING = {
+    "ses:DeleteEmailIdentity",
+    "ses:DeleteConfigurationSet",
+    "ses:DeleteEmailTemplate",
+    "ses:SendEmail",
+    "ses:SendBulkEmail",
+    "ses:SendRawEmail",
+    "ses:UntagResource",
+    "ses:UpdateReputationEntityCustomerManagedStatus",
+}
+"""What the onboarding role must never do: a customer's resources are never deleted, no
+send, no untagging (a tenant could leave the migration's tag), no status change."""
+TENANT_WRITES = {
+    "ses:DeleteTenant",
+    "ses:PutTenantSuppressionAttributes",
+    "ses:UpdateReputationEntityPolicy",
+    "ses:CreateTenantResourceAssociation",
+    "ses:DeleteTenantResourceAssociation",
+}
+
+
+def with_spec(plan: Plan, **keys: Any) -> Plan:
+    return dataclasses.replace(plan, spec={**plan.spec, **keys})
+
+
+class TestOnboardingPolicy:
+    def test_onboarding_policy_is_an_iam_policy_document(self, plan: Plan) -> None:
+        policy = onboarding_policy(plan)
+
+        assert policy["Version"] == "2012-10-17"
+        assert all(s["Effect"] == "Allow" for s in policy["Statement"])
+        assert len({s["Sid"] for s in policy["Statement"]}) == len(policy["Statement"])
+        assert all(re.fullmatch(r"[A-Za-z0-9]+", s["Sid"]) for s in policy["Statement"])
+        assert policy_size(policy) <= MANAGED_POLICY_LIMIT
+
+    def test_onboarding_policy_allows_each_action_onboarding_rollback_and_offboard_need(
+        self, plan: Plan
+    ) -> None:
+        # the fixed plan's spec asks for strict (pro) and suppression (pro)
+        assert actions_of(onboarding_policy(plan)) == ONBOARDING_NEEDS | {
+            "ses:PutTenantSuppressionAttributes",
+            "ses:UpdateReputationEntityPolicy",
+        }
+
+    def test_onboarding_policy_never_sends_nor_deletes_a_customers_resources(
+        self, plan: Plan
+    ) -> None:
+        actions = actions_of(onboarding_policy(plan))
+
+        assert actions & NEVER_ONBOARDING == set()
+        assert not any("*" in a for a in actions)
+        assert all(a.startswith("ses:") for a in actions)
+
+    def test_onboarding_policy_creates_tenants_only_with_the_migration_tag(
+        self, plan: Plan
+    ) -> None:
+        create = statements(onboarding_policy(plan))["CreateTenantsOfThisMigration"]
+
+        assert create["Action"] == ["ses:CreateTenant", "ses:TagResource"]
+        assert create["Resource"] == TENANTS
+        assert create["Condition"] == {
+            "StringEquals": {"aws:RequestTag/sesmigrate:migration": MIGRATION},
+            "ForAllValues:StringEquals": {
+                "aws:TagKeys": ["sesmigrate:customer", "sesmigrate:group", "sesmigrate:migration"]
+            },
+        }
+
+    def test_onboarding_policy_writes_only_tenants_tagged_with_the_migration(
+        self, plan: Plan
+    ) -> None:
+        on_tenants = [
+            s
+            for s in onboarding_policy(plan)["Statement"]
+            if set(s["Action"]) & TENANT_WRITES and resources_of(s) == [TENANTS]
+        ]
+
+        assert {s["Sid"] for s in on_tenants} == {
+            "ChangeTenantsOfThisMigrationAndDeleteThemToOffboardOrRollBack",
+            "AssociateOnTenantsOfThisMigrationAndRemoveToOffboardOrRollBack",
+        }
+        assert all(s["Condition"] == {"StringEquals": MIGRATION_TAG} for s in on_tenants)
+        reached = {a for s in on_tenants for a in s["Action"]}
+        assert reached == TENANT_WRITES
+
+    def test_onboarding_policy_writes_no_tenant_outside_its_conditioned_statements(
+        self, plan: Plan
+    ) -> None:
+        for statement in onboarding_policy(plan)["Statement"]:
+            if any(":tenant/" in r or r == "*" for r in resources_of(statement)):
+                writes = set(statement["Action"]) - set(ONBOARDING_LIST_ACTIONS)
+                assert not writes or "Condition" in statement, statement["Sid"]
+
+    def test_onboarding_policy_associates_the_customers_resources_by_kind(self, plan: Plan) -> None:
+        found = statements(onboarding_policy(plan))["AssociateNewCustomersResourcesByKind"]
+
+        assert found["Action"] == list(ONBOARDING_ASSOCIATION_ACTIONS)
+        assert found["Resource"] == [
+            "arn:aws:ses:eu-west-1:123456789012:configuration-set/*",
+            "arn:aws:ses:eu-west-1:123456789012:identity/*",
+            "arn:aws:ses:eu-west-1:123456789012:template/*",
+        ]
+
+    def test_onboarding_policy_uses_any_resource_only_for_the_lists(self, plan: Plan) -> None:
+        gated = with_spec(plan, gates={**plan.spec["gates"], "metrics": True})
+        anywhere = [s for s in onboarding_policy(gated)["Statement"] if s["Resource"] == "*"]
+
+        assert {a for s in anywhere for a in s["Action"]} == {
+            *ONBOARDING_LIST_ACTIONS,
+            "cloudwatch:GetMetricData",
+        }
+
+    def test_onboarding_policy_reads_only_within_the_account_and_region(self, plan: Plan) -> None:
+        read = statements(onboarding_policy(plan))["ReadCustomersResourcesAndTenants"]
+
+        assert read["Action"] == list(ONBOARDING_READ_ACTIONS)
+        assert read["Resource"] == "arn:aws:ses:eu-west-1:123456789012:*"
+
+    def test_onboarding_policy_sets_reputation_policy_and_suppression_only_when_the_spec_can(
+        self, plan: Plan
+    ) -> None:
+        kept = with_spec(plan, reputation={"default": "keep", "tiers": {}}, suppression={})
+        actions = actions_of(onboarding_policy(kept))
+
+        assert actions == ONBOARDING_NEEDS
+        assert "UseReputationPolicies" not in statements(onboarding_policy(kept))
+        assert statements(onboarding_policy(plan))["UseReputationPolicies"]["Resource"] == [
+            "arn:aws:ses:eu-west-1:aws:reputation-policy/*"
+        ]
+
+    def test_onboarding_policy_reads_metrics_only_while_the_metric_conditions_are_on(
+        self, plan: Plan
+    ) -> None:
+        gated = with_spec(plan, gates={**plan.spec["gates"], "metrics": True})
+
+        assert "cloudwatch:GetMetricData" not in actions_of(onboarding_policy(plan))
+        assert statements(onboarding_policy(gated))[
+            "ReadTenantSendsBeforeOffboardOrRollBackNoResourceLevelPermission"
+        ] == {
+            "Sid": "ReadTenantSendsBeforeOffboardOrRollBackNoResourceLevelPermission",
+            "Effect": "Allow",
+            "Action": ["cloudwatch:GetMetricData"],
+            "Resource": "*",
+        }
+
+    def test_onboarding_policy_follows_the_spec_not_the_steps(self, plan: Plan) -> None:
+        assert onboarding_policy(with_steps(plan, [])) == onboarding_policy(plan)
+
+    def test_onboarding_policy_grants_no_monitoring_even_when_the_spec_asks(
+        self, monitored_plan: Plan, plan: Plan
+    ) -> None:
+        assert onboarding_policy(monitored_plan) == onboarding_policy(plan)
+
+    def test_onboarding_policy_uses_the_partition_of_the_region(self, plan: Plan) -> None:
+        china = statements(onboarding_policy(dataclasses.replace(plan, region="cn-north-1")))
+
+        assert china["CreateTenantsOfThisMigration"]["Resource"] == (
+            "arn:aws-cn:ses:cn-north-1:123456789012:tenant/*"
+        )
+        assert china["UseReputationPolicies"]["Resource"] == [
+            "arn:aws-cn:ses:cn-north-1:aws:reputation-policy/*"
+        ]
+
+
 class TestIamDocument:
     def test_iam_document_matches_golden_file(self, plan: Plan) -> None:
         text = iam_document(plan)
@@ -631,11 +810,12 @@ class TestIamDocument:
             "SESMIGRATE_UPDATE_GOLDEN=1 rewrites it"
         )
 
-    def test_iam_document_holds_both_kinds_of_policy(self, plan: Plan) -> None:
+    def test_iam_document_holds_every_policy(self, plan: Plan) -> None:
         document = json.loads(iam_document(plan))
 
         assert document == {
             "migration": MIGRATION,
+            "onboarding_role_policy": onboarding_policy(plan),
             "operator_policy": operator_policy(plan),
             "operator_policy_resources": (
                 "names each of the 7 resource(s) the plan associates or removes"

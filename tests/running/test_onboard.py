@@ -9,9 +9,12 @@ import pytest
 from sesmigrate import OnboardError, Resources, onboard
 from sesmigrate.aws.clients import AwsSettings
 from sesmigrate.cli import main
+from sesmigrate.emulator.control import TrafficSettings
 from sesmigrate.errors import SesmigrateError
 from sesmigrate.planning.snapshot import MANAGED_TAG
+from sesmigrate.report.kits import onboarding_policy
 from sesmigrate.state.lock import ApplyLock, ApplyLockedError
+from tests.report.test_kits import policy_actions
 from tests.running.test_apply import Journey
 
 pytestmark = pytest.mark.parametrize("emulator", ["http"], indirect=True)
@@ -282,3 +285,39 @@ def test_an_onboarding_with_nothing_to_do_releases_the_accounts_lock(
     assert not lock.holder_file.exists()  # released, not merely dropped
     with lock:
         pass  # free at once: the no-op released what it took
+
+
+ASSOCIATIONS = {"ses:CreateTenantResourceAssociation", "ses:DeleteTenantResourceAssociation"}
+
+
+@pytest.mark.parametrize(
+    ("strategy", "tier", "writes"),
+    [
+        (
+            "isolated",
+            None,
+            {
+                *ASSOCIATIONS,
+                "ses:CreateTenant",
+                "ses:DeleteTenant",
+                "ses:UpdateReputationEntityPolicy",
+            },
+        ),
+        ("tiered", "free", ASSOCIATIONS),
+    ],
+    ids=["own-tenant-strict", "tier-tenant"],
+)
+def test_the_onboarding_roles_policy_allows_every_ses_call_onboard_and_its_rollback_make(
+    emulator: Any, tmp_path: Path, strategy: str, tier: str | None, writes: set[str]
+) -> None:
+    spec = f'name = "signup"\nstrategy = "{strategy}"\n[reputation]\ndefault = "strict"\n'
+    journey = migrated(emulator, tmp_path, spec=spec, strategy=strategy)
+    new_customer(journey, "roleco", tier=tier)
+    emulator.control.set_traffic(TrafficSettings())  # count only what the role calls
+    result = api(journey, "roleco")
+    undo = ["rollback", str(result.plan_path), "--auto-approve", "--allow-irreversible"]
+    assert main([*undo, "--cohort", result.cohort, *where(journey)]) == 0
+    called = {f"ses:{op}" for op in emulator.control.stats()["by_operation"]}
+
+    assert writes <= called
+    assert called - policy_actions(onboarding_policy(journey.plan)) == set()
