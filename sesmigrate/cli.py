@@ -59,6 +59,7 @@ from .report.views import Part, cohort_notices, plan_part
 from .running.apply import NothingToDo, RunOptions, load_plan, run_apply
 from .running.executor import RunResult
 from .running.gates import Verdict
+from .running.offboard import offboard as run_offboard
 from .running.onboard import LOCK_WAIT, Resources
 from .running.onboard import onboard as run_onboard
 from .running.rollback import RollbackPreview, run_rollback
@@ -942,6 +943,88 @@ def onboard(
     for line in lines:
         stdout.print(visible(line), markup=False, highlight=False)
     stdout.print(visible(result.cutover), markup=False, highlight=False)
+
+
+@app.command()
+def offboard(
+    plan_file: Annotated[
+        Path, typer.Argument(metavar="PLAN", help="The migration's latest sealed plan file.")
+    ],
+    customer: Annotated[str, typer.Option(help="The customer id, as the ownership rules name it.")],
+    identity: Annotated[
+        list[str] | None,
+        typer.Option(help="An identity of the customer beyond its record (repeatable)."),
+    ] = None,
+    configuration_set: Annotated[
+        list[str] | None,
+        typer.Option(help="A configuration set of the customer beyond its record (repeatable)."),
+    ] = None,
+    template: Annotated[
+        list[str] | None,
+        typer.Option(help="A template of the customer beyond its record (repeatable)."),
+    ] = None,
+    keep_tenant: Annotated[
+        bool,
+        typer.Option(
+            help="Remove only the customer's associations; keep its own tenant (and its "
+            "reputation history)."
+        ),
+    ] = False,
+    allow_irreversible: Annotated[
+        bool,
+        typer.Option(help="Delete the customer's own tenant without asking (irreversible)."),
+    ] = False,
+    accept_recent_sends: AcceptRecentSends = False,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Where to write the offboarding's plan (default: the state's)."
+        ),
+    ] = None,
+    lock_wait: Annotated[
+        float, typer.Option(min=0, help="Seconds to wait for a run holding the account's lock.")
+    ] = LOCK_WAIT,
+    state_dir: StateDir = None,
+    region: Region = None,
+    profile: Profile = None,
+    endpoint_url: EndpointUrl = None,
+) -> None:
+    """Take a customer who has left off its tenant; never its identities, sets or templates."""
+
+    def ask(irreversible: list[str]) -> bool:
+        for line in irreversible:
+            stderr.print(visible(f"  - {line}"), markup=False, highlight=False)
+        return typer.confirm("This cannot be undone. Go on?", default=False, err=True)
+
+    result = run_offboard(
+        plan=plan_file,
+        customer=customer,
+        resources=Resources(
+            tuple(identity or ()), tuple(configuration_set or ()), tuple(template or ())
+        ),
+        keep_tenant=keep_tenant,
+        allow_irreversible=allow_irreversible,
+        confirm=ask if sys.stdin.isatty() and sys.stderr.isatty() else None,
+        accept_recent_sends=accept_recent_sends,
+        aws=AwsSettings(profile=profile, region=region, endpoint_url=endpoint_url),
+        state_dir=state_dir,
+        output=output,
+        lock_wait=lock_wait,
+    )
+    lines = [f"{result.customer}: {line}" for line in result.made]
+    lines += [f"{result.customer}: already done: {line}" for line in result.found]
+    lines += [f"{result.customer}: kept: {line}" for line in result.kept]
+    if not result.changed and not result.found:
+        lines.append(f"{result.customer}: already offboarded: nothing to do")
+    if result.plan_path is not None and not result.deleted_tenant:
+        lines.append(
+            f"Undo it with: sesmigrate rollback {shlex.quote(str(result.plan_path))} "
+            f"--cohort {shlex.quote(result.cohort)}"
+        )
+    for line in lines:
+        stdout.print(visible(line), markup=False, highlight=False)
+    for warning in result.warnings:
+        stderr.print(visible(f"warning: {warning}"), markup=False, highlight=False)
 
 
 @app.command()

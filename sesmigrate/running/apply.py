@@ -51,6 +51,7 @@ from ..state.journal import (
     SqliteJournal,
     StateElsewhereError,
     applied_tenants,
+    deleted_tenants,
     legacy_journal_path,
     migration_id,
     migration_journal_path,
@@ -752,6 +753,7 @@ def gate(
         )
     done = {e.key for e in entries if e.direction == APPLY and e.state == DONE}
     tenants = live_tenants(plan, done) & tenants_of(plan, before)
+    tenants -= deleted_tenants(session.journal.migration_entries())
     tenants |= migration_tenants(session.journal, plan)
     gates = spec_from_mapping(plan.spec, "the plan's spec").gates
     ses = session.clients.ses

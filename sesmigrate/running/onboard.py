@@ -389,7 +389,12 @@ def read_tenant(ses: Any, name: str) -> ExistingTenant:
     )
 
 
-def check_holder(existing: ExistingTenant | None, spec: MigrationSpec, what: str) -> None:
+def check_holder(
+    existing: ExistingTenant | None,
+    spec: MigrationSpec,
+    what: str,
+    error: type[SesmigrateError] = OnboardError,
+) -> None:
     """The migration never touches a tenant it does not manage, nor does `what`."""
     if existing is None or existing.migration == spec.name:
         return
@@ -398,7 +403,7 @@ def check_holder(existing: ExistingTenant | None, spec: MigrationSpec, what: str
         if existing.migration
         else f"is not managed by migration {spec.name!r}"
     )
-    raise OnboardError(
+    raise error(
         f"tenant {existing.name} exists and {whose}: {what} leaves it alone; rename or "
         "delete it, or change tenant_name_template and re-plan"
     )

@@ -30,7 +30,9 @@ from ..state.journal import (
     SqliteJournal,
     StateElsewhereError,
     applied_tenants,
+    deleted_tenants,
     legacy_journal_path,
+    removed_associations,
 )
 from .apply import RunOptions, check_binding, cohort_status, journal_file
 from .executor import Progress
@@ -217,7 +219,9 @@ def _status(
     started = [n for n, s in status.items() if s in ("applied", "partly applied")]
     done = {e.key for e in entries if e.direction == APPLY and e.state == DONE}
     tenants = live_tenants(plan, done) & tenants_of(plan, started)
+    tenants -= deleted_tenants(everything)
     tenants |= applied_tenants(e for e in everything if e.plan != plan.checksum)
+    removed = removed_associations(everything)
     unknown = {t.name for t in plan.tenants} - {e.tenant for e in everything}
     members = {c for cohort in plan.cohorts if cohort.name in started for c in cohort.customers}
     homes = {c.tenant for c in plan.customers if c.id in members}
@@ -256,7 +260,7 @@ def _status(
         wanted += [live.arn(plan, "configuration-set", n) for n in current.configuration_sets]
         wanted += [live.arn(plan, "template", n) for n in current.templates]
         for arn in wanted:
-            if arn not in held:
+            if arn not in held and (customer.tenant, arn) not in removed:
                 drift.append(
                     f"{arn.rsplit(':', 1)[-1]} of customer {customer.id!r} is not in tenant "
                     f"{customer.tenant}"

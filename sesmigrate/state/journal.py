@@ -553,14 +553,49 @@ def _entry(row: Any) -> Entry:
 
 
 def applied_tenants(entries: Iterable[Entry]) -> set[str]:
-    """Tenants with an applied (not undone) action in these rows, less those a done
-    deletion removed."""
-    touched, deleted = set(), set()
-    for entry in entries:
-        if entry.direction != APPLY or entry.state != DONE or entry.tenant is None:
+    """Tenants with an applied (not undone) action in these rows (oldest first) whose
+    latest such action is not a deletion: a tenant offboarded and onboarded again is back."""
+    return {tenant for tenant, kept in _latest_tenant_actions(entries).items() if kept}
+
+
+def deleted_tenants(entries: Iterable[Entry]) -> set[str]:
+    """Tenants whose latest applied action in these rows (oldest first) deleted them: an
+    offboarding's, which the plans that made them must not count as missing."""
+    return {tenant for tenant, kept in _latest_tenant_actions(entries).items() if not kept}
+
+
+def removed_associations(entries: Iterable[Entry]) -> set[tuple[str, str]]:
+    """(tenant, resource ARN) pairs whose latest applied association change in these rows
+    (oldest first) removed them: on purpose, so no drift."""
+    latest: dict[tuple[str, str], bool] = {}
+    for entry in _applied(entries):
+        kind, _, values = entry.key.partition(":")
+        if kind in ("attach", "detach"):
+            tenant, arn, *_ = values.split("|")
+            latest[(tenant, arn)] = kind == "detach"
+    return {pair for pair, removed in latest.items() if removed}
+
+
+def _latest_tenant_actions(entries: Iterable[Entry]) -> dict[str, bool]:
+    """Tenant -> whether its applied actions leave it in place. Within one plan a deletion
+    wins (actions of one batch are journaled in any order); a later plan's action on a
+    tenant an earlier plan deleted made it again (an onboarding after an offboarding)."""
+    latest: dict[str, bool] = {}
+    deleted_by: dict[str, str] = {}
+    for entry in _applied(entries):
+        tenant = entry.tenant
+        if tenant is None:
             continue
-        (deleted if entry.key.startswith("delete_tenant:") else touched).add(entry.tenant)
-    return touched - deleted
+        if entry.key.startswith("delete_tenant:"):
+            latest[tenant], deleted_by[tenant] = False, entry.plan
+        elif deleted_by.get(tenant) != entry.plan:
+            latest[tenant] = True
+            deleted_by.pop(tenant, None)
+    return latest
+
+
+def _applied(entries: Iterable[Entry]) -> Iterable[Entry]:
+    return (e for e in entries if e.direction == APPLY and e.state == DONE)
 
 
 def migration_id(account: str, region: str, migration: str) -> str:

@@ -19,9 +19,11 @@ from sesmigrate.state.journal import (
     JournalError,
     SqliteJournal,
     applied_tenants,
+    deleted_tenants,
     legacy_journal_path,
     migration_id,
     migration_journal_path,
+    removed_associations,
 )
 from sesmigrate.state.probes import FAILED as PROBE_FAILED
 from sesmigrate.state.probes import PASSED, ProbeResult
@@ -546,6 +548,33 @@ class TestMigration:
         journal.done(CREATE, ROLLBACK, Outcome(made=True))
 
         assert applied_tenants(journal.entries()) == {"beta"}
+
+    def test_a_tenant_a_later_plan_acts_on_after_an_earlier_deleted_it_is_applied_again(
+        self, journal: SqliteJournal
+    ) -> None:
+        gone = "delete_tenant:acme"
+        journal.intent(gone, APPLY, "offboard-acme")
+        journal.done(gone, APPLY, Outcome(made=True))
+        assert deleted_tenants(journal.migration_entries()) == {"acme"}
+        later = journal.for_plan(OTHER_CHECKSUM)
+        later.intent(CREATE, APPLY, "onboard-acme")
+        later.done(CREATE, APPLY, Outcome(made=True))
+
+        assert applied_tenants(journal.migration_entries()) == {"acme"}
+        assert deleted_tenants(journal.migration_entries()) == set()
+
+    def test_an_associations_latest_change_says_whether_it_was_removed_on_purpose(
+        self, journal: SqliteJournal
+    ) -> None:
+        for key in ("attach:acme|arn-1|IDENTITY", "attach:acme|arn-2|IDENTITY"):
+            journal.intent(key, APPLY, "canary")
+            journal.done(key, APPLY, Outcome(made=True))
+        later = journal.for_plan(OTHER_CHECKSUM)
+        later.intent("detach:acme|arn-1|IDENTITY", APPLY, "offboard-x")
+        later.done("detach:acme|arn-1|IDENTITY", APPLY, Outcome(made=True))
+        later.intent("detach:acme|arn-2|IDENTITY", APPLY, "offboard-x")
+
+        assert removed_associations(journal.migration_entries()) == {("acme", "arn-1")}
 
     def test_plans_keep_their_documents_and_last_source(self, journal: SqliteJournal) -> None:
         journal.register('{"plan": 1}', "plans/a.plan.json")
