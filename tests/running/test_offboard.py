@@ -8,6 +8,9 @@ import pytest
 from sesmigrate import OffboardError, OffboardResult, offboard
 from sesmigrate.aws.clients import AwsSettings
 from sesmigrate.cli import main
+from sesmigrate.emulator.control import TrafficSettings
+from sesmigrate.report.kits import onboarding_policy
+from tests.report.test_kits import policy_actions
 from tests.running.test_apply import Journey
 from tests.running.test_gates import canary, send
 from tests.running.test_onboard import api, migrated, new_customer, where
@@ -236,3 +239,27 @@ def test_a_canary_customer_offboarded_mid_rollout_does_not_fail_the_next_gate(
     capsys.readouterr()
     assert journey.run("apply", "--auto-approve", "--cohort", "wave-1") == 0
     assert "Health gate passed for 1 tenant(s) of canary" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("strategy", "tier", "writes"),
+    [
+        ("isolated", None, {"ses:DeleteTenant"}),
+        ("tiered", "free", {"ses:DeleteTenantResourceAssociation"}),
+    ],
+    ids=["own-tenant", "tier-tenant"],
+)
+def test_the_onboarding_roles_policy_allows_every_call_an_offboarding_makes(
+    emulator: Any, tmp_path: Path, strategy: str, tier: str | None, writes: set[str]
+) -> None:
+    spec = f'name = "signup"\nstrategy = "{strategy}"\n[gates]\nmin_sends = 1\n'
+    journey = Journey(emulator, tmp_path, spec=spec, strategy=strategy)
+    assert journey.run("apply", "--auto-approve", "--cohort", "all", "--skip-gates") == 0
+    new_customer(journey, "roleco", tier=tier)
+    api(journey, "roleco")
+    emulator.control.set_traffic(TrafficSettings())  # count only what the role calls
+    leave(journey, "roleco", allow_irreversible=True)
+    called = {f"ses:{op}" for op in emulator.control.stats()["by_operation"]}
+
+    assert writes <= called
+    assert called - policy_actions(onboarding_policy(journey.plan)) == set()
