@@ -62,6 +62,7 @@ from .running.gates import Verdict
 from .running.offboard import offboard as run_offboard
 from .running.onboard import LOCK_WAIT, Resources
 from .running.onboard import onboard as run_onboard
+from .running.recorded import names_one_customer, one_customer_plan
 from .running.rollback import RollbackPreview, run_rollback
 from .running.soak import SoakPendingError
 from .running.status import run_status
@@ -707,6 +708,13 @@ def rollback(
         ),
     ] = False,
     accept_recent_sends: AcceptRecentSends = False,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            help="With --cohort onboard-CUSTOMER or offboard-CUSTOMER: the one sealed at this "
+            "time (a prefix of its ISO time, e.g. 2026-12-04T23:10; default: the newest)."
+        ),
+    ] = None,
     dry_run: DryRun = False,
     parallelism: Annotated[int, typer.Option(min=1, max=64, help="Concurrent actions.")] = 10,
     format: ResultFormat = SummaryFormat.text,
@@ -723,6 +731,14 @@ def rollback(
 ) -> None:
     """Undo a plan's applied cohorts from its journal, newest first."""
     plan = load_plan(plan_file)
+    if names_one_customer(plan, cohort):
+        where = home.writable_state_dir(state_dir)
+        plan, plan_file = one_customer_plan(plan, str(cohort), at, where, journal)
+    elif at is not None:
+        raise SesmigrateError(
+            "--at names an onboarding or offboarding: give it with --cohort "
+            "onboard-CUSTOMER or offboard-CUSTOMER"
+        )
     options = _run_options(
         plan_file,
         cohort,

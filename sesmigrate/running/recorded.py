@@ -1,0 +1,71 @@
+"""An onboarding or offboarding named by its customer and time, from the migration's journal.
+
+A sign-up's plan file sits in whichever state directory (or `-o`) the worker had, and an
+operator rolling one back knows the customer and roughly when, not the file. The journal
+keeps every plan it ran with where it was read from, so `rollback MAIN_PLAN --cohort
+onboard-CUSTOMER [--at TIME]` finds it there; a file gone since is written back from the
+journal's copy (the document is sealed, so the copy is the plan).
+"""
+
+from pathlib import Path
+
+from ..errors import SesmigrateError
+from ..files import write_atomically
+from ..listing import first_few
+from ..planning.plan import Plan, read_plan
+from ..state.journal import APPLY, DONE, Entry, SqliteJournal, migration_journal_path
+
+KINDS = ("onboard-", "offboard-")
+"""The cohort names of a one-customer plan: `onboard-CUSTOMER`, `offboard-CUSTOMER`."""
+
+
+def names_one_customer(plan: Plan, cohort: str | None) -> bool:
+    """Whether `cohort` names a one-customer plan rather than one of `plan`'s cohorts."""
+    return (
+        cohort is not None
+        and cohort.startswith(KINDS)
+        and cohort not in {c.name for c in plan.cohorts}
+    )
+
+
+def one_customer_plan(
+    main: Plan, cohort: str, at: str | None, state_dir: Path, journal: Path | None = None
+) -> tuple[Plan, Path]:
+    """The newest plan of `main`'s migration whose one cohort is `cohort` and whose effects
+    are still in place (else the newest), sealed at a time starting with `at` when given,
+    and a file holding it. Newest is the journal's order: two sealed in one second differ."""
+    path = journal or migration_journal_path(state_dir, main.account, main.region, main.migration)
+    found: list[tuple[Plan, str, str]] = []
+    applied: set[str] = set()
+    if path.exists():
+        opened = SqliteJournal(path, main.checksum)
+        try:
+            registered = opened.plans()
+            applied = {e.plan for e in opened.migration_entries() if _in_place(e)}
+        finally:
+            opened.close()
+        for document, source in registered.values():
+            plan = read_plan(document, source)
+            if [c.name for c in plan.cohorts] == [cohort]:
+                found.append((plan, source, document))
+    matching = [f for f in found if at is None or f[0].created_at.startswith(at)]
+    if not matching:
+        times = first_few(sorted(f[0].created_at for f in found), 5)
+        kind, _, customer = cohort.partition("-")
+        raise SesmigrateError(
+            f"migration {main.migration!r} has no {kind}ing of customer {customer!r}"
+            + (f" sealed at {at}" if at else "")
+            + (f" (its {kind}ings of that customer: {times})" if found else "")
+            + f" in its journal {path}; name the plan file instead"
+        )
+    plan, source, document = ([f for f in matching if f[0].checksum in applied] or matching)[-1]
+    file = Path(source)
+    if not file.is_file() or file.read_text(encoding="utf-8") != document:
+        folder = state_dir / f"{cohort.partition('-')[0]}ings"
+        file = folder / f"{plan.migration}-{plan.checksum.removeprefix('sha256:')[:16]}.plan.json"
+        write_atomically(file, document)
+    return plan, file
+
+
+def _in_place(entry: Entry) -> bool:
+    return entry.direction == APPLY and entry.state == DONE and entry.made
