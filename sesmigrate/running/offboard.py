@@ -21,15 +21,15 @@ from ..errors import SesmigrateError
 from ..listing import first_few
 from ..planning.diff import Changes, Expectation, PlannedAction
 from ..planning.ownership import CONFIGURATION_SET, IDENTITY, TEMPLATE, Customer, Ownership
-from ..planning.plan import CustomerView, Plan, read_plan
+from ..planning.plan import CustomerView, Plan
 from ..planning.snapshot import CUSTOMER_TAG, ExistingTenant
 from ..planning.spec import spec_from_mapping
 from ..state import home
-from ..state.journal import SqliteJournal, migration_journal_path
 from ..state.lock import ApplyLock
 from .apply import Connection, RunOptions, connect, load_plan
 from .gates import RecentSendsError, senders_at_risk
 from .onboard import LOCK_WAIT, Resources, check_holder, read_tenant, run_sealed, seal
+from .recorded import customer_records, migration_plans
 from .verification import live_view
 
 ARN_KINDS = {"identity": IDENTITY, "configuration-set": CONFIGURATION_SET, "template": TEMPLATE}
@@ -86,7 +86,7 @@ def offboard(
     main = load_plan(plan) if isinstance(plan, Path) else plan
     spec = spec_from_mapping(main.spec, "the plan's spec")
     state = home.writable_state_dir(state_dir)
-    records = _records(main, state)
+    records = customer_records(migration_plans(main, state))
     record = records.get(customer)
     if record is None or not record.tenant:
         raise OffboardError(
@@ -146,26 +146,6 @@ def offboard(
         plan_path=path,
         cohort=cohort,
     )
-
-
-def _records(main: Plan, state: Path) -> dict[str, CustomerView]:
-    """Each customer's latest record among the migration's plans: those its journal
-    registered (re-plans and onboardings) and `main`, newest last."""
-    plans = {main.checksum: main}
-    path = migration_journal_path(state, main.account, main.region, main.migration)
-    if path.exists():
-        journal = SqliteJournal(path, main.checksum)
-        try:
-            registered = journal.plans()
-        finally:
-            journal.close()
-        for checksum, (document, source) in registered.items():
-            if checksum not in plans:
-                plans[checksum] = read_plan(document, source)
-    records: dict[str, CustomerView] = {}
-    for each in sorted(plans.values(), key=lambda p: p.created_at):
-        records.update((c.id, c) for c in each.customers if c.tenant)
-    return records
 
 
 def _names(

@@ -1,4 +1,5 @@
-"""An onboarding or offboarding named by its customer and time, from the migration's journal.
+"""What the migration's journal records of its customers: the plans it ran, each
+customer's latest place, and an onboarding or offboarding named by customer and time.
 
 A sign-up's plan file sits in whichever state directory (or `-o`) the worker had, and an
 operator rolling one back knows the customer and roughly when, not the file. The journal
@@ -12,7 +13,7 @@ from pathlib import Path
 from ..errors import SesmigrateError
 from ..files import write_atomically
 from ..listing import first_few
-from ..planning.plan import Plan, read_plan
+from ..planning.plan import CustomerView, Plan, read_plan
 from ..state.journal import APPLY, DONE, Entry, SqliteJournal, migration_journal_path
 
 KINDS = ("onboard-", "offboard-")
@@ -69,3 +70,33 @@ def one_customer_plan(
 
 def _in_place(entry: Entry) -> bool:
     return entry.direction == APPLY and entry.state == DONE and entry.made
+
+
+def migration_plans(main: Plan, state_dir: Path) -> list[Plan]:
+    """`main` and every plan its migration's journal registered (re-plans, onboardings,
+    offboardings), oldest sealed first."""
+    plans = {main.checksum: main}
+    path = migration_journal_path(state_dir, main.account, main.region, main.migration)
+    if path.exists():
+        journal = SqliteJournal(path, main.checksum)
+        try:
+            registered = journal.plans()
+        finally:
+            journal.close()
+        for checksum, (document, source) in registered.items():
+            if checksum not in plans:
+                plans[checksum] = read_plan(document, source)
+    return sorted(plans.values(), key=lambda p: p.created_at)
+
+
+def customer_records(plans: list[Plan]) -> dict[str, CustomerView]:
+    """Each customer's latest record among `plans` (oldest first) that places it."""
+    records: dict[str, CustomerView] = {}
+    for plan in plans:
+        records.update((c.id, c) for c in plan.customers if c.tenant)
+    return records
+
+
+def tenant_keys(plans: list[Plan]) -> dict[str, str]:
+    """Tenant name -> its key tag (`group:0003`, `tier:free`, a customer id), latest first."""
+    return {t.name: t.key for plan in plans for t in plan.tenants}
