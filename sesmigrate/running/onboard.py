@@ -10,15 +10,19 @@ onboarding only adds. What it makes is a sealed one-cohort plan, journaled in th
 migration's journal and run by the same executor, so `rollback` undoes it like any cohort
 and `status` counts its tenant as the migration's.
 
-Only strategies that place one customer by itself are supported: `isolated` (its own
-tenant) and `tiered` (its tier's tenant or, for a dedicated tier, its own). `shared` needs
-the recorded group sizes, which this slice does not read.
+Strategies that place one customer by itself are supported: `isolated` (its own tenant),
+`tiered` (its tier's tenant or, for a dedicated tier, its own) and `shared` by tag (its
+identities' group). `shared` by size needs the groups' sizes: the migration's records
+(its plans and onboardings in the journal, read under the lock, so two sign-ups never both
+take a group's last place) give each group's customers; the customer keeps a group it is
+recorded in, else takes the first with room, as the planner fills them.
 """
 
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from .. import __version__
 from ..actions.tenant import CreateTenant
@@ -44,6 +48,8 @@ from ..report.kits import cutover_pages
 from ..state import home
 from ..state.lock import ApplyLock
 from ..strategies import DesiredTenant, desired_state, get_strategy
+from ..strategies.base import Strategy, TenantGroup
+from ..strategies.shared import Shared
 from .apply import (
     Connection,
     RunOptions,
@@ -54,9 +60,10 @@ from .apply import (
     run_cohort,
 )
 from .executor import Progress, RunResult
+from .recorded import customer_records, migration_plans, tenant_keys
 from .verification import LiveView, live_view
 
-PLACING = ("isolated", "tiered")
+PLACING = ("isolated", "tiered", "shared")
 """The strategies that can place one customer without the others (see the module)."""
 LOCK_WAIT = 30.0
 """Seconds a sign-up waits for a run holding the account's lock before giving up."""
@@ -129,7 +136,8 @@ def onboard(
     lock = ApplyLock(main.account, main.region, cohort, lock_dir, wait=lock_wait)
     lock.__enter__()  # the run's session takes it over; until then it is ours to release
     try:
-        place = _placement(connection, main, spec, customer, resources, tier, parallelism)
+        strategy = _strategy(spec, main, state, customer)
+        place = _placement(connection, main, spec, strategy, customer, resources, tier, parallelism)
         if place.adds:
             changes = replace(place.changes, actions=place.adds)
             folder = state / "onboardings"
@@ -167,6 +175,7 @@ def _placement(
     connection: Connection,
     main: Plan,
     spec: MigrationSpec,
+    strategy: Strategy,
     customer: str,
     resources: Resources,
     tier: str | None,
@@ -178,7 +187,7 @@ def _placement(
     )
     who = _customer(customer, resources, tier, live)
     owners = Ownership((who,), (), _common_templates(main), (), (), ())
-    desired = desired_state(get_strategy(spec.strategy), owners, live.inventory, spec)
+    desired = desired_state(strategy, owners, live.inventory, spec)
     wanted = desired.tenants[0]
     listed = live.tenants.get(wanted.name)
     existing = read_tenant(connection.clients.ses, listed.name) if listed else None
@@ -284,15 +293,48 @@ def run_sealed(
 
 
 def _unplaceable(strategy: str) -> str:
-    if strategy == "shared":
-        return (
-            "onboarding under the shared strategy needs the group sizes from the state, "
-            "which is not yet supported: re-plan and apply to place the customer"
-        )
     return (
         f"strategy {strategy!r} cannot place one customer by itself: onboarding supports "
-        f"{' and '.join(PLACING)}; re-plan and apply to place the customer"
+        f"{', '.join(PLACING)}; re-plan and apply to place the customer"
     )
+
+
+def _strategy(spec: MigrationSpec, main: Plan, state: Path, customer: str) -> Strategy:
+    """The strategy that places this one customer (see the module)."""
+    strategy = get_strategy(spec.strategy)
+    size = spec.option("group_size")
+    if spec.strategy != "shared" or not isinstance(size, int):
+        return strategy
+    plans = migration_plans(main, state)
+    keys = tenant_keys(plans)
+    records = customer_records(plans)
+
+    def group(tenant: str) -> str | None:
+        key = keys.get(tenant, "")
+        return key.removeprefix("group:") if key.startswith("group:") else None
+
+    if customer in records and (kept := group(records[customer].tenant)):
+        return InGroup(kept)
+    filled = Counter(g for r in records.values() if (g := group(r.tenant)))
+    number = 1
+    while filled[f"{number:04d}"] >= size:
+        number += 1
+    return InGroup(f"{number:04d}")
+
+
+@dataclass(frozen=True)
+class InGroup:
+    """`shared` by size for one customer: the group `_strategy` chose for it."""
+
+    key: str
+
+    name: ClassVar[str] = "shared"
+    options: ClassVar[dict[str, str]] = Shared.options
+
+    def groups(
+        self, owners: Ownership, inventory: Inventory, spec: MigrationSpec
+    ) -> list[TenantGroup]:
+        return [TenantGroup("group", self.key, owners.customers)]
 
 
 def _named(resources: Resources) -> list[tuple[str, str]]:

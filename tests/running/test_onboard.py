@@ -164,12 +164,14 @@ def test_tiered_puts_the_customer_in_its_tiers_tenant(emulator: Any, tmp_path: P
     assert api(journey, "freebie").made == ()
 
 
-def test_shared_is_refused_in_one_line(emulator: Any, tmp_path: Path) -> None:
-    spec = 'name = "pooled"\nstrategy = "shared"\n[strategy_options]\ngroup_size = 5\n'
-    journey = Journey(emulator, tmp_path, spec=spec, strategy="shared")
-    new_customer(journey, "pooled")
-    with pytest.raises(SesmigrateError, match="needs the group sizes from the state"):
-        api(journey, "pooled")
+def test_a_users_strategy_is_refused_in_one_line(emulator: Any, tmp_path: Path) -> None:
+    custom = "tests.strategies.test_registry:OneTenant"
+    journey = Journey(
+        emulator, tmp_path, spec=f'name = "mine"\nstrategy = "{custom}"\n', strategy=custom
+    )
+    new_customer(journey, "custom")
+    with pytest.raises(SesmigrateError, match="cannot place one customer by itself"):
+        api(journey, "custom")
     assert journey.tenants() == journey.before
 
 
