@@ -768,7 +768,8 @@ def rollback(
             f"{len(customers)} customer(s). Any of them already sending with TenantName must "
             "switch back to sending without a tenant first, or their sends fail."
         )
-        stderr.print(f"[bold yellow]Warning:[/] {escape(warning)}")
+        if any(u.inverse.breaks_senders for u in preview.undo):
+            stderr.print(f"[bold yellow]Warning:[/] {escape(warning)}")
         for loss in losses[:3]:
             stderr.print(f"[bold yellow]Warning:[/] rollback will {escape(loss)}")
         if len(losses) > 3:

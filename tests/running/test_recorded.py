@@ -87,3 +87,18 @@ def test_at_without_a_one_customer_cohort_is_refused(
     capsys.readouterr()
     assert journey.run(*UNDO, "--cohort", "canary", "--at", "2026") == 1
     assert "--at names an onboarding or offboarding" in one_line(capsys.readouterr().err)
+
+
+def test_rolling_back_an_offboarding_does_not_warn_that_it_removes_associations(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journey = migrated(emulator, tmp_path, strategy="tiered")
+    new_customer(journey, "returning", tier="free")
+    api(journey, "returning")
+    leave(journey, "returning")
+    capsys.readouterr()
+
+    assert journey.run(*UNDO, "--cohort", "offboard-returning") == 0
+    assert "removes the tenant associations" not in capsys.readouterr().err
+    assert journey.run(*UNDO, "--cohort", "onboard-returning") == 0
+    assert "removes the tenant associations of 1 customer(s)" in capsys.readouterr().err
