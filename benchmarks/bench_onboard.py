@@ -9,19 +9,23 @@ configuration set, tagged `customer=ID`), then calls `sesmigrate.onboard(...)`, 
 platform's sign-up worker would. Each worker is a process of its own (spawned and warm before
 the clock starts). Mode `one after another`: one worker. Mode `side by side`: K workers at
 once, each onboarding taking the account's lock with a bounded wait long enough for the
-others (`--lock-wait`), so they serialise; a fresh emulator and migration for each mode.
+others (`--lock-wait`), so they serialise. Mode `side by side, each delivered twice`: the
+same, with every sign-up queued twice next to itself (a retried webhook), so two workers
+onboard the same customer at once. A fresh emulator and migration for each mode.
 
 Each mode's time is set against its floor (benchmarks/necessary.py `sign_ups`: the busiest
 operation's necessary calls over its rate; not what sesmigrate happens to call). Calls per
 operation come from the emulator's own counts. Afterwards the account is read back and the
 run fails loudly if anything was doubled or missed: every new customer must have exactly one
 tenant, holding exactly its identity and configuration set, each of which no other tenant
-holds, and the account exactly one tenant more per customer. Run:
+holds, made by exactly one of its deliveries, and the account exactly one tenant more per
+customer. Run:
 
     python -m benchmarks.bench_onboard [--sizes 20,50] [--workers 4] [--quick]
 """
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
@@ -39,7 +43,14 @@ from botocore.config import Config
 
 from benchmarks.bench_phased import REGION, customers_of, populate, run_cli, ses_operations
 from benchmarks.emulator_process import emulator_process
-from benchmarks.necessary import ONBOARD_FORMULA, AccountShape, Limits, phase_floor, sign_ups
+from benchmarks.necessary import (
+    ONBOARD_FORMULA,
+    AccountShape,
+    Limits,
+    phase_floor,
+    redelivered_calls,
+    sign_ups,
+)
 from benchmarks.table import Table
 from sesmigrate import onboard
 from sesmigrate.aws.clients import AwsSettings
@@ -51,6 +62,21 @@ MIGRATED = 20
 QUICK_SIZES = (5,)
 RETRIES = Config(retries={"mode": "standard", "max_attempts": 20})
 """The platform's own client: its creation calls meet the same limits."""
+
+
+@dataclass(frozen=True, slots=True)
+class Mode:
+    name: str
+    workers: int
+    copies: int = 1
+
+
+def modes(workers: int) -> tuple[Mode, ...]:
+    return (
+        Mode("one after another", 1),
+        Mode("side by side", workers),
+        Mode("side by side, each delivered twice", workers, copies=2),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +106,8 @@ class SignedUp:
 class ModeRun:
     mode: str
     workers: int
+    copies: int
+    """Deliveries of each sign-up (2: a retried webhook onboards the customer twice at once)."""
     customers: int
     seconds: float
     calls: Counter[str]
@@ -105,12 +133,17 @@ def sign_up(job: SignUp) -> SignedUp:
     started = time.perf_counter()
     ses: Any = boto3.client("sesv2", region_name=REGION, endpoint_url=job.url, config=RETRIES)
     tags = [{"Key": "customer", "Value": job.customer}]
-    ses.create_configuration_set(ConfigurationSetName=configuration_set_of(job.customer), Tags=tags)
-    ses.create_email_identity(
-        EmailIdentity=identity_of(job.customer),
-        ConfigurationSetName=configuration_set_of(job.customer),
-        Tags=tags,
-    )
+    # a sign-up delivered twice creates once: the other delivery finds them made
+    with contextlib.suppress(ses.exceptions.AlreadyExistsException):
+        ses.create_configuration_set(
+            ConfigurationSetName=configuration_set_of(job.customer), Tags=tags
+        )
+    with contextlib.suppress(ses.exceptions.AlreadyExistsException):
+        ses.create_email_identity(
+            EmailIdentity=identity_of(job.customer),
+            ConfigurationSetName=configuration_set_of(job.customer),
+            Tags=tags,
+        )
     try:
         result = onboard(
             plan=job.plan,
@@ -148,30 +181,40 @@ class AccountView:
 def problems_of(
     view: AccountView, done: Iterable[SignedUp], tenants_before: int
 ) -> tuple[str, ...]:
-    """Everything doubled, missed or failed: empty when each sign-up got exactly its tenant."""
+    """Everything doubled, missed or failed: empty when each customer got exactly one tenant
+    holding exactly its resources, made by exactly one of its sign-up's deliveries."""
     done = list(done)
-    found = []
-    found += [f"{d.customer}: onboarding failed: {d.error}" for d in done if d.error]
+    found = [f"{d.customer}: onboarding failed: {d.error}" for d in done if d.error]
     twice = sorted(n for n, count in Counter(view.tenants).items() if count > 1)
     found += [f"tenant {n} listed more than once" for n in twice]
-    wanted = tenants_before + len(done)
+    by_customer: dict[str, list[SignedUp]] = {}
+    for d in done:
+        by_customer.setdefault(d.customer, []).append(d)
+    wanted = tenants_before + len(by_customer)
     if len(set(view.tenants)) != wanted:
         found.append(f"{len(set(view.tenants))} tenants, not {wanted} (one more per customer)")
-    for d in (d for d in done if not d.error):
-        mine = {identity_of(d.customer), configuration_set_of(d.customer)}
-        held = {arn.rsplit("/", 1)[-1] for arn in view.held.get(d.tenant, ())}
-        if held != mine or len(view.held.get(d.tenant, ())) != len(mine):
-            found.append(
-                f"{d.customer}: tenant {d.tenant} holds {sorted(held)}, not {sorted(mine)}"
-            )
-        for name in sorted(mine):
-            holders = view.holders.get(name, ())
-            if tuple(holders) != (d.tenant,):
-                found.append(f"{d.customer}: {name} is held by {list(holders)}, not [{d.tenant}]")
-        creates = sum(1 for line in d.made if line.startswith("create tenant"))
+    for customer, deliveries in sorted(by_customer.items()):
+        creates = sum(1 for d in deliveries for line in d.made if line.startswith("create tenant"))
         if creates != 1:
-            found.append(f"{d.customer}: its onboarding created {creates} tenants, not 1")
-    tenant_of = Counter(d.tenant for d in done if not d.error)
+            found.append(f"{customer}: its onboardings created {creates} tenants, not 1")
+        tenants = sorted({d.tenant for d in deliveries if not d.error})
+        if len(tenants) > 1:
+            found.append(f"{customer}: onboarded into {tenants}, not one tenant")
+        mine = {identity_of(customer), configuration_set_of(customer)}
+        for tenant in tenants:
+            arns = view.held.get(tenant, ())
+            held = {arn.rsplit("/", 1)[-1] for arn in arns}
+            if held != mine or len(arns) != len(mine):
+                found.append(
+                    f"{customer}: tenant {tenant} holds {sorted(held)}, not {sorted(mine)}"
+                )
+            for name in sorted(mine):
+                holders = view.holders.get(name, ())
+                if tuple(holders) != (tenant,):
+                    found.append(f"{customer}: {name} is held by {list(holders)}, not [{tenant}]")
+    tenant_of = Counter(
+        t for ds in by_customer.values() for t in {d.tenant for d in ds if d.tenant}
+    )
     found += [f"tenant {t} given to {n} customers" for t, n in sorted(tenant_of.items()) if n > 1]
     return tuple(found)
 
@@ -210,10 +253,9 @@ def migrated(url: str, folder: Path) -> Path:
     return folder / "migration.plan.json"
 
 
-def run_mode(
-    mode: str, customers: int, workers: int, traffic: TrafficSettings, lock_wait: float
-) -> ModeRun:
-    """One mode on a fresh emulator and migration: N sign-ups over `workers` processes."""
+def run_mode(mode: Mode, customers: int, traffic: TrafficSettings, lock_wait: float) -> ModeRun:
+    """One mode on a fresh emulator and migration: N sign-ups (each delivered `copies`
+    times, the copies next to each other in the queue) over `workers` processes."""
     account = customers_of(MIGRATED)
     shape = AccountShape(
         identities=sum(len(c.identities) for c in account),
@@ -230,9 +272,10 @@ def run_mode(
             jobs = [
                 SignUp(url, plan, state, state / "locks", f"signup-{n:04d}", lock_wait)
                 for n in range(1, customers + 1)
+                for _ in range(mode.copies)
             ]
-            with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-                list(pool.map(warm, range(workers)))
+            with ProcessPoolExecutor(mode.workers, mp_context=get_context("spawn")) as pool:
+                list(pool.map(warm, range(mode.workers)))
                 control = HttpControl(url)
                 control.set_traffic(traffic)  # and the emulator's counts start again
                 started = time.perf_counter()
@@ -245,18 +288,24 @@ def run_mode(
         process.terminate()
         process.wait()
     calls = Counter(stats.get("by_operation", {}))
+    necessary = sign_ups(shape, customers)
+    for _ in range(customers * (mode.copies - 1)):
+        necessary.update(redelivered_calls())
     run = ModeRun(
-        mode,
-        workers,
+        mode.name,
+        mode.workers,
+        mode.copies,
         customers,
         seconds,
         calls,
-        sign_ups(shape, customers),
+        necessary,
         stats["throttled"],
         done,
         problems,
     )
-    print(f"  {mode}: {seconds:.1f} s, {sum(calls.values())} calls", file=sys.stderr, flush=True)
+    print(
+        f"  {mode.name}: {seconds:.1f} s, {sum(calls.values())} calls", file=sys.stderr, flush=True
+    )
     return run
 
 
@@ -337,9 +386,9 @@ def main() -> None:
     )
     runs = []
     for customers in args.sizes:
-        for mode, workers in (("one after another", 1), ("side by side", args.workers)):
-            print(f"{customers} sign-ups, {mode}", file=sys.stderr, flush=True)
-            runs.append(run_mode(mode, customers, workers, traffic, args.lock_wait))
+        for mode in modes(args.workers):
+            print(f"{customers} sign-ups, {mode.name}", file=sys.stderr, flush=True)
+            runs.append(run_mode(mode, customers, traffic, args.lock_wait))
     render(runs, Limits(op_rate=args.op_rate), args.markdown)
     if any(run.problems for run in runs):
         raise SystemExit("onboarding doubled or missed something: see the FAIL lines above")

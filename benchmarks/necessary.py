@@ -194,7 +194,11 @@ ONBOARD_FORMULA = (
     " customer's own identity and configuration set (earlier customers are in the state)"
     " + CreateTenant (its tags go with it; policy standard: no UpdateReputationEntityPolicy)"
     " + CreateTenantResourceAssociation per resource (identity, configuration set);"
-    " the same whether the sign-ups run one after another or side by side"
+    " the same whether the sign-ups run one after another or side by side;"
+    " a sign-up delivered twice adds, for its second delivery, the two creation attempts,"
+    " the lists, the reads of its resources and of its tenant (GetTenant, ListTenantResources,"
+    " GetReputationEntity),"
+    " and no write"
 )
 
 
@@ -236,3 +240,21 @@ def sign_ups(account: AccountShape, customers: int) -> Counter[str]:
         )
         total.update(onboarding_calls(grown))
     return total
+
+
+def redelivered_calls() -> Counter[str]:
+    """A sign-up's second delivery: it tries to create what is made, and finds its tenant
+    complete by reading what the first one needed plus the tenant's tags, associations and
+    reputation policy."""
+    return Counter(
+        {
+            "CreateEmailIdentity": 1,
+            "CreateConfigurationSet": 1,
+            **{op: 1 for op in VERIFICATION_LISTS},
+            "GetEmailIdentity": 1,
+            "GetConfigurationSet": 1,
+            "GetTenant": 1,
+            "ListTenantResources": 1,
+            "GetReputationEntity": 1,
+        }
+    )
