@@ -160,9 +160,19 @@ def sign_up(job: SignUp) -> SignedUp:
     )
 
 
+_started: Any = None
+"""The pool's barrier, in each worker (see `warm`)."""
+
+
+def _hold(barrier: Any) -> None:
+    global _started
+    _started = barrier
+
+
 def warm(_: int) -> int:
-    """Held long enough that every worker of the pool starts (and imports) before timing."""
-    time.sleep(0.5)
+    """Returns once every worker of the pool has started (and imported): one task each,
+    none taking a second while the others are still starting."""
+    _started.wait(timeout=300)
     return os.getpid()
 
 
@@ -253,10 +263,16 @@ def migrated(url: str, folder: Path) -> Path:
     return folder / "migration.plan.json"
 
 
-def run_mode(mode: Mode, customers: int, traffic: TrafficSettings, lock_wait: float) -> ModeRun:
+def run_mode(
+    mode: Mode,
+    customers: int,
+    traffic: TrafficSettings,
+    lock_wait: float,
+    account_customers: int = MIGRATED,
+) -> ModeRun:
     """One mode on a fresh emulator and migration: N sign-ups (each delivered `copies`
     times, the copies next to each other in the queue) over `workers` processes."""
-    account = customers_of(MIGRATED)
+    account = customers_of(account_customers)
     shape = AccountShape(
         identities=sum(len(c.identities) for c in account),
         configuration_sets=len(account),
@@ -274,8 +290,12 @@ def run_mode(mode: Mode, customers: int, traffic: TrafficSettings, lock_wait: fl
                 for n in range(1, customers + 1)
                 for _ in range(mode.copies)
             ]
-            with ProcessPoolExecutor(mode.workers, mp_context=get_context("spawn")) as pool:
-                list(pool.map(warm, range(mode.workers)))
+            spawn = get_context("spawn")
+            barrier = spawn.Barrier(mode.workers)
+            with ProcessPoolExecutor(
+                mode.workers, mp_context=spawn, initializer=_hold, initargs=(barrier,)
+            ) as pool:
+                assert len(set(pool.map(warm, range(mode.workers)))) == mode.workers
                 control = HttpControl(url)
                 control.set_traffic(traffic)  # and the emulator's counts start again
                 started = time.perf_counter()
