@@ -184,3 +184,77 @@ def total_calls(phases: Iterable[Phase]) -> Counter[str]:
     for phase in phases:
         total.update(phase.calls)
     return total
+
+
+ONBOARD_FORMULA = (
+    "floor = max over operations o of sum over sign-ups s of necessary(s, o) / limit(o);"
+    " necessary(s) = CreateEmailIdentity + CreateConfigurationSet (the platform's sign-up)"
+    " + one page each of ListEmailIdentities and ListConfigurationSets (1,000), ListTenants"
+    " and ListEmailTemplates (100) + GetEmailIdentity and GetConfigurationSet of the"
+    " customer's own identity and configuration set (earlier customers are in the state)"
+    " + CreateTenant (its tags go with it; policy standard: no UpdateReputationEntityPolicy)"
+    " + CreateTenantResourceAssociation per resource (identity, configuration set);"
+    " the same whether the sign-ups run one after another or side by side;"
+    " a sign-up delivered twice adds, for its second delivery, the two creation attempts,"
+    " the lists, the reads of its resources and of its tenant (GetTenant, ListTenantResources,"
+    " GetReputationEntity),"
+    " and no write"
+)
+
+
+def onboarding_calls(account: AccountShape, identities: int = 1, sets: int = 1) -> Counter[str]:
+    """One sign-up onto an isolated migration: the platform creates the customer's identity
+    and its default configuration set, then the onboarding lists the account, reads the
+    customer's own resources, creates its tenant and associates each resource. `account`
+    is the account as the onboarding finds it (its tenants counted)."""
+    listed = {
+        "ListEmailIdentities": account.identities,
+        "ListConfigurationSets": account.configuration_sets,
+        "ListTenants": account.tenants,
+        "ListEmailTemplates": account.templates,
+    }
+    calls = Counter({op: pages(listed[op], op) for op in VERIFICATION_LISTS})
+    calls.update(
+        {
+            "CreateEmailIdentity": identities,
+            "CreateConfigurationSet": sets,
+            "GetEmailIdentity": identities,
+            "GetConfigurationSet": sets,
+            "CreateTenant": 1,
+            "CreateTenantResourceAssociation": identities + sets,
+        }
+    )
+    return +calls
+
+
+def sign_ups(account: AccountShape, customers: int) -> Counter[str]:
+    """`customers` sign-ups in turn, each onto the account the previous ones left."""
+    total: Counter[str] = Counter()
+    for n in range(customers):
+        grown = AccountShape(
+            identities=account.identities + n + 1,
+            configuration_sets=account.configuration_sets + n + 1,
+            templates=account.templates,
+            pools=account.pools,
+            tenants=account.tenants + n,
+        )
+        total.update(onboarding_calls(grown))
+    return total
+
+
+def redelivered_calls() -> Counter[str]:
+    """A sign-up's second delivery: it tries to create what is made, and finds its tenant
+    complete by reading what the first one needed plus the tenant's tags, associations and
+    reputation policy."""
+    return Counter(
+        {
+            "CreateEmailIdentity": 1,
+            "CreateConfigurationSet": 1,
+            **{op: 1 for op in VERIFICATION_LISTS},
+            "GetEmailIdentity": 1,
+            "GetConfigurationSet": 1,
+            "GetTenant": 1,
+            "ListTenantResources": 1,
+            "GetReputationEntity": 1,
+        }
+    )

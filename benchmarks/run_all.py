@@ -4,8 +4,8 @@
 
 `--quick` uses small sizes (a few minutes); without it the sizes the targets name are used
 (scan at 500 and 2,000 customers, plan up to 100,000, apply at 300 and 1,000, render at
-10,000, the phased journey at 100 and 300), which takes most of an hour on this project's
-2-core machines.
+10,000, the phased journey at 100 and 300, onboarding 20 and 50 sign-ups), which takes
+most of an hour on this project's 2-core machines.
 """
 
 import argparse
@@ -24,6 +24,7 @@ BENCHMARKS = {
     "render": (["--customers", "1000", "10000"], ["--customers", "1000"]),
     "apply": (["--customers", "300", "1000"], ["--customers", "100"]),
     "phased": (["--sizes", "100,300"], ["--quick"]),
+    "onboard": (["--sizes", "20,50"], ["--quick"]),
 }
 
 
