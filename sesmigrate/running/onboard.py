@@ -136,8 +136,12 @@ def onboard(
     lock = ApplyLock(main.account, main.region, cohort, lock_dir, wait=lock_wait)
     lock.__enter__()  # the run's session takes it over; until then it is ours to release
     try:
-        strategy = _strategy(spec, main, state, customer)
-        place = _placement(connection, main, spec, strategy, customer, resources, tier, parallelism)
+        plans = migration_plans(main, state)
+        strategy = _strategy(spec, plans, customer)
+        known = replace(main, seen=_seen_by(plans))
+        place = _placement(
+            connection, known, spec, strategy, customer, resources, tier, parallelism
+        )
         if place.adds:
             changes = replace(place.changes, actions=place.adds)
             folder = state / "onboardings"
@@ -299,13 +303,13 @@ def _unplaceable(strategy: str) -> str:
     )
 
 
-def _strategy(spec: MigrationSpec, main: Plan, state: Path, customer: str) -> Strategy:
-    """The strategy that places this one customer (see the module)."""
+def _strategy(spec: MigrationSpec, plans: list[Plan], customer: str) -> Strategy:
+    """The strategy that places this one customer (see the module); `plans` are the
+    migration's, oldest first."""
     strategy = get_strategy(spec.strategy)
     size = spec.option("group_size")
     if spec.strategy != "shared" or not isinstance(size, int):
         return strategy
-    plans = migration_plans(main, state)
     keys = tenant_keys(plans)
     records = customer_records(plans)
 
@@ -474,6 +478,15 @@ def _page(main: Plan, spec: MigrationSpec, place: _Placement, cohort: str) -> st
         owners=place.owners,
     )
     return cutover_pages(view).get(place.customer.id, "")
+
+
+def _seen_by(plans: list[Plan]) -> Seen | None:
+    """The names any of the migration's plans saw: an onboarding reads only those made
+    since the last of them (its own customer's, not every sign-up's since the main plan)."""
+    seen: Seen | None = None
+    for plan in plans:
+        seen = plan.seen if seen is None else _both_seen(seen, plan.seen)
+    return seen
 
 
 def _both_seen(main: Seen | None, onboarding: Seen | None) -> Seen | None:

@@ -323,3 +323,19 @@ def test_the_onboarding_roles_policy_allows_every_ses_call_onboard_and_its_rollb
 
     assert writes <= called
     assert called - policy_actions(onboarding_policy(journey.plan)) == set()
+
+
+def test_a_sign_up_reads_only_what_was_made_since_the_last_onboarding(
+    emulator: Any, tmp_path: Path
+) -> None:
+    journey = migrated(emulator, tmp_path)
+    for earlier in ("first", "second"):
+        new_customer(journey, earlier)
+        api(journey, earlier)
+    new_customer(journey, "third")
+    emulator.control.set_traffic(TrafficSettings())  # count this sign-up's calls only
+
+    api(journey, "third")
+
+    calls = emulator.control.stats()["by_operation"]
+    assert calls["GetEmailIdentity"] == 1 and calls["GetConfigurationSet"] == 1
