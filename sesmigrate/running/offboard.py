@@ -26,10 +26,10 @@ from ..planning.snapshot import CUSTOMER_TAG, ExistingTenant
 from ..planning.spec import spec_from_mapping
 from ..state import home
 from ..state.lock import ApplyLock
-from .apply import Connection, RunOptions, connect, load_plan
+from .apply import Connection, RunOptions, connect, journal_file, load_plan
 from .gates import RecentSendsError, senders_at_risk
 from .onboard import LOCK_WAIT, Resources, check_holder, read_tenant, run_sealed, seal
-from .recorded import customer_records, migration_plans
+from .recorded import customer_records, migration_plans, stopped_plan
 from .verification import live_view
 
 ARN_KINDS = {"identity": IDENTITY, "configuration-set": CONFIGURATION_SET, "template": TEMPLATE}
@@ -105,41 +105,49 @@ def offboard(
     lock = ApplyLock(main.account, main.region, cohort, lock_dir, wait=lock_wait)
     lock.__enter__()  # the run's session takes it over; until then it is ours to release
     try:
-        live = live_view(connection.clients, main, [customer], parallelism=parallelism)
-        existing = (
-            read_tenant(connection.clients.ses, record.tenant)
-            if record.tenant in live.tenants
-            else None
-        )
-        check_holder(existing, spec, "offboarding", OffboardError)
-        found = live.customers.get(customer)
-        mine = _names(record, resources or Resources(), found)
-        others = [v for v in records.values() if v.tenant == record.tenant and v.id != customer]
-        removal = _removal(existing, customer, mine, others, keep_tenant)
-        warnings = _warnings(removal, record.tenant, customer, found)
-        if removal.actions:
-            _check_irreversible(removal.actions, allow_irreversible, confirm)
-            _check_sends(connection, main, removal, accept_recent_sends, options)
-            sets = mine[CONFIGURATION_SET]
-            who = Customer(customer, record.tier, mine[IDENTITY], sets, mine[TEMPLATE], ())
-            owners = Ownership((who,), (), (), (), (), ())
-            changes = Changes(removal.actions, (), (), (), ())
-            inventory = replace(live.inventory, tenants=(existing,) if existing else ())
-            folder = state / "offboardings"
-            sealed, path = seal(main, spec, inventory, changes, owners, cohort, output, folder)
+        stopped = stopped_plan(journal_file(options, main), main, cohort, state)
+        if stopped is None:
+            live = live_view(connection.clients, main, [customer], parallelism=parallelism)
+            existing = (
+                read_tenant(connection.clients.ses, record.tenant)
+                if record.tenant in live.tenants
+                else None
+            )
+            check_holder(existing, spec, "offboarding", OffboardError)
+            found = live.customers.get(customer)
+            mine = _names(record, resources or Resources(), found)
+            others = [v for v in records.values() if v.tenant == record.tenant and v.id != customer]
+            removal = _removal(existing, customer, mine, others, keep_tenant)
+            warnings = _warnings(removal, record.tenant, customer, found)
+            if removal.actions:
+                _check_irreversible(removal.actions, allow_irreversible, confirm)
+                _check_sends(connection, main, removal, accept_recent_sends, options)
+                sets = mine[CONFIGURATION_SET]
+                who = Customer(customer, record.tier, mine[IDENTITY], sets, mine[TEMPLATE], ())
+                owners = Ownership((who,), (), (), (), (), ())
+                changes = Changes(removal.actions, (), (), (), ())
+                inventory = replace(live.inventory, tenants=(existing,) if existing else ())
+                folder = state / "offboardings"
+                sealed, path = seal(main, spec, inventory, changes, owners, cohort, output, folder)
     except BaseException:
         lock.__exit__()
         raise
+    if stopped is not None:  # a killed offboarding, approved then: finish it
+        sealed, path = stopped
+        run = run_sealed(replace(options, plan_path=path), sealed, connection, lock, OffboardError)
+        deleted = any(isinstance(step.action, DeleteTenant) for step in sealed.steps)
+        return OffboardResult(
+            customer, record.tenant, run.made, run.found, (), deleted, (), path, cohort
+        )
     if not removal.actions:
         lock.__exit__()
         return OffboardResult(customer, record.tenant, (), (), removal.kept, False, warnings)
-    run = replace(options, plan_path=path)
-    result = run_sealed(run, sealed, connection, lock, OffboardError)
+    run = run_sealed(replace(options, plan_path=path), sealed, connection, lock, OffboardError)
     return OffboardResult(
         customer=customer,
         tenant_name=record.tenant,
-        made=tuple(sealed.step(k).action.describe() for k in result.made),
-        found=tuple(sealed.step(k).action.describe() for k in result.found),
+        made=run.made,
+        found=run.found,
         kept=removal.kept,
         deleted_tenant=removal.deletes,
         warnings=warnings,

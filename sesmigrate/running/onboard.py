@@ -55,12 +55,14 @@ from .apply import (
     RunOptions,
     close_session,
     connect,
+    journal_file,
     load_plan,
     open_session,
+    pending_steps,
     run_cohort,
 )
-from .executor import Progress, RunResult
-from .recorded import customer_records, migration_plans, tenant_keys
+from .executor import Progress
+from .recorded import customer_records, migration_plans, stopped_plan, tenant_keys
 from .verification import LiveView, live_view
 
 PLACING = ("isolated", "tiered", "shared")
@@ -90,7 +92,8 @@ class OnboardResult:
     made: tuple[str, ...]
     """What this run changed, one description per action."""
     found: tuple[str, ...]
-    """Actions that turned out to be done already (a resumed or raced run)."""
+    """Actions done already: by a stopped run of this onboarding (resumed), or found in place
+    (a raced run)."""
     pending_verification: tuple[str, ...]
     """Identities associated but not verified: the customer cannot send from them yet."""
     cutover: str
@@ -136,13 +139,16 @@ def onboard(
     lock = ApplyLock(main.account, main.region, cohort, lock_dir, wait=lock_wait)
     lock.__enter__()  # the run's session takes it over; until then it is ours to release
     try:
+        stopped = stopped_plan(journal_file(options, main), main, cohort, state)
         plans = migration_plans(main, state)
         strategy = _strategy(spec, plans, customer)
-        known = replace(main, seen=_seen_by(plans))
+        known = _known(main, plans)
         place = _placement(
             connection, known, spec, strategy, customer, resources, tier, parallelism
         )
-        if place.adds:
+        if stopped is not None:
+            sealed, path = stopped
+        elif place.adds:
             changes = replace(place.changes, actions=place.adds)
             folder = state / "onboardings"
             sealed, path = seal(
@@ -151,7 +157,7 @@ def onboard(
     except BaseException:
         lock.__exit__()
         raise
-    if not place.adds:
+    if stopped is None and not place.adds:
         lock.__exit__()
         arn = place.existing.arn if place.existing else ""
         page = _page(main, spec, place, cohort)
@@ -231,7 +237,9 @@ def seal(
         changes,
         ordered,
         tool_version=__version__,
-        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        # to the microsecond: an onboarding made again after an offboarding, in the same
+        # second, is a new plan (a new checksum), not the first one's journaled as done
+        created_at=datetime.now(UTC).isoformat(timespec="microseconds"),
         rates=main.rates,
         owners=owners,
         rules=plan_rules(main),
@@ -251,15 +259,19 @@ def _run(
     lock: ApplyLock,
     place: _Placement,
 ) -> OnboardResult:
-    result = run_sealed(options, sealed, connection, lock, OnboardError)
-    with aws_errors():
-        got = connection.clients.ses.get_tenant(TenantName=place.wanted.name)["Tenant"]
+    run = run_sealed(options, sealed, connection, lock, OnboardError)
+    arn = run.arns.get(place.wanted.name) or (place.existing.arn if place.existing else "")
+    if not arn:
+        with aws_errors():
+            arn = connection.clients.ses.get_tenant(TenantName=place.wanted.name)["Tenant"][
+                "TenantArn"
+            ]
     return OnboardResult(
         customer=place.customer.id,
         tenant_name=place.wanted.name,
-        tenant_arn=got["TenantArn"],
-        made=tuple(sealed.step(k).action.describe() for k in result.made),
-        found=tuple(sealed.step(k).action.describe() for k in result.found),
+        tenant_arn=arn,
+        made=run.made,
+        found=run.found,
         pending_verification=place.pending,
         cutover=cutover_pages(sealed).get(place.customer.id, ""),
         plan_path=options.plan_path,
@@ -273,13 +285,14 @@ def run_sealed(
     connection: Connection,
     lock: ApplyLock,
     error: type[SesmigrateError],
-) -> RunResult:
-    """The sealed plan's one cohort, journaled and run as apply runs a cohort; a stop is
-    an `error` that says how to resume or undo it."""
+) -> "SealedRun":
+    """The sealed plan's one cohort, journaled and run as apply runs a cohort (what a
+    stopped run of it journaled done is not run again); a stop is an `error` that says how
+    to resume or undo it."""
     cohort = sealed.cohorts[0].name
     session = open_session(options, sealed, connection=connection, lock=lock)
     try:
-        todo = {s.action.key for s in sealed.steps}
+        todo = {s.action.key for s in pending_steps(sealed, cohort, session.journal.entries())}
         graph = dependency_graph(tuple(sealed.steps))
         result = run_cohort(session, options, sealed, cohort, todo, graph, Progress(), None)
         if not result.ok:
@@ -291,9 +304,24 @@ def run_sealed(
                 f"sesmigrate rollback {options.plan_path} --cohort {cohort}"
             )
         session.journal.finish_cohort(cohort)
+        entries = session.journal.entries()
     finally:
         close_session(session, options.memory)
-    return result
+    earlier = [s.action.key for s in sealed.steps if s.action.key not in todo]
+    return SealedRun(
+        made=tuple(sealed.step(k).action.describe() for k in result.made),
+        found=tuple(sealed.step(k).action.describe() for k in (*earlier, *result.found)),
+        arns={t: e.tenant_arn for e in entries if e.tenant_arn and (t := e.tenant)},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SealedRun:
+    made: tuple[str, ...]
+    found: tuple[str, ...]
+    """Done already: by a stopped run of the same plan (journaled), or found in place."""
+    arns: dict[str, str]
+    """Tenant -> ARN, as the journal holds it (CreateTenant's answer): no GetTenant."""
 
 
 def _unplaceable(strategy: str) -> str:
@@ -480,13 +508,22 @@ def _page(main: Plan, spec: MigrationSpec, place: _Placement, cohort: str) -> st
     return cutover_pages(view).get(place.customer.id, "")
 
 
-def _seen_by(plans: list[Plan]) -> Seen | None:
-    """The names any of the migration's plans saw: an onboarding reads only those made
-    since the last of them (its own customer's, not every sign-up's since the main plan)."""
-    seen: Seen | None = None
-    for plan in plans:
-        seen = plan.seen if seen is None else _both_seen(seen, plan.seen)
-    return seen
+def _known(main: Plan, plans: list[Plan]) -> Plan:
+    """`main` as the onboarding reads the account by: each customer's latest record (an
+    onboarded customer's resources are read again, as a migrated one's are), and as seen
+    the names `main` saw plus those the records name. A name an earlier onboarding only
+    read (another sign-up's, not yet onboarded) stays unseen: its owner is not recorded."""
+    records = {c.id: c for c in main.customers} | customer_records(plans)
+    seen = main.seen
+    if seen is not None:
+        recorded = records.values()
+        seen = Seen(
+            seen.identities | {n for c in recorded for n in c.identities},
+            seen.configuration_sets | {n for c in recorded for n in c.configuration_sets},
+            seen.templates | {n for c in recorded for n in c.templates},
+            seen.tenants,
+        )
+    return replace(main, seen=seen, customers=tuple(records.values()))
 
 
 def _both_seen(main: Seen | None, onboarding: Seen | None) -> Seen | None:
@@ -504,6 +541,6 @@ def _both_seen(main: Seen | None, onboarding: Seen | None) -> Seen | None:
 def _file_name(main: Plan, customer: str, sealed: Plan) -> str:
     """One file per onboarding plan: migration, customer, when it was sealed and its
     checksum's start, so two onboardings within a second keep their own files."""
-    stamp = sealed.created_at.replace("-", "").replace(":", "").replace("+0000", "Z")
+    stamp = sealed.created_at.partition(".")[0].replace("-", "").replace(":", "") + "Z"
     digest = sealed.checksum.removeprefix("sha256:")[:8]
     return f"{main.migration}-{tenant_name(customer)}-{stamp}-{digest}.plan.json"

@@ -14,7 +14,14 @@ from ..errors import SesmigrateError
 from ..files import write_atomically
 from ..listing import first_few
 from ..planning.plan import CustomerView, Plan, read_plan
-from ..state.journal import APPLY, DONE, Entry, SqliteJournal, migration_journal_path
+from ..state.journal import (
+    APPLY,
+    DONE,
+    INTENT,
+    Entry,
+    SqliteJournal,
+    migration_journal_path,
+)
 
 KINDS = ("onboard-", "offboard-")
 """The cohort names of a one-customer plan: `onboard-CUSTOMER`, `offboard-CUSTOMER`."""
@@ -60,12 +67,20 @@ def one_customer_plan(
             + f" in its journal {path}; name the plan file instead"
         )
     plan, source, document = ([f for f in matching if f[0].checksum in applied] or matching)[-1]
+    return plan, _file_of(document, source, state_dir, cohort)
+
+
+def _file_of(document: str, source: str, state_dir: Path, cohort: str) -> Path:
+    """Where the journal's sealed `document` is: the file it was read from while that
+    still holds it, else a copy written back into the state's folder of its kind."""
     file = Path(source)
-    if not file.is_file() or file.read_text(encoding="utf-8") != document:
-        folder = state_dir / f"{cohort.partition('-')[0]}ings"
-        file = folder / f"{plan.migration}-{plan.checksum.removeprefix('sha256:')[:16]}.plan.json"
-        write_atomically(file, document)
-    return plan, file
+    if file.is_file() and file.read_text(encoding="utf-8") == document:
+        return file
+    plan = read_plan(document, source)
+    folder = state_dir / f"{cohort.partition('-')[0]}ings"
+    file = folder / f"{plan.migration}-{plan.checksum.removeprefix('sha256:')[:16]}.plan.json"
+    write_atomically(file, document)
+    return file
 
 
 def _in_place(entry: Entry) -> bool:
@@ -100,3 +115,37 @@ def customer_records(plans: list[Plan]) -> dict[str, CustomerView]:
 def tenant_keys(plans: list[Plan]) -> dict[str, str]:
     """Tenant name -> its key tag (`group:0003`, `tier:free`, a customer id), latest first."""
     return {t.name: t.key for plan in plans for t in plan.tenants}
+
+
+def stopped_plan(
+    journal: Path, main: Plan, cohort: str, state_dir: Path
+) -> tuple[Plan, Path] | None:
+    """The latest plan of `cohort` (`onboard-CUSTOMER`, `offboard-CUSTOMER`) whose run was
+    stopped (killed) with a call journaled as intended and not answered, and a file holding
+    it: the next run resumes that plan, as apply resumes a killed cohort, so each such intent
+    gets its outcome and the plan's rollback knows what it made. A new plan instead would
+    leave those intents open for good, and every later run of the migration would wait out
+    the killed run's calls before it starts."""
+    if not journal.exists():
+        return None
+    opened = SqliteJournal(journal, main.checksum)
+    try:
+        stopped = [e.plan for e in opened.interrupted() if e.cohort == cohort]
+        stopped = [p for p in stopped if _applying(opened, p, cohort)]
+        documents = opened.plans()
+    finally:
+        opened.close()
+    if not stopped or stopped[-1] not in documents:
+        return None
+    document, source = documents[stopped[-1]]
+    return read_plan(document, source), _file_of(document, source, state_dir, cohort)
+
+
+def _applying(journal: SqliteJournal, plan: str, cohort: str) -> bool:
+    """Whether the open intents of `plan` are its apply's (a stopped rollback is rollback's
+    to resume)."""
+    return any(
+        e.direction == APPLY and e.state == INTENT
+        for e in journal.for_plan(plan).entries()
+        if e.cohort == cohort
+    )
