@@ -107,6 +107,8 @@ def offboard(
     try:
         stopped = stopped_plan(journal_file(options, main), main, cohort, state)
         if stopped is None:
+            # again under the lock: a sign-up that held it may have joined the tenant
+            records = customer_records(migration_plans(main, state))
             live = live_view(connection.clients, main, [customer], parallelism=parallelism)
             existing = (
                 read_tenant(connection.clients.ses, record.tenant)
