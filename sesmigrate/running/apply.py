@@ -46,6 +46,7 @@ from ..state.journal import (
     APPLY,
     DONE,
     INTENT,
+    ROLLBACK,
     UNDONE,
     Entry,
     SqliteJournal,
@@ -84,6 +85,8 @@ from .gates import (
     unhealthy_tenants,
 )
 from .inflight import Heartbeat, in_flight_until
+from .inverses import maybe_applied, reverse_batches, successors
+from .overlap import run_while_checking
 from .probe import ProbeFailedError, probe_and_record, retry_command
 from .soak import SoakPendingError, WallClock, remaining, soak_of, wait_out
 from .verification import LiveView, live_view
@@ -112,6 +115,32 @@ class StalePlanError(SesmigrateError):
             f"; and {len(problems) - 3} more" if len(problems) > 3 else ""
         )
         super().__init__(f"the plan is stale: {shown}; re-run sesmigrate plan")
+
+
+class StaleWhileApplyingError(StalePlanError):
+    """The cohort's reads, made while its changes ran, found the plan stale: the changes
+    this run made are undone (`overlap`), or the line says how to undo what is left."""
+
+    def __init__(self, problems: list[str], undone: RunResult, plan_path: Path, cohort: str):
+        self.problems = problems
+        shown = "; ".join(problems[:3]) + (
+            f"; and {len(problems) - 3} more" if len(problems) > 3 else ""
+        )
+        changed = len(undone.made)
+        if undone.ok:
+            after = (
+                f"the {changed} change(s) this run made meanwhile were undone"
+                if changed
+                else "nothing this run did needed undoing"
+            )
+        else:
+            after = (
+                f"{len(undone.failed) + len(undone.skipped)} change(s) this run made could not "
+                f"be undone: run sesmigrate rollback {plan_path} --cohort {cohort}, then"
+            )
+        SesmigrateError.__init__(
+            self, f"the plan is stale: {shown}; {after}; re-run sesmigrate plan"
+        )
 
 
 class NothingToDo(SesmigrateError):
@@ -374,19 +403,28 @@ def cohorts_to_apply(
     return pending[:1]
 
 
-def check_stale(plan: Plan, cohorts: list[str], entries: list[Entry], live: LiveView) -> list[str]:
+def check_stale(
+    plan: Plan, cohorts: list[str], entries: list[Entry], live: LiveView, complete: bool = True
+) -> list[str]:
     """Refuse if the live account no longer meets what the cohorts' pending actions expect;
     else the notes on what changed for customers of other cohorts (their own check decides).
-    `entries` are the migration's: what any of its plans journaled is its own effect."""
+    `entries` are the migration's: what any of its plans journaled is its own effect.
+    `complete` False: `live` read only the new names, not the cohort customers' existing
+    resources (those are read while the changes run), so a customer is judged by what is
+    new alone; a resource gone shows in the lists either way."""
     ours = {e.key for e in entries if e.direction == APPLY and e.state in (DONE, INTENT)}
     problems = []
     members = _members(plan, cohorts)
+    new = {name for _, name in live.new}
     for customer in plan.customers:
         if customer.id not in members:
             continue
         now = live.customers.get(customer.id)
         planned = (customer.identities, customer.configuration_sets, customer.templates)
         current = (now.identities, now.configuration_sets, now.templates) if now else ((), (), ())
+        if not complete:
+            current = tuple(tuple(n for n in names if n in new) for names in current)
+            planned = tuple(tuple(n for n in names if n in new) for names in planned)
         if planned != current:
             added = sorted(set(sum(current, ())) - set(sum(planned, ())))
             gone = sorted(set(sum(planned, ())) - set(sum(current, ())))
@@ -447,16 +485,37 @@ def _members(plan: Plan, cohorts: list[str]) -> set[str]:
     return {c for cohort in plan.cohorts if cohort.name in cohorts for c in cohort.customers}
 
 
+@dataclass(frozen=True)
+class Verified:
+    """A cohort's check: what it read, what it said, and the entries it judged by; not
+    `complete` when the cohort customers' own resources are still to be read (`overlap`)."""
+
+    live: LiveView
+    notes: list[str]
+    entries: list[Entry]
+    complete: bool = True
+
+
+def overlaps(plan: Plan, cohort: str) -> bool:
+    """Whether the cohort's own reads may run beside its changes: not when a change takes
+    a tenant or a resource from senders (cleanup), which must not happen even briefly on a
+    stale plan."""
+    return cohort != CLEANUP and not any(s.action.breaks_senders for s in plan.steps_of(cohort))
+
+
 def verify(
     session: "Session",
     plan: Plan,
     cohorts: list[str],
     entries: list[Entry],
     phases: Any = None,
-) -> list[str]:
+    complete: bool = True,
+) -> Verified:
     """Read what the cohorts' pending actions depend on (see `verification`) and judge it,
     after making sure this state is the migration's: a planned tenant that exists tagged
-    with the migration though no plan of this state journaled it was made elsewhere."""
+    with the migration though no plan of this state journaled it was made elsewhere.
+    `complete` False reads the lists, the tags and the new names only (`check_rest` reads
+    the rest while the changes run)."""
     claimed = {
         e.subject
         for s in plan.steps
@@ -470,7 +529,7 @@ def verify(
         live = live_view(
             session.clients,
             plan,
-            _members(plan, cohorts),
+            _members(plan, cohorts) if complete else (),
             tenant_tags=claimed | unknown,
             progress=progress,
         )
@@ -481,7 +540,44 @@ def verify(
     }
     if elsewhere:
         raise StateElsewhereError(plan.migration, elsewhere, session.journal.path.parent)
-    return check_stale(plan, cohorts, [*entries, *everything], live)
+    judged = [*entries, *everything]
+    return Verified(live, check_stale(plan, cohorts, judged, live, complete), judged, complete)
+
+
+def check_rest(
+    session: "Session", plan: Plan, cohort: str, first: Verified, halt: threading.Event
+) -> None:
+    """The cohort customers' own resources, read while its changes run: a StalePlanError if
+    they changed since the plan. What `first` listed and read is not read again."""
+    live = live_view(session.clients, plan, _members(plan, [cohort]), after=first.live, halt=halt)
+    check_stale(plan, [cohort], first.entries, live)
+
+
+def undo_run(
+    session: "Session", options: RunOptions, plan: Plan, keys: set[str], progress: Any
+) -> RunResult:
+    """Undo the actions among `keys` that the journal says were (perhaps) made, newest first,
+    as rollback undoes a cohort (`inverses`)."""
+    state = applied_state(session.journal.entries())
+    by_key = {step.action.key: step.action for step in plan.steps}
+    undo = [
+        (entry, by_key[entry.key])
+        for entry in sorted(state.values(), key=lambda e: -e.seq)
+        if entry.key in keys and maybe_applied(entry)
+    ]
+    graph = dependency_graph(tuple(plan.steps))
+    executor = Executor(
+        session.clients.ses,
+        session.journal,
+        ROLLBACK,
+        options.parallelism,
+        progress=progress,
+        services=session.clients.services(),
+    )
+    with aws_errors():
+        return executor.run(
+            reverse_batches(plan, undo), lambda key: (), after=lambda key: successors(graph, key)
+        )
 
 
 def check_monitoring(plan: Plan, steps: list[Step]) -> None:
@@ -567,9 +663,15 @@ def run_apply(
         chosen = cohorts_to_apply(plan, entries, options.cohort, probe)
         # Each cohort is checked just before it runs (hours may pass between cohorts of one
         # run); a dry run checks them all now, since nothing runs after it.
-        for note in verify(
-            session, plan, chosen if options.dry_run else chosen[:1], entries, progress
-        ):
+        verified = verify(
+            session,
+            plan,
+            chosen if options.dry_run else chosen[:1],
+            entries,
+            progress,
+            complete=options.dry_run or not overlaps(plan, chosen[0]),
+        )
+        for note in verified.notes:
             say(note)
         steps = [s for name in chosen for s in pending_steps(plan, name, entries)]
         check_monitoring(plan, steps)
@@ -590,7 +692,15 @@ def run_apply(
                     report.soak_pending = stopped
                     break
                 session = waited
-                for note in verify(session, plan, [name], session.journal.entries(), progress):
+                verified = verify(
+                    session,
+                    plan,
+                    [name],
+                    session.journal.entries(),
+                    progress,
+                    complete=not overlaps(plan, name),
+                )
+                for note in verified.notes:
                     say(note)
             before = gating_cohorts([c.name for c in plan.cohorts], name)
             if before:
@@ -616,7 +726,7 @@ def run_apply(
             )
             todo = {s.action.key for s in pending_steps(plan, name, session.journal.entries())}
             with progress.phase(f"Applying {name}") as bar:
-                result = run_cohort(session, options, plan, name, todo, graph, bar, stop)
+                result = run_checked(session, options, plan, name, todo, graph, bar, stop, verified)
             report.cohorts.append((name, result))
             if not result.ok:
                 break
@@ -663,6 +773,36 @@ def run_cohort(
     progress.expect(len(todo))
     with aws_errors():
         return executor.run(batches, lambda key: graph.predecessors(key))
+
+
+def run_checked(
+    session: Session,
+    options: RunOptions,
+    plan: Plan,
+    name: str,
+    todo: set[str],
+    graph: Any,
+    progress: Any,
+    stop: threading.Event | None,
+    verified: Verified,
+) -> RunResult:
+    """The cohort's changes; with its check not yet `complete`, while its own resources are
+    read (`overlap`), and undone if those reads find the plan stale."""
+    if verified.complete:
+        return run_cohort(session, options, plan, name, todo, graph, progress, stop)
+    checked = run_while_checking(
+        lambda halt: run_cohort(session, options, plan, name, todo, graph, progress, halt),
+        lambda halt: check_rest(session, plan, name, verified, halt),
+        lambda keys: undo_run(session, options, plan, keys, progress),
+        stop or threading.Event(),
+    )
+    if checked.refusal is None:
+        return checked.result
+    if isinstance(checked.refusal, StalePlanError) and checked.undone is not None:
+        raise StaleWhileApplyingError(
+            checked.refusal.problems, checked.undone, options.plan_path, name
+        ) from None
+    raise checked.refusal
 
 
 def _applied_already(plan: Plan, entries: list[Entry], chosen: list[str]) -> bool:

@@ -22,11 +22,7 @@ import networkx as nx
 from ..actions.monitoring import MonitoringAction
 from ..actions.tenant import (
     Action,
-    AttachResource,
     CreateTenant,
-    DeleteCreatedTenant,
-    Known,
-    Memory,
     Outcome,
 )
 from ..aws.clients import aws_errors
@@ -46,6 +42,7 @@ from .apply import (
 )
 from .executor import Executor, RunResult
 from .gates import RecentSendsError, senders_at_risk, tagged_tenants
+from .inverses import maybe_applied, reverse_batches, successors
 
 
 @dataclass(frozen=True)
@@ -191,7 +188,7 @@ def run_rollback(
             tuple(
                 replace(undo, cohort=part.name(undo.cohort))
                 for part in parts
-                for undo in _planned(_reverse_batches(part.plan, part.undo))
+                for undo in _planned(reverse_batches(part.plan, part.undo))
             ),
             tuple(key for part in parts for key in part.kept),
         )
@@ -274,13 +271,13 @@ def _part(plan: Plan, journal: SqliteJournal, wanted: str | None, label: str) ->
         for customer in cohort.customers
     }
     # a cohort without actions counts as applied, but this plan changed nothing there
-    watched = {e.cohort for e in state.values() if e.cohort not in chosen and _maybe_applied(e)}
+    watched = {e.cohort for e in state.values() if e.cohort not in chosen and maybe_applied(e)}
     customers = {c for cohort in plan.cohorts if cohort.name in chosen for c in cohort.customers}
     undo: list[tuple[Entry, Action]] = []
     kept = []
     by_key = {step.action.key: step for step in plan.steps}
     for entry in sorted(state.values(), key=lambda e: -e.seq):
-        if entry.cohort not in chosen or not _maybe_applied(entry):
+        if entry.cohort not in chosen or not maybe_applied(entry):
             continue
         step = by_key[entry.key]
         needed_later = set(_descendants(graph, entry.key)) & still_applied
@@ -328,9 +325,9 @@ def _run_part(
     )
     with aws_errors():
         return executor.run(
-            _reverse_batches(part.plan, part.undo, options.delete_foreign_associations),
+            reverse_batches(part.plan, part.undo, options.delete_foreign_associations),
             lambda key: (),
-            after=lambda key: _successors(graph, key),
+            after=lambda key: successors(graph, key),
         )
 
 
@@ -342,7 +339,7 @@ def _plans_newest_first(
     documents = journal.plans()
     newest: dict[str, int] = {}
     for entry in everything:
-        if entry.direction == APPLY and _maybe_applied(entry):
+        if entry.direction == APPLY and maybe_applied(entry):
             newest[entry.plan] = max(newest.get(entry.plan, 0), entry.seq)
     found = []
     for checksum in sorted(newest, key=lambda c: -newest[c]):
@@ -376,7 +373,7 @@ def _refuse_under_later_plans(
             entry.plan == plan.checksum
             or entry.direction != APPLY
             or entry.seq < first
-            or not _maybe_applied(entry)
+            or not maybe_applied(entry)
         ):
             continue
         if entry.key in keys or entry.tenant in tenants:
@@ -411,16 +408,8 @@ def check_state_here(session: Any, plan: Plan) -> None:
         raise StateElsewhereError(plan.migration, elsewhere, session.journal.path.parent)
 
 
-def _maybe_applied(entry: Entry) -> bool:
-    """Done, or attempted and perhaps done (an interrupted or failed call may have reached
-    AWS); a conflict refused before any change is not."""
-    if entry.state == "failed":
-        return not (entry.error or "").startswith("ActionConflict")
-    return entry.state in (DONE, "intent")
-
-
 def _planned(batches: list[list[tuple[Any, str]]]) -> list[Undo]:
-    """The inverses in running order, as `_Inverse.apply` will compute them: from the
+    """The inverses in running order, as `Inverse.apply` will compute them: from the
     journaled outcome, or, for an action with only its intent journaled, as if made."""
     planned = []
     for batch in batches:
@@ -437,78 +426,5 @@ def _planned(batches: list[list[tuple[Any, str]]]) -> list[Undo]:
     return planned
 
 
-def _reverse_batches(
-    plan: Plan, undo: list[tuple[Entry, Action]], foreign_allowed: bool = False
-) -> list[list[tuple[Any, str]]]:
-    """Inverses grouped by the batch their actions ran in, latest cohort and batch first.
-
-    The executor undoes the cohorts one after another in this order; within a cohort an
-    inverse waits only for the inverses of what depended on its action (`_successors`), so
-    nothing is removed before what depends on it, and the order here is the preference
-    among inverses free to run together.
-    """
-    position = {
-        key: (c, b)
-        for c, cohort in enumerate(plan.cohorts)
-        for b, batch in enumerate(cohort.batches)
-        for key in batch
-    }
-    ours: dict[str, set[str]] = {}  # an association only found, or not dated ours, is not
-    for entry, action in undo:
-        if isinstance(action, AttachResource) and entry.state == DONE and entry.made:
-            ours.setdefault(action.tenant, set()).add(action.resource_arn)
-    groups: dict[tuple[int, int], list[tuple[Any, str]]] = {}
-    for entry, action in undo:
-        inverse = _Inverse(
-            action, entry, frozenset(ours.get(action.tenant_name or "", ())), foreign_allowed
-        )
-        groups.setdefault(position[entry.key], []).append((inverse, entry.cohort))
-    return [groups[place] for place in sorted(groups, reverse=True)]
-
-
-def _successors(graph: Any, key: str) -> list[str]:
-    return list(graph.successors(key)) if key in graph else []
-
-
 def _descendants(graph: Any, key: str) -> list[str]:
     return list(nx.descendants(graph, key)) if key in graph else []
-
-
-@dataclass(frozen=True)
-class _Inverse:
-    """Undo one journaled action: its inverse, keyed like it so the journal pairs them."""
-
-    action: Action
-    entry: Entry
-    ours: frozenset[str] = frozenset()
-    """The associations of the action's tenant that this rollback undoes: made by us."""
-    foreign_allowed: bool = False
-    """Delete a created tenant though it holds associations we did not make."""
-
-    @property
-    def key(self) -> str:
-        return self.action.key
-
-    @property
-    def service(self) -> str:
-        return self.action.service
-
-    @property
-    def tenant_name(self) -> str | None:
-        return self.action.tenant_name
-
-    def apply(self, ses: Any, attempted_before: bool, memory: Memory | None = None) -> Outcome:
-        if self.entry.state != DONE:
-            if not self.action.is_ours(ses, self.entry.started):
-                return Outcome(made=False)
-            outcome = Outcome(made=True, previous=self.entry.noted)
-        else:
-            outcome = Outcome(made=self.entry.made, previous=self.entry.previous)
-        inverse = self.action.inverse(outcome)
-        if inverse is None:
-            return Outcome(made=False)
-        if isinstance(inverse, DeleteCreatedTenant):
-            inverse = replace(inverse, ours=self.ours, foreign_allowed=self.foreign_allowed)
-        # the tenant's ARN still holds; its settings are ours now, not the creation defaults
-        arn = memory.known.tenant_arn if memory else None
-        return inverse.apply(ses, attempted_before, Memory(known=Known(tenant_arn=arn)))

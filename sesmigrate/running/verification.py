@@ -15,9 +15,16 @@ another customer's identity whose default configuration set became a cohort cust
 
 Tenants come from ListTenants (name and id); a tenant's tags are read only for the names
 given (a planned name now taken), its associations only for the tenants given (drift).
+
+Apply reads in two steps so that a cohort's changes need not wait for its reads (different
+operations, each with its own limit): first the lists, the tenants' tags and the new names
+(`live_view` without customers), which can refuse before anything changes; then, while the
+changes run, the cohort's own resources (`live_view(..., after=first)`), which lists and
+reads nothing twice.
 """
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,6 +66,9 @@ class LiveView:
     """Resource ARNs held by each tenant asked for."""
     calls: int = 0
     """SES calls the view cost (lists and reads), for the estimate to be checked against."""
+    listed: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
+    """Each list's items by name (identities, configuration sets, templates, tenants), for a
+    later view of the same run to read from without listing again."""
 
     def arn(self, plan: Plan, kind: str, name: str) -> str:
         partition = partition_of(plan.region)
@@ -73,6 +83,10 @@ class LiveView:
             TEMPLATE: self.templates,
         }.get(kind, frozenset())
         return name in listed
+
+
+class Halted(Exception):
+    """The run stopped (Ctrl-C) while the view was still reading: it has no verdict."""
 
 
 class _Counted(Progress):
@@ -99,26 +113,41 @@ def live_view(
     progress: ScanProgress | None = None,
     read_all: bool = False,
     also: Iterable[tuple[str, str]] = (),
+    after: LiveView | None = None,
+    halt: threading.Event | None = None,
 ) -> LiveView:
     """The lists, plus reads of `customers`' resources, of what is new since the plan and
     of the (kind, name) pairs `also` names (`read_all`: of every listed identity,
-    configuration set and template, which sees the two changes the cohort's reads cannot)."""
+    configuration set and template, which sees the two changes the cohort's reads cannot).
+
+    `after`: a view this run made already, whose lists, tenants' tags and reads are used
+    again (only what it did not read is read); `halt`: once set, reads not yet started
+    raise `Halted` instead of calling SES."""
     members = set(customers)
     planned = [c for c in plan.customers if c.id in members]
     seen = plan.seen
     counted = _Counted(progress)
+    earlier = after.inventory if after is not None else None
+    done = {
+        IDENTITY: {i.name for i in earlier.identities} if earlier else set(),
+        CONFIGURATION_SET: {s.name for s in earlier.configuration_sets} if earlier else set(),
+        TEMPLATE: {t.name for t in earlier.templates} if earlier else set(),
+    }
     with aws_errors(), Lanes(parallelism) as lanes:
         run = AccountReader(clients.ses, lanes, counted)
-        listed = {
-            kind: lanes.submit("lists", _names, run, method, key)
-            for kind, method, key in (
-                (IDENTITY, "list_email_identities", "EmailIdentities"),
-                (CONFIGURATION_SET, "list_configuration_sets", "ConfigurationSets"),
-                (TEMPLATE, "list_email_templates", "TemplatesMetadata"),
-                ("tenant", "list_tenants", "Tenants"),
-            )
-        }
-        found = {kind: future.result() for kind, future in listed.items()}
+        if after is None:
+            listing = {
+                kind: lanes.submit("lists", _names, run, method, key)
+                for kind, method, key in (
+                    (IDENTITY, "list_email_identities", "EmailIdentities"),
+                    (CONFIGURATION_SET, "list_configuration_sets", "ConfigurationSets"),
+                    (TEMPLATE, "list_email_templates", "TemplatesMetadata"),
+                    ("tenant", "list_tenants", "Tenants"),
+                )
+            }
+            found = {kind: future.result() for kind, future in listing.items()}
+        else:
+            found = {kind: dict(items) for kind, items in after.listed.items()}
         identities, config_sets, templates, tenants = (
             found[IDENTITY],
             found[CONFIGURATION_SET],
@@ -145,21 +174,22 @@ def live_view(
         if read_all:
             wanted = {IDENTITY: set(identities), CONFIGURATION_SET: set(config_sets)}
             wanted[TEMPLATE] = set(templates)
+        for kind in wanted:
+            wanted[kind] -= done[kind]
         # every lane at once: the configuration sets the identities name as their default
         # are read once the identities are, the others meanwhile
-        reading_identities = _read(
-            lanes, IDENTITY, run, run.identity, wanted[IDENTITY] & identities.keys(), identities
+        read = _Reading(lanes, run, halt)
+        reading_identities = read(
+            IDENTITY, run.identity, wanted[IDENTITY] & identities.keys(), identities
         )
-        reading_sets = _read(
-            lanes,
+        reading_sets = read(
             CONFIGURATION_SET,
-            run,
             run.configuration_set,
             wanted[CONFIGURATION_SET] & config_sets.keys(),
             None,
         )
-        reading_templates = _read(
-            lanes, TEMPLATE, run, run.template, wanted[TEMPLATE] & templates.keys(), templates
+        reading_templates = read(
+            TEMPLATE, run.template, wanted[TEMPLATE] & templates.keys(), templates
         )
         tagged = sorted(set(tenant_tags) & tenants.keys())
         reading_tags = [
@@ -173,22 +203,30 @@ def live_view(
             )
             for name in held_by
         ]
-        read_identities = _results(reading_identities)
+        read_identities = [*(earlier.identities if earlier else ()), *_results(reading_identities)]
         defaults = {i.configuration_set for i in read_identities if i.configuration_set}
-        more_sets = _read(
-            lanes,
+        more_sets = read(
             CONFIGURATION_SET,
-            run,
             run.configuration_set,
-            (defaults - wanted[CONFIGURATION_SET]) & config_sets.keys(),
+            (defaults - wanted[CONFIGURATION_SET] - done[CONFIGURATION_SET]) & config_sets.keys(),
             None,
         )
-        read_sets = sorted(_results(reading_sets) + _results(more_sets), key=lambda item: item.name)
-        read_templates = _results(reading_templates)
-        migrations = dict(zip(tagged, (f.result() for f in reading_tags), strict=True))
-        for name, tags in migrations.items():
+        read_sets = sorted(
+            [
+                *(earlier.configuration_sets if earlier else ()),
+                *_results(reading_sets),
+                *_results(more_sets),
+            ],
+            key=lambda item: item.name,
+        )
+        read_templates = [*(earlier.templates if earlier else ()), *_results(reading_templates)]
+        migrations = (
+            {name: (tenant.migration,) for name, tenant in after.tenants.items()} if after else {}
+        )
+        migrations |= dict(zip(tagged, (f.result() for f in reading_tags), strict=True))
+        for name, tags in list(migrations.items()):
             if tags is None:  # deleted since it was listed
-                del tenants[name]
+                del tenants[name], migrations[name]
         held = {
             name: resources
             for name, f in zip(held_by, reading_held, strict=True)
@@ -217,7 +255,13 @@ def live_view(
         new=tuple(new),
         inventory=partial,
         associations=held,
-        calls=counted.calls,
+        calls=counted.calls + (after.calls if after is not None else 0),
+        listed={
+            IDENTITY: identities,
+            CONFIGURATION_SET: config_sets,
+            TEMPLATE: templates,
+            "tenant": tenants,
+        },
     )
 
 
@@ -235,18 +279,25 @@ def _name_of(item: dict[str, Any]) -> str:
     return next(item[k] for k in ("IdentityName", "TemplateName", "TenantName") if k in item)
 
 
-def _read(
-    lanes: Lanes,
-    lane: str,
-    run: AccountReader,
-    read: Any,
-    names: set[str],
-    listed: dict[str, Any] | None,
-) -> list[Future[Any]]:
-    """Start `read` of each name in `lane` (given its listed item when the reader takes one)."""
-    run.progress.expect(len(names))
-    items = [listed[name] if listed is not None else name for name in sorted(names)]
-    return [lanes.submit(lane, run.vanishing, read, item) for item in items]
+@dataclass(frozen=True)
+class _Reading:
+    lanes: Lanes
+    run: AccountReader
+    halt: threading.Event | None
+
+    def __call__(
+        self, lane: str, read: Any, names: set[str], listed: dict[str, Any] | None
+    ) -> list[Future[Any]]:
+        """Start `read` of each name in `lane` (given its listed item when the reader takes
+        one)."""
+        self.run.progress.expect(len(names))
+        items = [listed[name] if listed is not None else name for name in sorted(names)]
+        return [self.lanes.submit(lane, self._unless_halted, read, item) for item in items]
+
+    def _unless_halted(self, read: Callable[[Any], Any], item: Any) -> Any:
+        if self.halt is not None and self.halt.is_set():
+            raise Halted()
+        return self.run.vanishing(read, item)
 
 
 def _results(futures: list[Future[Any]]) -> list[Any]:
